@@ -1,0 +1,81 @@
+/** Where one file is in its life. `done` means uploaded and verified with HeadObject. */
+export type UploadStatus =
+  'queued' | 'hashing' | 'uploading' | 'verifying' | 'done' | 'paused' | 'failed' | 'cancelled';
+
+export const UPLOAD_STATUSES: readonly UploadStatus[] = [
+  'queued',
+  'hashing',
+  'uploading',
+  'verifying',
+  'done',
+  'paused',
+  'failed',
+  'cancelled',
+];
+
+/** Statuses after which nothing more happens to a file without the user asking. */
+export function isSettled(status: UploadStatus): boolean {
+  return status === 'done' || status === 'failed' || status === 'cancelled' || status === 'paused';
+}
+
+export interface UploadError {
+  /** Stable machine code, e.g. AccessDenied, NoSuchBucket, FileChanged. */
+  code: string;
+  /** What happened and what to do, for a lab technician. */
+  message: string;
+}
+
+/** One file's upload: its resumable state and its history row. */
+export interface UploadRecord {
+  id: string;
+  localPath: string;
+  size: number;
+  mtimeMs: number;
+  bucket: string;
+  key: string;
+  endpoint: string | null;
+  region: string;
+  /** Named AWS profile the credentials came from; null for the default chain. */
+  awsProfile: string | null;
+  /** Submission profile (see shared/profile.ts) whose grants were applied. */
+  submissionProfile: string;
+  /** The x-amz-grant-full-control value sent with the object. */
+  grants: string;
+  partSize: number;
+  uploadId: string | null;
+  md5Hex: string | null;
+  md5Base64: string | null;
+  status: UploadStatus;
+  etag: string | null;
+  versionId: string | null;
+  bytesUploaded: number;
+  attempts: number;
+  lastError: UploadError | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** A live view of one file, streamed to the CLI display and the renderer. */
+export interface UploadProgress {
+  id: string;
+  localPath: string;
+  bucket: string;
+  key: string;
+  size: number;
+  status: UploadStatus;
+  hashedBytes: number;
+  uploadedBytes: number;
+  /** Bytes per second over the last few seconds. */
+  speed: number;
+  error: UploadError | null;
+}
+
+export interface HistoryQuery {
+  status?: UploadStatus;
+  /** Matches local path, bucket or key. */
+  search?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
