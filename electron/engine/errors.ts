@@ -1,0 +1,183 @@
+import type { UploadError } from '../../shared/types';
+
+/** How the engine should treat a failure. */
+export type Recovery = 'retry' | 'slow-down' | 'stop';
+
+export interface Classified extends UploadError {
+  recovery: Recovery;
+}
+
+export interface ErrorContext {
+  bucket: string;
+  endpoint: string | null;
+  key?: string;
+  localPath?: string;
+}
+
+/** A failure the engine has already explained; thrown to stop one file. */
+export class UploadFailure extends Error {
+  readonly code: string;
+  constructor(error: UploadError) {
+    super(error.message);
+    this.name = 'UploadFailure';
+    this.code = error.code;
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+const RETRYABLE_SERVICE_CODES = new Set([
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'TimeoutError',
+  'RequestTimeoutException',
+]);
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'AbortSignal');
+}
+
+function where(ctx: ErrorContext): string {
+  return ctx.endpoint ? `${ctx.endpoint} (bucket "${ctx.bucket}")` : `bucket "${ctx.bucket}"`;
+}
+
+/**
+ * Turns whatever the SDK, the network or the file system threw into what a lab
+ * technician can act on, and whether retrying can help.
+ */
+export function classifyError(error: unknown, ctx: ErrorContext): Classified {
+  if (error instanceof UploadFailure) {
+    return { code: error.code, message: error.message, recovery: 'stop' };
+  }
+  const e = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $fault?: string;
+  };
+  const name = e.name ?? 'Error';
+  const sysCode = e.code ?? '';
+  const status = e.$metadata?.httpStatusCode;
+  const detail = e.message ?? String(error);
+  const key = ctx.key ? `"${ctx.key}"` : 'the object';
+
+  switch (name) {
+    case 'SlowDown':
+      return { code: name, recovery: 'slow-down', message: 'S3 asked Labdrop to slow down.' };
+    case 'AccessDenied':
+    case 'AllAccessDisabled':
+      return {
+        code: 'AccessDenied',
+        recovery: 'stop',
+        message: `Access denied writing ${key} to ${where(ctx)}. Check that your credentials may upload there with full-control grants, or ask the data coordinating center to grant access.`,
+      };
+    case 'NoSuchBucket':
+      return {
+        code: name,
+        recovery: 'stop',
+        message: `The bucket "${ctx.bucket}" does not exist${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}. Check the bucket name the center gave you.`,
+      };
+    case 'AccessControlListNotSupported':
+      return {
+        code: name,
+        recovery: 'stop',
+        message: `The bucket "${ctx.bucket}" has ACLs disabled, so the center's full-control grants cannot be applied. Ask the data coordinating center to enable ACLs (Object Ownership: "Bucket owner preferred") on this bucket.`,
+      };
+    case 'InvalidAccessKeyId':
+      return {
+        code: name,
+        recovery: 'stop',
+        message: `The AWS access key is not valid for ${where(ctx)}. Check the key ID in your AWS profile or enter new keys.`,
+      };
+    case 'SignatureDoesNotMatch':
+      return {
+        code: name,
+        recovery: 'stop',
+        message: `The AWS secret key does not match the access key ID. Check the secret in your AWS profile or enter new keys.`,
+      };
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+    case 'TokenRefreshRequired':
+      return {
+        code: 'ExpiredToken',
+        recovery: 'stop',
+        message: `Your AWS session has expired. Sign in again (for example \`aws sso login\`), then resume.`,
+      };
+    case 'CredentialsProviderError':
+      return {
+        code: 'NoCredentials',
+        recovery: 'stop',
+        message: `No AWS credentials were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/credentials and pass --profile. (${detail})`,
+      };
+    case 'NoSuchUpload':
+      return {
+        code: name,
+        recovery: 'stop',
+        message: `The multipart upload for ${key} no longer exists in ${where(ctx)} (it was aborted or expired).`,
+      };
+    case 'BadDigest':
+    case 'InvalidDigest':
+      return {
+        code: 'FileChanged',
+        recovery: 'stop',
+        message: `The bytes S3 received for ${key} do not match their MD5: ${ctx.localPath ?? 'the file'} probably changed during the upload. Nothing was completed; upload it again.`,
+      };
+  }
+
+  if (name === 'AbortError') return { code: 'Aborted', recovery: 'stop', message: 'Stopped.' };
+  if (NETWORK_CODES.has(sysCode) || NETWORK_CODES.has(name) || RETRYABLE_SERVICE_CODES.has(name)) {
+    return {
+      code: sysCode || name,
+      recovery: 'retry',
+      message: `Could not reach ${ctx.endpoint ?? 'Amazon S3'} (${sysCode || name}). Check the network connection${ctx.endpoint ? ' and the endpoint address' : ''}.`,
+    };
+  }
+  if (status === 503) {
+    return {
+      code: name,
+      recovery: 'slow-down',
+      message: `S3 is busy (${name}); retrying more slowly.`,
+    };
+  }
+  if (status !== undefined && status >= 500) {
+    return {
+      code: name,
+      recovery: 'retry',
+      message: `S3 had a server error (${name}: ${detail}).`,
+    };
+  }
+  if (sysCode === 'ENOENT') {
+    return {
+      code: 'FileMissing',
+      recovery: 'stop',
+      message: `${ctx.localPath ?? 'The file'} no longer exists. Put it back and retry, or cancel this upload.`,
+    };
+  }
+  if (sysCode === 'EACCES' || sysCode === 'EPERM') {
+    return {
+      code: 'FileUnreadable',
+      recovery: 'stop',
+      message: `Labdrop may not read ${ctx.localPath ?? 'the file'}. Check its permissions.`,
+    };
+  }
+  return {
+    code: name === 'Error' ? sysCode || 'Error' : name,
+    recovery: 'stop',
+    message: `Upload of ${key} to ${where(ctx)} failed: ${detail}`,
+  };
+}

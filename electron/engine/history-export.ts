@@ -1,0 +1,101 @@
+import type { UploadError, UploadRecord } from '../../shared/types';
+
+/** Column order of both exports. */
+export const HISTORY_COLUMNS = [
+  'id',
+  'local_path',
+  'size',
+  'md5_hex',
+  'md5_base64',
+  'bucket',
+  'key',
+  'grants',
+  'etag',
+  'version_id',
+  'status',
+  'attempts',
+  'bytes_uploaded',
+  'average_speed_bytes_per_s',
+  'started_at',
+  'finished_at',
+  'last_error',
+  'endpoint',
+  'region',
+] as const;
+
+export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
+
+/** One exported row. `last_error` is the message in CSV and `{ code, message }` in JSON. */
+export type HistoryRow = Record<Exclude<HistoryColumn, 'last_error'>, string | number | null> & {
+  last_error: UploadError | null;
+};
+
+/** Bytes per second from start to finish; null until both times are known. */
+export function averageSpeed(rec: UploadRecord): number | null {
+  if (rec.startedAt === null || rec.finishedAt === null) return null;
+  const seconds = (rec.finishedAt - rec.startedAt) / 1000;
+  return seconds > 0 ? rec.bytesUploaded / seconds : null;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function historyRow(rec: UploadRecord): HistoryRow {
+  return {
+    id: rec.id,
+    local_path: rec.localPath,
+    size: rec.size,
+    md5_hex: rec.md5Hex,
+    md5_base64: rec.md5Base64,
+    bucket: rec.bucket,
+    key: rec.key,
+    grants: rec.grants,
+    etag: rec.etag,
+    version_id: rec.versionId,
+    status: rec.status,
+    attempts: rec.attempts,
+    bytes_uploaded: rec.bytesUploaded,
+    average_speed_bytes_per_s: averageSpeed(rec),
+    started_at: iso(rec.startedAt),
+    finished_at: iso(rec.finishedAt),
+    last_error: rec.lastError ? { code: rec.lastError.code, message: rec.lastError.message } : null,
+    endpoint: rec.endpoint,
+    region: rec.region,
+  };
+}
+
+// Excel, LibreOffice and Google Sheets run a cell that starts with one of these
+// as a formula, so a file named "=HYPERLINK(...).csv" could act when a user
+// opens the export. A leading apostrophe makes the cell text (OWASP's advice).
+// Only text cells are guarded: numbers and our ISO dates never start this way.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function csvField(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * RFC 4180 CSV: a header row, CRLF after every record, fields quoted when they
+ * hold a comma, quote or line break. Empty cells are nulls.
+ */
+export function historyToCsv(rows: UploadRecord[]): string {
+  const lines = [HISTORY_COLUMNS.join(',')];
+  for (const rec of rows) {
+    const row = historyRow(rec);
+    lines.push(
+      HISTORY_COLUMNS.map((column) =>
+        csvField(column === 'last_error' ? (row.last_error?.message ?? null) : row[column]),
+      ).join(','),
+    );
+  }
+  return lines.map((line) => `${line}\r\n`).join('');
+}
+
+/** A pretty JSON array of the same rows, with the error's code as well as its message. */
+export function historyToJson(rows: UploadRecord[]): string {
+  return `${JSON.stringify(rows.map(historyRow), null, 2)}\n`;
+}

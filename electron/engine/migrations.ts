@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * One schema step. Version n's migration turns a version n-1 database into
+ * version n. Never edit a released migration: add a new one at the end.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up: string | ((db: Database.Database) => void);
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'uploads and their completed multipart parts',
+    // STRICT tables make SQLite refuse a value of the wrong type instead of
+    // silently storing it, so a bug in a caller cannot corrupt resumable state.
+    // mtime_ms is REAL: fs.Stats.mtimeMs has a fractional part, and resume
+    // compares it exactly to decide whether the file changed.
+    up: `
+      CREATE TABLE uploads (
+        id                 TEXT    NOT NULL PRIMARY KEY,
+        local_path         TEXT    NOT NULL,
+        size               INTEGER NOT NULL CHECK (size >= 0),
+        mtime_ms           REAL    NOT NULL,
+        bucket             TEXT    NOT NULL,
+        key                TEXT    NOT NULL,
+        endpoint           TEXT,
+        region             TEXT    NOT NULL,
+        aws_profile        TEXT,
+        submission_profile TEXT    NOT NULL,
+        grants             TEXT    NOT NULL,
+        part_size          INTEGER NOT NULL CHECK (part_size > 0),
+        upload_id          TEXT,
+        md5_hex            TEXT,
+        md5_base64         TEXT,
+        status             TEXT    NOT NULL CHECK (status IN ('queued', 'hashing', 'uploading',
+                             'verifying', 'done', 'paused', 'failed', 'cancelled')),
+        etag               TEXT,
+        version_id         TEXT,
+        bytes_uploaded     INTEGER NOT NULL DEFAULT 0,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        last_error         TEXT,
+        created_at         INTEGER NOT NULL,
+        started_at         INTEGER,
+        finished_at        INTEGER
+      ) STRICT;
+
+      CREATE INDEX uploads_status ON uploads (status);
+      CREATE INDEX uploads_created_at ON uploads (created_at);
+
+      -- record_id is uploads.id (Labdrop's id), not S3's UploadId (uploads.upload_id).
+      CREATE TABLE parts (
+        record_id   TEXT    NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+        part_number INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+        etag        TEXT    NOT NULL,
+        size        INTEGER NOT NULL CHECK (size >= 0),
+        md5_base64  TEXT    NOT NULL,
+        PRIMARY KEY (record_id, part_number)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The database was written by a Labdrop that knows a later schema than this one. */
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`database schema version ${found} is newer than this Labdrop knows (${known})`);
+  }
+}
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database up to LATEST_SCHEMA_VERSION and returns the version it
+ * started from. All pending steps run in one IMMEDIATE transaction, and the
+ * version is read again inside it, so when the app and the CLI open a fresh
+ * database at the same moment exactly one of them migrates (the other waits on
+ * busy_timeout, then sees the new version) and a crash leaves the old schema.
+ */
+export function migrate(db: Database.Database): number {
+  const check = (version: number): void => {
+    if (version > LATEST_SCHEMA_VERSION)
+      throw new SchemaTooNewError(version, LATEST_SCHEMA_VERSION);
+  };
+  const before = schemaVersion(db);
+  check(before);
+  if (before === LATEST_SCHEMA_VERSION) return before;
+
+  const run = db.transaction((): number => {
+    const current = schemaVersion(db);
+    check(current);
+    for (const step of MIGRATIONS) {
+      if (step.version <= current) continue;
+      if (typeof step.up === 'string') db.exec(step.up);
+      else step.up(db);
+      // user_version lives in the database header, so it commits or rolls back with the step.
+      db.pragma(`user_version = ${step.version}`);
+    }
+    return current;
+  });
+  return run.immediate();
+}

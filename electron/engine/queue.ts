@@ -1,0 +1,801 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { isBase64Md5 } from '../../shared/md5';
+import {
+  choosePartSize,
+  DEFAULT_PART_SIZE,
+  isMultipart,
+  partCount,
+  partRange,
+} from '../../shared/parts';
+import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
+import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
+import { contentTypeFor } from './content-type';
+import { classifyError, isAbort, UploadFailure, type ErrorContext } from './errors';
+import type { HashPool } from './hash-pool';
+import { AdaptiveLimiter } from './limiter';
+import { PREFLIGHT_RETRY, UPLOAD_RETRY, withRetry, type RetryPolicy } from './retry';
+import type { Endpoint } from './s3-client';
+import type { Plan } from './scan';
+import type { CompletedPart, Store } from './store';
+
+export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
+
+export interface Target extends Endpoint {
+  bucket: string;
+}
+
+export interface QueueOptions {
+  store: Store;
+  hasher: Hasher;
+  /** Returns the S3 client for an endpoint; the queue never builds one itself. */
+  clientFor: (endpoint: Endpoint) => S3Client;
+  profile: SubmissionProfile;
+  /** Global limit on parallel part requests across all files. */
+  partConcurrency?: number;
+  /** Files hashed at once; match the hash pool's threads. */
+  hashConcurrency?: number;
+  /** Requested part size; grown per file so no file needs more than 10,000 parts. */
+  partSize?: number;
+  retry?: RetryPolicy;
+  preflightRetry?: RetryPolicy;
+  now?: () => number;
+}
+
+type StopReason = 'pause' | 'cancel';
+
+interface Job {
+  id: string;
+  controller: AbortController;
+  stop: StopReason | null;
+  /** Set by a retry: a file that changed since it was hashed is hashed afresh. */
+  rehash: boolean;
+  /** Bytes of parts confirmed by S3, plus bytes read for parts in flight. */
+  confirmedBytes: number;
+  inflight: Map<number, number>;
+  hashedBytes: number;
+  samples: Array<{ at: number; bytes: number }>;
+  done: Promise<void>;
+}
+
+const SPEED_WINDOW_MS = 5_000;
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * The upload engine: a queue across files where hashing the next files
+ * overlaps uploading the current ones, with one global limit on part requests.
+ *
+ * Note on the center's rules (enforced here, for every file):
+ * - `x-amz-grant-full-control` with the profile's canonical IDs goes on
+ *   PutObject and on CreateMultipartUpload;
+ * - user metadata `content-md5` is base64 of the raw whole-file MD5, so the
+ *   file is hashed before its upload is created;
+ * - after completion, HeadObject must show the same size and `content-md5`.
+ */
+export class UploadQueue {
+  private readonly jobs = new Map<string, Job>();
+  private readonly listeners = new Set<(progress: UploadProgress) => void>();
+  private readonly parts: AdaptiveLimiter;
+  private readonly hashing: AdaptiveLimiter;
+  private readonly files: AdaptiveLimiter;
+  private readonly retry: RetryPolicy;
+  private readonly preflightRetry: RetryPolicy;
+  private readonly now: () => number;
+  private readonly partSize: number;
+
+  constructor(private readonly options: QueueOptions) {
+    const partConcurrency = options.partConcurrency ?? 8;
+    this.parts = new AdaptiveLimiter(partConcurrency);
+    this.files = new AdaptiveLimiter(partConcurrency);
+    this.hashing = new AdaptiveLimiter(options.hashConcurrency ?? 2);
+    this.retry = options.retry ?? UPLOAD_RETRY;
+    this.preflightRetry = options.preflightRetry ?? PREFLIGHT_RETRY;
+    this.now = options.now ?? Date.now;
+    this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  }
+
+  /** Listens for status changes (not byte counts: poll `snapshot()` for those). */
+  onChange(listener: (progress: UploadProgress) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Checks the target can be reached before anything is recorded: the bucket
+   * exists and the credentials work. A 403 is not conclusive (uploaders often
+   * may not list or head a bucket), so it lets the upload go ahead.
+   */
+  async preflight(target: Target): Promise<void> {
+    const client = this.options.clientFor(target);
+    await withRetry(
+      async () => {
+        try {
+          await client.send(new HeadBucketCommand({ Bucket: target.bucket }));
+        } catch (error) {
+          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+            ?.httpStatusCode;
+          if (status === 403) return;
+          if (status === 404)
+            throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' });
+          throw error;
+        }
+      },
+      {
+        policy: this.preflightRetry,
+        context: { bucket: target.bucket, endpoint: target.endpoint },
+      },
+    );
+  }
+
+  /** Records every planned file and starts the batch. Refuses a plan with problems. */
+  async add(plan: Plan, target: Target): Promise<UploadRecord[]> {
+    if (plan.problems.length > 0) {
+      throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
+    }
+    await this.preflight(target);
+    const grants = grantFullControlHeader(this.options.profile);
+    const records = plan.files.map((file) =>
+      this.options.store.createUpload({
+        id: randomUUID(),
+        localPath: file.localPath,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        bucket: target.bucket,
+        key: file.key,
+        endpoint: target.endpoint,
+        region: target.region,
+        awsProfile: target.awsProfile,
+        submissionProfile: this.options.profile.name,
+        grants,
+        partSize: choosePartSize(file.size, this.partSize),
+        createdAt: this.now(),
+      }),
+    );
+    for (const record of records) this.start(record.id);
+    return records;
+  }
+
+  /** Picks up uploads left unfinished, e.g. by a crash or a pause. */
+  resumeAll(): UploadRecord[] {
+    const records = this.options.store.unfinished();
+    for (const record of records) this.resume(record.id);
+    return records;
+  }
+
+  resume(id: string): void {
+    const record = this.record(id);
+    if (this.jobs.has(id) || record.status === 'done' || record.status === 'cancelled') return;
+    this.start(id);
+  }
+
+  /** Starts a failed upload again; a file that changed is hashed afresh. */
+  retryUpload(id: string): void {
+    const record = this.record(id);
+    if (this.jobs.has(id) || record.status !== 'failed') return;
+    this.update(id, { lastError: null });
+    this.start(id, true);
+  }
+
+  async pause(id: string): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.stop ??= 'pause';
+    job.controller.abort();
+    await job.done;
+  }
+
+  async pauseAll(): Promise<void> {
+    await Promise.all([...this.jobs.keys()].map((id) => this.pause(id)));
+  }
+
+  /** Stops the upload and removes its parts from the bucket: nothing is left behind. */
+  async cancel(id: string): Promise<void> {
+    const job = this.jobs.get(id);
+    if (job) {
+      job.stop = 'cancel';
+      job.controller.abort();
+      await job.done;
+    }
+    const record = this.record(id);
+    if (record.status === 'done' || record.status === 'cancelled') return;
+    if (record.uploadId) {
+      const client = this.options.clientFor(record);
+      await withRetry(
+        () =>
+          client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: record.bucket,
+              Key: record.key,
+              UploadId: record.uploadId ?? undefined,
+            }),
+          ),
+        { policy: this.preflightRetry, context: this.context(record) },
+      ).catch((error: unknown) => {
+        if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
+      });
+    }
+    this.options.store.clearParts(id);
+    this.update(id, { status: 'cancelled', uploadId: null, finishedAt: this.now() });
+  }
+
+  /** Resolves when no upload is running. */
+  async idle(): Promise<void> {
+    while (this.jobs.size > 0) {
+      await Promise.all([...this.jobs.values()].map((job) => job.done));
+    }
+  }
+
+  snapshot(): UploadProgress[] {
+    const now = this.now();
+    return [...this.jobs.values()].map((job) => this.progress(this.record(job.id), job, now));
+  }
+
+  setPartConcurrency(limit: number): void {
+    this.parts.setMax(limit);
+    this.files.setMax(limit);
+  }
+
+  private start(id: string, rehash = false): void {
+    const controller = new AbortController();
+    const job: Job = {
+      id,
+      controller,
+      stop: null,
+      rehash,
+      confirmedBytes: 0,
+      inflight: new Map(),
+      hashedBytes: 0,
+      samples: [],
+      done: Promise.resolve(),
+    };
+    this.jobs.set(id, job);
+    this.update(id, { status: 'queued' });
+    job.done = this.run(job).finally(() => this.jobs.delete(id));
+  }
+
+  private async run(job: Job): Promise<void> {
+    const signal = job.controller.signal;
+    try {
+      let record = await this.hashed(job);
+      const client = this.options.clientFor(record);
+      const release = await this.files.acquire(signal);
+      try {
+        this.update(job.id, {
+          status: 'uploading',
+          startedAt: record.startedAt ?? this.now(),
+          attempts: record.attempts + 1,
+        });
+        record = this.record(job.id);
+        const uploaded = (await this.uploadedAlready(client, record, signal))
+          ? undefined
+          : isMultipart(record.size, record.partSize)
+            ? await this.putMultipart(client, record, job)
+            : await this.putSingle(client, record, job);
+        this.update(job.id, { status: 'verifying', versionId: uploaded?.versionId ?? null });
+        await this.verify(client, this.record(job.id), signal);
+      } finally {
+        release();
+      }
+    } catch (error) {
+      this.settleFailure(job, error);
+    }
+  }
+
+  private settleFailure(job: Job, error: unknown): void {
+    if (job.stop === 'cancel') return; // cancel() finishes the record
+    if (job.stop === 'pause' || isAbort(error)) {
+      this.update(job.id, { status: 'paused' });
+      return;
+    }
+    const record = this.record(job.id);
+    const failure = classifyError(error, this.context(record));
+    const lastError: UploadError = { code: failure.code, message: failure.message };
+    this.update(job.id, { status: 'failed', lastError, finishedAt: this.now() });
+  }
+
+  /** Hashes the file unless a hash of this exact version (size and mtime) is recorded. */
+  private async hashed(job: Job): Promise<UploadRecord> {
+    const signal = job.controller.signal;
+    const record = this.record(job.id);
+    const current = await statOrFail(record);
+    const unchanged = current.size === record.size && current.mtimeMs === record.mtimeMs;
+    if (record.md5Base64 && unchanged) return record;
+    if (record.md5Base64 && !job.rehash) throw changedFailure(record, 'since it was hashed');
+    if (record.uploadId) await this.discardUpload(record);
+
+    const release = await this.hashing.acquire(signal);
+    try {
+      this.update(job.id, { status: 'hashing' });
+      const hash = await this.options.hasher.hashFile(record.localPath, {
+        signal,
+        onProgress: (bytes) => {
+          job.hashedBytes = bytes;
+        },
+      });
+      if (!isBase64Md5(hash.md5Base64)) {
+        throw new Error(`The hash pool returned an invalid MD5 for ${record.localPath}`);
+      }
+      return this.update(job.id, {
+        md5Hex: hash.md5Hex,
+        md5Base64: hash.md5Base64,
+        size: hash.size,
+        mtimeMs: hash.mtimeMs,
+        partSize: choosePartSize(hash.size, record.partSize),
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** A retry of a changed file starts over: the old multipart upload goes. */
+  private async discardUpload(record: UploadRecord): Promise<void> {
+    const client = this.options.clientFor(record);
+    await client
+      .send(
+        new AbortMultipartUploadCommand({
+          Bucket: record.bucket,
+          Key: record.key,
+          UploadId: record.uploadId ?? undefined,
+        }),
+      )
+      .catch(() => undefined);
+    this.options.store.clearParts(record.id);
+    this.update(record.id, { uploadId: null, md5Base64: null, md5Hex: null });
+  }
+
+  /**
+   * After a crash between the last request (PutObject or
+   * CompleteMultipartUpload) and the verification, the object is there but the
+   * record does not say so: recognise it by its size and metadata.
+   */
+  private async uploadedAlready(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    if (record.etag === null && !record.uploadId) return false;
+    if (record.uploadId) {
+      const listed = await this.listParts(client, record, signal).catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'NoSuchUpload') return null;
+        throw error;
+      });
+      if (listed) return false;
+    }
+    const head = await this.head(client, record, signal).catch(() => null);
+    const matches = head !== null && this.matches(record, head);
+    if (!matches && record.uploadId) {
+      this.options.store.clearParts(record.id);
+      this.update(record.id, { uploadId: null });
+    }
+    return matches;
+  }
+
+  private async putSingle(
+    client: S3Client,
+    record: UploadRecord,
+    job: Job,
+  ): Promise<{ versionId?: string }> {
+    const signal = job.controller.signal;
+    const md5 = record.md5Base64 as string;
+    const result = await withRetry(
+      async () => {
+        await assertUnchanged(record);
+        const release = await this.parts.acquire(signal);
+        try {
+          const response = await client.send(
+            new PutObjectCommand({
+              ...this.objectFields(record),
+              Body: this.readRange(record.localPath, 0, record.size, job, 1),
+              ContentLength: record.size,
+              ContentMD5: md5,
+            }),
+            { abortSignal: signal },
+          );
+          this.parts.succeeded();
+          return response;
+        } finally {
+          job.inflight.delete(1);
+          release();
+        }
+      },
+      this.retryOptions(record, signal),
+    );
+    job.confirmedBytes = record.size;
+    this.update(record.id, { bytesUploaded: record.size, etag: result.ETag ?? null });
+    try {
+      await assertUnchanged(record);
+    } catch (error) {
+      // Real S3 would have refused the body by its Content-MD5; an endpoint
+      // that does not check must not keep an object that may be corrupt.
+      await client
+        .send(
+          new DeleteObjectCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            VersionId: result.VersionId,
+          }),
+        )
+        .catch(() => undefined);
+      throw error;
+    }
+    return { versionId: result.VersionId };
+  }
+
+  private async putMultipart(
+    client: S3Client,
+    record: UploadRecord,
+    job: Job,
+  ): Promise<{ versionId?: string }> {
+    const signal = job.controller.signal;
+    const store = this.options.store;
+    if (!record.uploadId) {
+      const created = await withRetry(
+        () =>
+          client.send(new CreateMultipartUploadCommand(this.objectFields(record)), {
+            abortSignal: signal,
+          }),
+        this.retryOptions(record, signal),
+      );
+      store.clearParts(record.id);
+      record = this.update(record.id, { uploadId: created.UploadId ?? null });
+    }
+    const done = await this.reconcileParts(client, record, signal);
+    const total = partCount(record.size, record.partSize);
+    const missing: number[] = [];
+    for (let n = 1; n <= total; n++) if (!done.has(n)) missing.push(n);
+    job.confirmedBytes = [...done.values()].reduce((sum, part) => sum + part.size, 0);
+
+    // Each file runs at most `limit` part loops; the global limiter decides
+    // how many of all files' parts are really in flight.
+    const fileController = new AbortController();
+    const abortFile = () => fileController.abort();
+    signal.addEventListener('abort', abortFile, { once: true });
+    try {
+      let next = 0;
+      const loop = async () => {
+        while (next < missing.length) {
+          const partNumber = missing[next++] as number;
+          const part = await this.uploadPart(
+            client,
+            record,
+            job,
+            partNumber,
+            fileController.signal,
+          );
+          store.recordPart(record.id, part);
+          job.confirmedBytes += part.size;
+          this.update(record.id, { bytesUploaded: job.confirmedBytes });
+        }
+      };
+      const loops = Array.from({ length: Math.min(this.parts.limit, missing.length) }, () =>
+        loop().catch((error: unknown) => {
+          fileController.abort();
+          throw error;
+        }),
+      );
+      const results = await Promise.allSettled(loops);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        const real = results.find(
+          (r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbort(r.reason),
+        );
+        throw (real ?? failed).reason;
+      }
+    } finally {
+      signal.removeEventListener('abort', abortFile);
+    }
+
+    // Nothing corrupt is ever completed: the parts must come from the version
+    // of the file that was hashed.
+    await assertUnchanged(record);
+    const parts = store.completedParts(record.id);
+    const completed = await withRetry(
+      () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            UploadId: record.uploadId ?? undefined,
+            MultipartUpload: {
+              Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+            },
+          }),
+          { abortSignal: signal },
+        ),
+      this.retryOptions(record, signal),
+    );
+    this.update(record.id, { etag: completed.ETag ?? null, uploadId: null });
+    store.clearParts(record.id);
+    return { versionId: completed.VersionId };
+  }
+
+  /**
+   * What S3 holds for this upload, reconciled with what was recorded. A part
+   * S3 has but the database missed (a crash right after the part finished)
+   * is kept when its ETag is the MD5 of that range of the file.
+   */
+  private async reconcileParts(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+  ): Promise<Map<number, CompletedPart>> {
+    const recorded = new Map(
+      this.options.store.completedParts(record.id).map((p) => [p.partNumber, p]),
+    );
+    const listed = await this.listParts(client, record, signal);
+    const done = new Map<number, CompletedPart>();
+    for (const [partNumber, { etag, size }] of listed) {
+      const expected = partRange(partNumber, record.size, record.partSize);
+      if (size !== expected.end - expected.start) continue;
+      const mine = recorded.get(partNumber);
+      if (mine && mine.etag === etag) {
+        done.set(partNumber, mine);
+        continue;
+      }
+      const md5Base64 = await this.options.hasher.hashRange(
+        record.localPath,
+        expected.start,
+        expected.end,
+        { signal },
+      );
+      if (etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex')) {
+        const part = { partNumber, etag, size, md5Base64 };
+        this.options.store.recordPart(record.id, part);
+        done.set(partNumber, part);
+      }
+    }
+    return done;
+  }
+
+  private async listParts(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+  ): Promise<Map<number, { etag: string; size: number }>> {
+    const parts = new Map<number, { etag: string; size: number }>();
+    let marker: string | undefined;
+    do {
+      const page = await withRetry(
+        () =>
+          client.send(
+            new ListPartsCommand({
+              Bucket: record.bucket,
+              Key: record.key,
+              UploadId: record.uploadId ?? undefined,
+              MaxParts: 1000,
+              PartNumberMarker: marker,
+            }),
+            { abortSignal: signal },
+          ),
+        this.retryOptions(record, signal),
+      );
+      for (const part of page.Parts ?? []) {
+        if (part.PartNumber && part.ETag) {
+          parts.set(part.PartNumber, { etag: part.ETag, size: part.Size ?? 0 });
+        }
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker);
+    return parts;
+  }
+
+  private async uploadPart(
+    client: S3Client,
+    record: UploadRecord,
+    job: Job,
+    partNumber: number,
+    signal: AbortSignal,
+  ): Promise<CompletedPart> {
+    const { start, end } = partRange(partNumber, record.size, record.partSize);
+    await assertUnchanged(record);
+    const md5Base64 = await this.options.hasher.hashRange(record.localPath, start, end, {
+      signal,
+    });
+    const response = await withRetry(
+      async () => {
+        const release = await this.parts.acquire(signal);
+        try {
+          const result = await client.send(
+            new UploadPartCommand({
+              Bucket: record.bucket,
+              Key: record.key,
+              UploadId: record.uploadId ?? undefined,
+              PartNumber: partNumber,
+              Body: this.readRange(record.localPath, start, end, job, partNumber),
+              ContentLength: end - start,
+              ContentMD5: md5Base64,
+            }),
+            { abortSignal: signal },
+          );
+          this.parts.succeeded();
+          return result;
+        } finally {
+          job.inflight.delete(partNumber);
+          release();
+        }
+      },
+      this.retryOptions(record, signal),
+    );
+    if (!response.ETag) throw new Error(`S3 returned no ETag for part ${partNumber}`);
+    return { partNumber, etag: response.ETag, size: end - start, md5Base64 };
+  }
+
+  private async verify(client: S3Client, record: UploadRecord, signal: AbortSignal): Promise<void> {
+    const head = await this.head(client, record, signal);
+    if (!this.matches(record, head)) {
+      throw new UploadFailure({
+        code: 'VerificationFailed',
+        message: `After the upload, s3://${record.bucket}/${record.key} has ${head.ContentLength} bytes and content-md5 "${head.Metadata?.[this.options.profile.md5MetadataKey] ?? 'none'}", but ${record.localPath} has ${record.size} bytes and "${record.md5Base64}". Upload it again.`,
+      });
+    }
+    this.update(record.id, {
+      status: 'done',
+      etag: head.ETag ?? record.etag,
+      versionId: head.VersionId ?? record.versionId,
+      bytesUploaded: record.size,
+      finishedAt: this.now(),
+      lastError: null,
+    });
+  }
+
+  private head(client: S3Client, record: UploadRecord, signal: AbortSignal) {
+    return withRetry(
+      () =>
+        client.send(new HeadObjectCommand({ Bucket: record.bucket, Key: record.key }), {
+          abortSignal: signal,
+        }),
+      this.retryOptions(record, signal),
+    );
+  }
+
+  private matches(
+    record: UploadRecord,
+    head: { ContentLength?: number; Metadata?: Record<string, string> },
+  ): boolean {
+    return (
+      head.ContentLength === record.size &&
+      head.Metadata?.[this.options.profile.md5MetadataKey] === record.md5Base64
+    );
+  }
+
+  /** Grants, metadata and type: the same on PutObject and CreateMultipartUpload. */
+  private objectFields(record: UploadRecord) {
+    return {
+      Bucket: record.bucket,
+      Key: record.key,
+      GrantFullControl: record.grants,
+      Metadata: { [this.options.profile.md5MetadataKey]: record.md5Base64 as string },
+      ContentType: contentTypeFor(record.key),
+    };
+  }
+
+  /** A file range as a stream that counts its bytes into the job's progress. */
+  private readRange(path: string, start: number, end: number, job: Job, partNumber: number) {
+    job.inflight.set(partNumber, 0);
+    const stream = createReadStream(path, {
+      start,
+      end: Math.max(start, end - 1),
+      highWaterMark: READ_CHUNK,
+    });
+    if (end === start) {
+      // createReadStream has no empty range; an empty file reads as empty anyway.
+      stream.destroy();
+      return Buffer.alloc(0);
+    }
+    stream.on('data', (chunk) => {
+      job.inflight.set(partNumber, (job.inflight.get(partNumber) ?? 0) + chunk.length);
+    });
+    return stream;
+  }
+
+  private retryOptions(record: UploadRecord, signal: AbortSignal) {
+    return {
+      policy: this.retry,
+      context: this.context(record),
+      signal,
+      onRetry: (failure: { recovery: string }) => {
+        if (failure.recovery === 'slow-down') this.parts.slowDown();
+      },
+    };
+  }
+
+  private context(record: UploadRecord): ErrorContext {
+    return {
+      bucket: record.bucket,
+      endpoint: record.endpoint,
+      key: record.key,
+      localPath: record.localPath,
+    };
+  }
+
+  private record(id: string): UploadRecord {
+    const record = this.options.store.getUpload(id);
+    if (!record) throw new UploadFailure({ code: 'UnknownUpload', message: `No upload "${id}".` });
+    return record;
+  }
+
+  private update(id: string, patch: Partial<Omit<UploadRecord, 'id'>>): UploadRecord {
+    const before = this.options.store.getUpload(id);
+    const record = this.options.store.updateUpload(id, patch);
+    if (patch.status && patch.status !== before?.status) {
+      const job = this.jobs.get(id);
+      const progress = this.progress(record, job, this.now());
+      for (const listener of this.listeners) listener(progress);
+    }
+    return record;
+  }
+
+  private progress(record: UploadRecord, job: Job | undefined, now: number): UploadProgress {
+    let uploadedBytes = record.status === 'done' ? record.size : record.bytesUploaded;
+    let speed = 0;
+    if (job) {
+      uploadedBytes = job.confirmedBytes;
+      for (const bytes of job.inflight.values()) uploadedBytes += bytes;
+      speed = sampleSpeed(job, uploadedBytes, now);
+    }
+    return {
+      id: record.id,
+      localPath: record.localPath,
+      bucket: record.bucket,
+      key: record.key,
+      size: record.size,
+      status: record.status,
+      hashedBytes: record.md5Base64 ? record.size : (job?.hashedBytes ?? 0),
+      uploadedBytes: Math.min(uploadedBytes, record.size),
+      speed,
+      error: record.lastError,
+    };
+  }
+}
+
+function sampleSpeed(job: Job, bytes: number, now: number): number {
+  job.samples.push({ at: now, bytes });
+  while (job.samples.length > 2 && (job.samples[0]?.at ?? now) < now - SPEED_WINDOW_MS) {
+    job.samples.shift();
+  }
+  const first = job.samples[0];
+  if (!first || now - first.at < 200) return 0;
+  return Math.max(0, ((bytes - first.bytes) * 1000) / (now - first.at));
+}
+
+async function statOrFail(record: UploadRecord) {
+  try {
+    return await stat(record.localPath);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UploadFailure({
+      code: code === 'ENOENT' ? 'FileMissing' : 'FileUnreadable',
+      message:
+        code === 'ENOENT'
+          ? `${record.localPath} no longer exists. Put it back and retry, or cancel this upload.`
+          : `${record.localPath} cannot be read (${code}). Check its permissions.`,
+    });
+  }
+}
+
+function changedFailure(record: UploadRecord, when: string): UploadFailure {
+  return new UploadFailure({
+    code: 'FileChanged',
+    message: `${record.localPath} changed ${when} (its size or modification time differ). Nothing was completed; retry to upload the current version from the start.`,
+  });
+}
+
+async function assertUnchanged(record: UploadRecord): Promise<void> {
+  const current = await statOrFail(record);
+  if (current.size !== record.size || current.mtimeMs !== record.mtimeMs) {
+    throw changedFailure(record, 'after it was hashed');
+  }
+}

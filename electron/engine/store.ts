@@ -1,0 +1,501 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { HistoryQuery, UploadError, UploadRecord, UploadStatus } from '../../shared/types';
+import { UPLOAD_STATUSES } from '../../shared/types';
+import { defaultDatabasePath } from './app-home';
+import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrate } from './migrations';
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+  md5Base64: string;
+}
+
+export type NewUpload = Omit<
+  UploadRecord,
+  | 'status'
+  | 'etag'
+  | 'versionId'
+  | 'bytesUploaded'
+  | 'attempts'
+  | 'lastError'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'uploadId'
+  | 'md5Hex'
+  | 'md5Base64'
+  | 'createdAt'
+> & { createdAt?: number };
+
+export interface StoreOptions {
+  /** How long to wait for another process (the CLI while the app runs) to finish writing. */
+  busyTimeoutMs?: number;
+}
+
+/** Statuses `unfinished()` returns: everything except done, failed and cancelled. */
+export const UNFINISHED_STATUSES: readonly UploadStatus[] = [
+  'queued',
+  'hashing',
+  'uploading',
+  'verifying',
+  'paused',
+];
+
+export type StoreErrorCode =
+  | 'DatabaseTooNew'
+  | 'DatabaseLocked'
+  | 'DatabaseUnwritable'
+  | 'DiskFull'
+  | 'DatabaseDamaged'
+  | 'DatabaseIo'
+  | 'DatabaseError'
+  | 'UnknownUpload'
+  | 'DuplicateUpload'
+  | 'InvalidValue';
+
+/**
+ * Every failure of the store, with a message for a lab technician that names
+ * the database file and says what to do. `code` fits UploadError.code.
+ */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Record field -> column. Typed as a full mapping so a new field cannot be forgotten. */
+const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
+  id: 'id',
+  localPath: 'local_path',
+  size: 'size',
+  mtimeMs: 'mtime_ms',
+  bucket: 'bucket',
+  key: 'key',
+  endpoint: 'endpoint',
+  region: 'region',
+  awsProfile: 'aws_profile',
+  submissionProfile: 'submission_profile',
+  grants: 'grants',
+  partSize: 'part_size',
+  uploadId: 'upload_id',
+  md5Hex: 'md5_hex',
+  md5Base64: 'md5_base64',
+  status: 'status',
+  etag: 'etag',
+  versionId: 'version_id',
+  bytesUploaded: 'bytes_uploaded',
+  attempts: 'attempts',
+  lastError: 'last_error',
+  createdAt: 'created_at',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+};
+const FIELDS = Object.keys(COLUMNS) as (keyof UploadRecord)[];
+
+type Row = Record<string, unknown>;
+type SqlValue = string | number | null;
+
+function toSql(field: keyof UploadRecord, value: unknown): SqlValue {
+  if (value === undefined || value === null) return null;
+  if (field === 'lastError') {
+    const { code, message } = value as UploadError;
+    return JSON.stringify({ code, message });
+  }
+  return value as SqlValue;
+}
+
+function parseError(raw: unknown): UploadError | null {
+  if (typeof raw !== 'string') return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<UploadError>;
+    return { code: String(parsed.code ?? 'Unknown'), message: String(parsed.message ?? '') };
+  } catch {
+    return { code: 'Unknown', message: raw };
+  }
+}
+
+function fromRow(row: Row): UploadRecord {
+  const record = {} as Record<keyof UploadRecord, unknown>;
+  for (const field of FIELDS) record[field] = row[COLUMNS[field]];
+  record.lastError = parseError(row.last_error);
+  return record as UploadRecord;
+}
+
+function checkStatus(status: unknown, file: string): void {
+  if (!UPLOAD_STATUSES.includes(status as UploadStatus)) {
+    throw new StoreError('InvalidValue', `"${String(status)}" is not an upload status.`, file);
+  }
+}
+
+/** Folds case the way a user expects ("MÜLLER" finds "müller"), including macOS's NFD names. */
+function fold(text: unknown): string {
+  return String(text ?? '')
+    .normalize('NFC')
+    .toLowerCase();
+}
+
+/** Turns a SQLite or file-system failure into a StoreError naming the file and the fix. */
+function describe(err: unknown, file: string): StoreError {
+  if (err instanceof StoreError) return err;
+  if (err instanceof SchemaTooNewError) {
+    return new StoreError(
+      'DatabaseTooNew',
+      `This history database was written by a newer Labdrop (schema version ${err.found}; ` +
+        `this Labdrop understands up to ${err.known}): ${file}. ` +
+        'Install the latest Labdrop. Do not delete the file: it holds your upload history ' +
+        'and the state needed to resume unfinished uploads.',
+      file,
+      { cause: err },
+    );
+  }
+  const code = String((err as { code?: unknown } | null)?.code ?? '');
+  const detail = err instanceof Error ? err.message : String(err);
+  const make = (kind: StoreErrorCode, message: string): StoreError =>
+    new StoreError(kind, message, file, { cause: err });
+  const folder = dirname(file);
+
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return make(
+      'DatabaseLocked',
+      `The history database ${file} is locked by another Labdrop (the app or a command-line ` +
+        'run) and stayed locked too long. Wait for it to finish or close it, then try again.',
+    );
+  }
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') {
+    return make(
+      'DiskFull',
+      `The disk holding the history database ${file} is full. Free some space and try again.`,
+    );
+  }
+  if (
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_PERM') ||
+    code.startsWith('SQLITE_AUTH') ||
+    ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'EISDIR'].includes(code)
+  ) {
+    return make(
+      'DatabaseUnwritable',
+      `Labdrop cannot open or write its history database ${file} (${detail}). Check that the ` +
+        `folder ${folder} exists, is a folder, and that you may write to it, or set ` +
+        'LABDROP_HOME to a folder you can write to.',
+    );
+  }
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+    return make(
+      'DatabaseDamaged',
+      `${file} is not a readable Labdrop history database (${detail}). Quit Labdrop, move ` +
+        'the file (and any -wal and -shm files next to it) somewhere else, and start ' +
+        'Labdrop again to begin a new history. Keep the old file if you need its history.',
+    );
+  }
+  if (code.startsWith('SQLITE_CONSTRAINT')) {
+    return make(
+      'InvalidValue',
+      `Labdrop tried to store an invalid value in its history database ${file} (${detail}). ` +
+        'This is a bug in Labdrop; please report it with this message.',
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') {
+    return make(
+      'DatabaseIo',
+      `Reading or writing the history database ${file} failed (${detail}). Check that the ` +
+        'disk is connected and healthy, then try again.',
+    );
+  }
+  return make('DatabaseError', `The history database ${file} failed: ${detail}`);
+}
+
+/**
+ * Upload state and history in one SQLite file, shared by the desktop app and
+ * the CLI (possibly at the same time).
+ *
+ * Durability: WAL journal with synchronous = FULL. With NORMAL, WAL commits
+ * survive a crash or kill -9 of Labdrop but the last ones can be lost on power
+ * loss or an OS crash, and a lost "part 812 done" row means re-uploading a part
+ * S3 already has or, worse, resuming with a stale picture of the upload. FULL
+ * fsyncs the WAL on each commit; we commit about once per part (5 MiB or more
+ * of network transfer), so the cost is negligible. WAL also lets one process
+ * read history while the other writes.
+ */
+export class Store {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private constructor(
+    private readonly db: Database.Database,
+    /** The database file, for messages. */
+    readonly path: string,
+  ) {
+    // Case-insensitive search that also works for non-ASCII names
+    // (SQLite's own lower() and LIKE only fold ASCII).
+    db.function('labdrop_fold', { deterministic: true }, (text: unknown) => fold(text));
+  }
+
+  /** Opens (creating folders and file if needed) and migrates the database at `file`. */
+  static open(file: string, options: StoreOptions = {}): Store {
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      db = new Database(file);
+      // busy_timeout first, so every later statement, even switching to WAL,
+      // waits for the other process instead of failing at once.
+      db.pragma(
+        `busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`,
+      );
+      // Persistent; if the file system cannot do WAL (some network shares),
+      // SQLite keeps its rollback journal, which with FULL is just as durable.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return new Store(db, file);
+    } catch (err) {
+      db?.close();
+      throw describe(err, file);
+    }
+  }
+
+  /** Opens `<appHome()>/labdrop.db`. */
+  static openDefault(env: NodeJS.ProcessEnv = process.env): Store {
+    return Store.open(defaultDatabasePath(env));
+  }
+
+  /** The schema version this build writes. */
+  static readonly schemaVersion = LATEST_SCHEMA_VERSION;
+
+  createUpload(rec: NewUpload): UploadRecord {
+    const record: UploadRecord = {
+      ...rec,
+      uploadId: null,
+      md5Hex: null,
+      md5Base64: null,
+      status: 'queued',
+      etag: null,
+      versionId: null,
+      bytesUploaded: 0,
+      attempts: 0,
+      lastError: null,
+      createdAt: rec.createdAt ?? Date.now(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    const columns = FIELDS.map((f) => COLUMNS[f]);
+    const values = FIELDS.map((f) => toSql(f, record[f]));
+    return this.guard(() => {
+      try {
+        this.sql(
+          `INSERT INTO uploads (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        ).run(values);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new StoreError(
+            'DuplicateUpload',
+            `An upload with id ${rec.id} is already in ${this.path}.`,
+            this.path,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      return record;
+    });
+  }
+
+  getUpload(id: string): UploadRecord | undefined {
+    return this.guard(() => {
+      const row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
+      return row && fromRow(row);
+    });
+  }
+
+  /** Changes the given fields (undefined ones are left alone) and returns the whole record. */
+  updateUpload(id: string, patch: Partial<Omit<UploadRecord, 'id'>>): UploadRecord {
+    const fields = (Object.keys(patch) as (keyof UploadRecord)[]).filter(
+      (f) => patch[f as keyof typeof patch] !== undefined,
+    );
+    for (const field of fields) {
+      if (field === 'id' || !(field in COLUMNS)) {
+        throw new StoreError(
+          'InvalidValue',
+          `"${field}" is not a field an upload can change.`,
+          this.path,
+        );
+      }
+    }
+    if (patch.status !== undefined) checkStatus(patch.status, this.path);
+    return this.guard(() => {
+      let row: Row | undefined;
+      if (fields.length === 0) {
+        row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
+      } else {
+        const values = fields.map((f) => toSql(f, patch[f as keyof typeof patch]));
+        const set = fields.map((f) => `${COLUMNS[f]} = ?`).join(', ');
+        row = this.sql(`UPDATE uploads SET ${set} WHERE id = ? RETURNING *`).get(...values, id) as
+          Row | undefined;
+      }
+      if (!row) {
+        throw new StoreError(
+          'UnknownUpload',
+          `No upload with id ${id} in ${this.path}.`,
+          this.path,
+        );
+      }
+      return fromRow(row);
+    });
+  }
+
+  /** Records a part S3 accepted; recording the same part number again replaces it. */
+  recordPart(id: string, part: CompletedPart): void {
+    this.guard(() => {
+      try {
+        this.sql(
+          `INSERT INTO parts (record_id, part_number, etag, size, md5_base64)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (record_id, part_number) DO UPDATE SET
+               etag = excluded.etag, size = excluded.size, md5_base64 = excluded.md5_base64`,
+        ).run(id, part.partNumber, part.etag, part.size, part.md5Base64);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+          throw new StoreError(
+            'UnknownUpload',
+            `No upload with id ${id} in ${this.path}.`,
+            this.path,
+            {
+              cause: err,
+            },
+          );
+        }
+        throw err;
+      }
+    });
+  }
+
+  completedParts(id: string): CompletedPart[] {
+    return this.guard(
+      () =>
+        this.sql(
+          `SELECT part_number AS partNumber, etag, size, md5_base64 AS md5Base64
+             FROM parts WHERE record_id = ? ORDER BY part_number`,
+        ).all(id) as CompletedPart[],
+    );
+  }
+
+  clearParts(id: string): void {
+    this.guard(() => {
+      this.sql('DELETE FROM parts WHERE record_id = ?').run(id);
+    });
+  }
+
+  /**
+   * Uploads to pick up again: status in queued/hashing/uploading/verifying/paused
+   * (i.e. not done/failed/cancelled). Oldest first, the order they were queued.
+   */
+  unfinished(): UploadRecord[] {
+    return this.guard(() =>
+      (
+        this.sql(
+          `SELECT * FROM uploads WHERE status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
+             ORDER BY created_at, rowid`,
+        ).all(...UNFINISHED_STATUSES) as Row[]
+      ).map(fromRow),
+    );
+  }
+
+  /**
+   * History, newest first. `search` is a case-insensitive substring of the
+   * local path, bucket or key; `from` and `to` bound createdAt (ms, both
+   * inclusive); `limit` caps the rows (none, 0 or negative means no cap).
+   */
+  query(q: HistoryQuery = {}): UploadRecord[] {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.status !== undefined) {
+      checkStatus(q.status, this.path);
+      where.push('status = ?');
+      params.push(q.status);
+    }
+    const needle = q.search === undefined ? '' : fold(q.search);
+    if (needle !== '') {
+      where.push(
+        `(instr(labdrop_fold(local_path), ?) > 0 OR instr(labdrop_fold(bucket), ?) > 0
+          OR instr(labdrop_fold(key), ?) > 0)`,
+      );
+      params.push(needle, needle, needle);
+    }
+    if (q.from !== undefined) {
+      where.push('created_at >= ?');
+      params.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('created_at <= ?');
+      params.push(q.to);
+    }
+    const limit = q.limit !== undefined && q.limit > 0 ? Math.floor(q.limit) : -1;
+    params.push(limit);
+    const sql =
+      'SELECT * FROM uploads' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY created_at DESC, rowid DESC LIMIT ?';
+    return this.guard(() => (this.sql(sql).all(...params) as Row[]).map(fromRow));
+  }
+
+  /** The connection's settings, for tests and a support "about" screen. */
+  settings(): {
+    journalMode: string;
+    synchronous: 'off' | 'normal' | 'full' | 'extra';
+    foreignKeys: boolean;
+    busyTimeoutMs: number;
+    schemaVersion: number;
+  } {
+    return this.guard(() => {
+      const get = (name: string): unknown => this.db.pragma(name, { simple: true });
+      const synchronous = (['off', 'normal', 'full', 'extra'] as const)[Number(get('synchronous'))];
+      return {
+        journalMode: String(get('journal_mode')),
+        synchronous: synchronous ?? 'off',
+        foreignKeys: get('foreign_keys') === 1,
+        busyTimeoutMs: Number(get('busy_timeout')),
+        schemaVersion: Number(get('user_version')),
+      };
+    });
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      // Keeps query plans good as history grows; cheap, and only does work when needed.
+      this.db.pragma('optimize');
+    } catch {
+      // Closing matters more than optimizing.
+    }
+    this.db.close();
+  }
+
+  /** Prepared once per distinct SQL text; the texts come from a small fixed set. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      throw describe(err, this.path);
+    }
+  }
+}

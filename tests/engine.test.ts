@@ -1,0 +1,358 @@
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetObjectAclCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MiB } from '../shared/parts';
+import { CENTER_PROFILE } from '../shared/profile';
+import type { UploadRecord } from '../shared/types';
+import { HashPool } from '../electron/engine/hash-pool';
+import { UploadQueue, type Hasher, type Target } from '../electron/engine/queue';
+import { createS3Client, type Endpoint } from '../electron/engine/s3-client';
+import { planUpload } from '../electron/engine/scan';
+import { Store } from '../electron/engine/store';
+import { HASH_WORKER } from './helpers/build';
+import {
+  createBucket,
+  startMoto,
+  startRecordingProxy,
+  TEST_CREDENTIALS,
+  testClient,
+  uploadPartRequests,
+  type Moto,
+  type RecordingProxy,
+} from './helpers/moto';
+
+const PART = 5 * MiB;
+const [GRANTEE_A, GRANTEE_B] = CENTER_PROFILE.fullControlIds;
+
+let moto: Moto;
+let proxy: RecordingProxy;
+let pool: HashPool;
+let dir: string;
+let store: Store;
+
+beforeAll(async () => {
+  Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
+  moto = await startMoto();
+  proxy = await startRecordingProxy(moto.endpoint);
+  await createBucket(moto.endpoint, 'lab-bucket');
+  pool = new HashPool({ threads: 2, workerFile: HASH_WORKER });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await proxy?.stop();
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'labdrop-engine-'));
+  store = Store.open(join(dir, 'state', 'labdrop.db'));
+  proxy.requests.length = 0;
+});
+
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function target(bucket = 'lab-bucket', endpoint = proxy.endpoint): Target {
+  return { bucket, endpoint, region: 'us-east-1', awsProfile: null };
+}
+
+function queue(options: { hasher?: Hasher; partConcurrency?: number; db?: Store } = {}) {
+  return new UploadQueue({
+    store: options.db ?? store,
+    hasher: options.hasher ?? pool,
+    clientFor: (endpoint: Endpoint) => createS3Client(endpoint),
+    profile: CENTER_PROFILE,
+    partSize: PART,
+    partConcurrency: options.partConcurrency ?? 4,
+    retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+    preflightRetry: { maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+  });
+}
+
+/** Deterministic, incompressible-enough bytes. */
+function bytes(size: number, seed = 1): Buffer {
+  const buf = Buffer.alloc(Math.ceil(size / 4) * 4);
+  let x = seed * 2654435761;
+  for (let i = 0; i < buf.length; i += 4) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    buf.writeUInt32LE(x, i);
+  }
+  return buf.subarray(0, size);
+}
+
+async function file(name: string, size: number, seed = 1): Promise<string> {
+  const path = join(dir, name);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, bytes(size, seed));
+  return path;
+}
+
+async function upload(paths: string[], prefix = 'center', q = queue()): Promise<UploadRecord[]> {
+  const plan = await planUpload(paths, prefix);
+  const records = await q.add(plan, target());
+  await q.idle();
+  return records.map((r) => store.getUpload(r.id) as UploadRecord);
+}
+
+async function download(key: string, bucket = 'lab-bucket'): Promise<Buffer> {
+  const res = await testClient(moto.endpoint).send(
+    new GetObjectCommand({ Bucket: bucket, Key: key }),
+  );
+  return Buffer.from(
+    await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+}
+
+/** What a user checks: bytes, content-md5 metadata, size, and the grants. */
+async function expectObjectMatches(key: string, localPath: string) {
+  const local = await readFile(localPath);
+  const md5 = createHash('md5').update(local).digest('base64');
+  const client = testClient(moto.endpoint);
+  const head = await client.send(new HeadObjectCommand({ Bucket: 'lab-bucket', Key: key }));
+  expect(head.ContentLength).toBe(local.length);
+  expect(head.Metadata?.['content-md5']).toBe(md5);
+  expect((await download(key)).equals(local)).toBe(true);
+  const acl = await client.send(new GetObjectAclCommand({ Bucket: 'lab-bucket', Key: key }));
+  const grantees = (acl.Grants ?? []).filter((g) => g.Permission === 'FULL_CONTROL');
+  expect(grantees.map((g) => g.Grantee?.ID)).toContain(GRANTEE_A);
+}
+
+/** moto keeps only the first grantee of a grant header, so check the header sent too. */
+function expectGrantHeader(request: { headers: Record<string, unknown> } | undefined) {
+  const header = String(request?.headers['x-amz-grant-full-control'] ?? '');
+  expect(header).toContain(`id=${GRANTEE_A}`);
+  expect(header).toContain(`id=${GRANTEE_B}`);
+}
+
+function requestsFor(method: string, key: string, query?: string) {
+  return proxy.requests.filter(
+    (r) =>
+      r.method === method &&
+      decodeURIComponent(r.url.split('?')[0] ?? '') === `/lab-bucket/${key}` &&
+      (query === undefined || (r.url.split('?')[1] ?? '').includes(query)),
+  );
+}
+
+describe('uploads with the center rules', () => {
+  it('uploads an empty file with one PUT carrying grants and content-md5', async () => {
+    const path = await file('empty.dat', 0);
+    const [record] = await upload([path]);
+    expect(record?.status).toBe('done');
+    expect(record?.md5Base64).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
+    await expectObjectMatches('center/empty.dat', path);
+    const puts = requestsFor('PUT', 'center/empty.dat');
+    expect(puts).toHaveLength(1);
+    expectGrantHeader(puts[0]);
+    expect(puts[0]?.headers['x-amz-meta-content-md5']).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
+  });
+
+  it('uploads one byte, and exactly one part, as single PUTs', async () => {
+    const one = await file('one.bin', 1);
+    const exact = await file('exact.bin', PART, 2);
+    const records = await upload([one, exact]);
+    expect(records.map((r) => r.status)).toEqual(['done', 'done']);
+    await expectObjectMatches('center/one.bin', one);
+    await expectObjectMatches('center/exact.bin', exact);
+    expect(uploadPartRequests(proxy.requests)).toHaveLength(0);
+    for (const key of ['center/one.bin', 'center/exact.bin']) {
+      expectGrantHeader(requestsFor('PUT', key)[0]);
+    }
+  });
+
+  it('uploads one part plus one byte as a two-part multipart upload', async () => {
+    const path = await file('plus-one.bin', PART + 1, 3);
+    const [record] = await upload([path]);
+    expect(record?.status).toBe('done');
+    await expectObjectMatches('center/plus-one.bin', path);
+    expect(uploadPartRequests(proxy.requests, 'center/plus-one.bin')).toHaveLength(2);
+  });
+
+  it('uploads a multi-part file with grants and content-md5 on CreateMultipartUpload', async () => {
+    const size = 5 * PART + 12345;
+    const path = await file('big.bin', size, 4);
+    const [record] = await upload([path]);
+    expect(record?.status).toBe('done');
+    const md5 = createHash('md5').update(await readFile(path));
+    expect(record?.md5Hex).toBe(md5.copy().digest('hex'));
+    expect(record?.md5Base64).toBe(md5.digest('base64'));
+    expect(record?.grants).toContain(GRANTEE_B);
+    expect(record?.etag).toMatch(/-6"?$/);
+    await expectObjectMatches('center/big.bin', path);
+
+    const create = requestsFor('POST', 'center/big.bin', 'uploads');
+    expect(create).toHaveLength(1);
+    expectGrantHeader(create[0]);
+    expect(create[0]?.headers['x-amz-meta-content-md5']).toBe(record?.md5Base64);
+    const parts = uploadPartRequests(proxy.requests, 'center/big.bin');
+    expect(parts).toHaveLength(6);
+    for (const part of parts) expect(part.headers['content-md5']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+  });
+
+  it('keeps a dropped folder name and odd file names in the keys', async () => {
+    const names = [
+      'a b.txt',
+      'plus+sign.txt',
+      'hash#1.txt',
+      '100%.txt',
+      'paren(1).txt',
+      'ünï/çødé ✓.txt',
+      'x/y/z.txt',
+    ];
+    for (const [i, name] of names.entries()) await file(join('study', name), 100 + i, i);
+    const records = await upload([join(dir, 'study')], '/center/');
+    expect(records.every((r) => r.status === 'done')).toBe(true);
+    const listed = await testClient(moto.endpoint).send(
+      new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'center/study/' }),
+    );
+    expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(
+      names.map((n) => `center/study/${n}`).sort(),
+    );
+    for (const name of names)
+      await expectObjectMatches(`center/study/${name}`, join(dir, 'study', name));
+  });
+});
+
+describe('pause, resume and cancel', () => {
+  async function startBig(q: UploadQueue, parts = 10, name = 'resume.bin') {
+    const path = await file(name, parts * PART - 7, 9);
+    const [record] = await q.add(await planUpload([path], 'center'), target());
+    if (!record) throw new Error('no record');
+    return { path, id: record.id };
+  }
+
+  async function waitForParts(id: string, count: number) {
+    const deadline = Date.now() + 30_000;
+    while (store.completedParts(id).length < count) {
+      if (Date.now() > deadline) throw new Error('parts did not complete');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('resumes after a pause sending only the missing parts', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const { path, id } = await startBig(q);
+    await waitForParts(id, 3);
+    await q.pause(id);
+    expect(store.getUpload(id)?.status).toBe('paused');
+    const before = store.completedParts(id).map((p) => p.partNumber);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const sentBefore = uploadPartRequests(proxy.requests).length;
+    expect(sentBefore).toBeLessThanOrEqual(before.length + 1); // at most one aborted in flight
+
+    q.resume(id);
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+    await expectObjectMatches('center/resume.bin', path);
+    const after = uploadPartRequests(proxy.requests).slice(sentBefore);
+    const resent = after.map((r) =>
+      Number(new URL(r.url, 'http://x').searchParams.get('partNumber')),
+    );
+    expect(resent.filter((n) => before.includes(n))).toEqual([]);
+    expect(new Set(resent).size).toBe(10 - before.length);
+  });
+
+  it('resumes after a restart from the state database alone', async () => {
+    const dbPath = join(dir, 'state', 'labdrop.db');
+    const q1 = queue({ partConcurrency: 1 });
+    const { path, id } = await startBig(q1, 6);
+    await waitForParts(id, 2);
+    await q1.pause(id);
+    store.close();
+
+    store = Store.open(dbPath);
+    const q2 = queue({ db: store });
+    const resumed = q2.resumeAll();
+    expect(resumed.map((r) => r.id)).toEqual([id]);
+    await q2.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+    await expectObjectMatches('center/resume.bin', path);
+  });
+
+  it('cancel aborts the multipart upload and leaves nothing in the bucket', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const { id } = await startBig(q, 10, 'cancelled.bin');
+    await waitForParts(id, 2);
+    await q.cancel(id);
+    expect(store.getUpload(id)?.status).toBe('cancelled');
+    const client = testClient(moto.endpoint);
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: 'lab-bucket' }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    const listed = await client.send(
+      new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'center/cancelled.bin' }),
+    );
+    expect(listed.Contents ?? []).toEqual([]);
+  });
+});
+
+describe('failures a user can act on', () => {
+  it('refuses an unknown bucket before recording anything', async () => {
+    const path = await file('a.txt', 10);
+    const q = queue();
+    await expect(
+      q.add(await planUpload([path], 'center'), target('no-such-bucket')),
+    ).rejects.toThrow(/bucket "no-such-bucket" does not exist/);
+    expect(store.query()).toEqual([]);
+  });
+
+  it('names an unreachable endpoint', async () => {
+    const path = await file('a.txt', 10);
+    const q = queue();
+    await expect(
+      q.add(await planUpload([path], 'center'), target('lab-bucket', 'http://127.0.0.1:9')),
+    ).rejects.toThrow(/Could not reach http:\/\/127\.0\.0\.1:9/);
+    expect(store.query()).toEqual([]);
+  });
+
+  it('refuses a plan with a missing file, naming it', async () => {
+    const plan = await planUpload([join(dir, 'missing.fastq')], 'center');
+    expect(plan.problems).toEqual([`${join(dir, 'missing.fastq')} does not exist.`]);
+    await expect(queue().add(plan, target())).rejects.toThrow(/missing\.fastq does not exist/);
+    expect(store.query()).toEqual([]);
+  });
+
+  it('fails a file that changes after it was hashed, completing nothing', async () => {
+    const path = await file('changing.bin', 3 * PART, 5);
+    const hasher: Hasher = {
+      hashRange: (...args) => pool.hashRange(...args),
+      hashFile: async (...args) => {
+        const result = await pool.hashFile(...args);
+        await appendFile(path, 'late data');
+        return result;
+      },
+    };
+    const [record] = await upload([path], 'center', queue({ hasher }));
+    expect(record?.status).toBe('failed');
+    expect(record?.lastError?.code).toBe('FileChanged');
+    expect(record?.lastError?.message).toContain(path);
+    const client = testClient(moto.endpoint);
+    const listed = await client.send(
+      new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'center/changing.bin' }),
+    );
+    expect(listed.Contents ?? []).toEqual([]);
+
+    // A retry hashes the new version and uploads it whole.
+    const q = queue();
+    q.retryUpload(record?.id as string);
+    await q.idle();
+    expect(store.getUpload(record?.id as string)?.status).toBe('done');
+    await expectObjectMatches('center/changing.bin', path);
+  });
+
+  it('warns about keys the sync job skips', async () => {
+    const path = await file('2024-run.txt', 10);
+    const plan = await planUpload([path], '');
+    expect(plan.warnings.map((w) => w.code)).toEqual(['bucket-root', 'leading-digit']);
+  });
+});

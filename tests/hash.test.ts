@@ -1,0 +1,300 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FILE_CHANGED,
+  HASH_POOL_CLOSED,
+  HASH_WORKER_CRASHED,
+  HashPool,
+  type HashError,
+} from '../electron/engine/hash-pool';
+import { MiB, choosePartSize, partCount, partRange } from '../shared/parts';
+
+// The pool runs the built worker, as the app and the CLI do; `npm test` builds first.
+const WORKER_FILE = resolve(import.meta.dirname, '../out/main/hash.worker.js');
+
+const EMPTY_MD5_HEX = 'd41d8cd98f00b204e9800998ecf8427e';
+const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
+
+let dir: string;
+let pool: HashPool;
+
+beforeAll(async () => {
+  if (!existsSync(WORKER_FILE)) {
+    throw new Error(`${WORKER_FILE} is missing: run \`npm run build\` before these tests.`);
+  }
+  dir = await mkdtemp(join(tmpdir(), 'labdrop-hash-'));
+  pool = new HashPool({ threads: 2, workerFile: WORKER_FILE });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function md5(bytes: Uint8Array): { hex: string; base64: string } {
+  const digest = createHash('md5').update(bytes).digest();
+  return { hex: digest.toString('hex'), base64: digest.toString('base64') };
+}
+
+/** A file of random bytes; returns its path and contents. */
+async function randomFile(name: string, size: number): Promise<{ path: string; bytes: Buffer }> {
+  const path = join(dir, name);
+  const bytes = randomBytes(size);
+  await writeFile(path, bytes);
+  return { path, bytes };
+}
+
+/** A sparse file of zeros: big enough to take a while to hash, free to create. */
+async function zeroFile(name: string, size: number): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, '');
+  await truncate(path, size);
+  return path;
+}
+
+function zerosMd5Hex(size: number): string {
+  const hash = createHash('md5');
+  const chunk = Buffer.alloc(MiB);
+  for (let left = size; left > 0; left -= chunk.length) {
+    hash.update(left >= chunk.length ? chunk : chunk.subarray(0, left));
+  }
+  return hash.digest('hex');
+}
+
+describe('HashPool.hashFile', () => {
+  it('hashes an empty file', async () => {
+    const path = join(dir, 'empty');
+    await writeFile(path, '');
+    const result = await pool.hashFile(path);
+    expect(result).toEqual({
+      md5Hex: EMPTY_MD5_HEX,
+      md5Base64: EMPTY_MD5_BASE64,
+      size: 0,
+      mtimeMs: (await stat(path)).mtimeMs,
+    });
+    expect(md5(Buffer.alloc(0))).toEqual({ hex: EMPTY_MD5_HEX, base64: EMPTY_MD5_BASE64 });
+  });
+
+  it('hashes a one-byte file', async () => {
+    const { path, bytes } = await randomFile('one', 1);
+    const result = await pool.hashFile(path);
+    expect(result.md5Hex).toBe(md5(bytes).hex);
+    expect(result.md5Base64).toBe(md5(bytes).base64);
+    expect(result.size).toBe(1);
+  });
+
+  it('hashes a file that is not a multiple of the read buffer', async () => {
+    const { path, bytes } = await randomFile('odd', 9 * MiB + 7);
+    const result = await pool.hashFile(path);
+    expect(result.md5Hex).toBe(md5(bytes).hex);
+    expect(result.md5Base64).toBe(md5(bytes).base64);
+    expect(result.size).toBe(9 * MiB + 7);
+    expect(result.mtimeMs).toBe((await stat(path)).mtimeMs);
+  });
+
+  it('reports monotonic progress that ends at the size', async () => {
+    const size = 300 * MiB + 5;
+    const path = await zeroFile('progress', size);
+    const seen: number[] = [];
+    const result = await pool.hashFile(path, { onProgress: (bytes) => seen.push(bytes) });
+    expect(result.md5Hex).toBe(zerosMd5Hex(size));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.length).toBeLessThan(100);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+    expect(seen.at(-1)).toBe(size);
+  });
+
+  it('reports progress once, at zero, for an empty file', async () => {
+    const path = join(dir, 'empty-progress');
+    await writeFile(path, '');
+    const seen: number[] = [];
+    await pool.hashFile(path, { onProgress: (bytes) => seen.push(bytes) });
+    expect(seen).toEqual([0]);
+  });
+
+  it('hashes several files at once on a two-thread pool', async () => {
+    const files = await Promise.all(
+      [0, 1, 4 * MiB, 4 * MiB + 1, 13 * MiB + 3, 17].map((size, i) => randomFile(`many-${i}`, size)),
+    );
+    const results = await Promise.all(files.map(({ path }) => pool.hashFile(path)));
+    results.forEach((result, i) => {
+      const { bytes } = files[i]!;
+      expect(result.md5Hex).toBe(md5(bytes).hex);
+      expect(result.md5Base64).toBe(md5(bytes).base64);
+      expect(result.size).toBe(bytes.length);
+    });
+  });
+
+  it('rejects a missing file with ENOENT and its path', async () => {
+    const path = join(dir, 'no-such-file');
+    const error: HashError = await pool.hashFile(path).then(
+      () => expect.fail('hashFile resolved'),
+      (e: HashError) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe('ENOENT');
+    expect(error.message).toContain(path);
+  });
+
+  it('rejects with AbortError when aborted, and the pool goes on working', async () => {
+    const path = await zeroFile('abort', 2048 * MiB);
+    const controller = new AbortController();
+    let calls = 0;
+    const started = Date.now();
+    const hashing = pool.hashFile(path, {
+      signal: controller.signal,
+      onProgress: () => {
+        calls++;
+        controller.abort();
+      },
+    });
+    await expect(hashing).rejects.toMatchObject({ name: 'AbortError' });
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    const { path: small, bytes } = await randomFile('after-abort', 1000);
+    expect((await pool.hashFile(small)).md5Hex).toBe(md5(bytes).hex);
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const { path } = await randomFile('pre-aborted', 10);
+    const signal = AbortSignal.abort();
+    await expect(pool.hashFile(path, { signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(pool.hashRange(path, 0, 5, { signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+
+  it('rejects with FileChanged when the file grows while it is hashed', async () => {
+    const path = await zeroFile('growing', 1024 * MiB);
+    let appended = false;
+    const hashing = pool.hashFile(path, {
+      onProgress: () => {
+        if (appended) return;
+        appended = true;
+        void appendFile(path, 'more data');
+      },
+    });
+    await expect(hashing).rejects.toMatchObject({
+      code: FILE_CHANGED,
+      message: expect.stringMatching(/changed while it was being hashed/),
+    });
+    expect(appended).toBe(true);
+  });
+
+  it('rejects with FileChanged when the file is truncated while it is hashed', async () => {
+    const path = await zeroFile('shrinking', 1024 * MiB);
+    let truncated = false;
+    const hashing = pool.hashFile(path, {
+      onProgress: () => {
+        if (truncated) return;
+        truncated = true;
+        void truncate(path, MiB);
+      },
+    });
+    await expect(hashing).rejects.toMatchObject({ code: FILE_CHANGED });
+  });
+});
+
+describe('HashPool.hashRange', () => {
+  it('hashes each part of a multi-part file like the bytes of that slice', async () => {
+    const size = 3 * 8 * MiB + 12345;
+    const { path, bytes } = await randomFile('parts', size);
+    const partSize = choosePartSize(size);
+    const ranges = Array.from({ length: partCount(size, partSize) }, (_, i) =>
+      partRange(i + 1, size, partSize),
+    );
+    // Also slices that start and end inside a read buffer, and an empty one.
+    ranges.push({ start: 4 * MiB - 1, end: 4 * MiB + 1 }, { start: 7, end: 7 }, { start: 0, end: size });
+    const digests = await Promise.all(ranges.map(({ start, end }) => pool.hashRange(path, start, end)));
+    ranges.forEach(({ start, end }, i) => {
+      expect(digests[i]).toBe(md5(bytes.subarray(start, end)).base64);
+    });
+    expect(digests.at(-1)).toBe((await pool.hashFile(path)).md5Base64);
+  });
+
+  it('rejects with FileChanged when the range runs past the end of the file', async () => {
+    const { path } = await randomFile('short', 100);
+    await expect(pool.hashRange(path, 50, 150)).rejects.toMatchObject({ code: FILE_CHANGED });
+  });
+
+  it('rejects an invalid range', async () => {
+    await expect(pool.hashRange(join(dir, 'x'), 10, 5)).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('is not stuck behind a long whole-file hash on a one-thread pool', async () => {
+    const single = new HashPool({ threads: 1, workerFile: WORKER_FILE });
+    try {
+      const big = await zeroFile('long', 1024 * MiB);
+      const { path, bytes } = await randomFile('part', 5 * MiB);
+      const order: string[] = [];
+      let started!: () => void;
+      const progressed = new Promise<void>((resolve) => (started = resolve));
+      const whole = single
+        .hashFile(big, { onProgress: () => started() })
+        .then(() => order.push('file'));
+      await progressed;
+      const part = single.hashRange(path, 0, bytes.length).then((digest) => {
+        order.push('range');
+        return digest;
+      });
+      expect(await part).toBe(md5(bytes).base64);
+      await whole;
+      expect(order).toEqual(['range', 'file']);
+    } finally {
+      await single.close();
+    }
+  });
+});
+
+describe('HashPool lifecycle', () => {
+  it('rejects pending and new tasks once closed', async () => {
+    const closing = new HashPool({ threads: 1, workerFile: WORKER_FILE });
+    const big = await zeroFile('closing', 1024 * MiB);
+    const running = closing.hashFile(big);
+    const queued = closing.hashFile(big);
+    const outcomes = Promise.allSettled([running, queued]);
+    await closing.close();
+    for (const outcome of await outcomes) {
+      expect(outcome).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'AbortError', code: HASH_POOL_CLOSED },
+      });
+    }
+    const { path } = await randomFile('after-close', 10);
+    await expect(closing.hashFile(path)).rejects.toMatchObject({ code: HASH_POOL_CLOSED });
+    await expect(closing.hashRange(path, 0, 10)).rejects.toMatchObject({ code: HASH_POOL_CLOSED });
+  });
+
+  it('fails the tasks of a worker that dies and replaces the worker', async () => {
+    // The real worker, which dies when asked about a file named crash-me.
+    const crashing = join(dir, 'crashing.worker.mjs');
+    await writeFile(
+      crashing,
+      [
+        `import ${JSON.stringify(pathToFileURL(WORKER_FILE).href)};`,
+        `import { parentPort } from 'node:worker_threads';`,
+        `parentPort.on('message', (m) => { if (m.path?.endsWith('crash-me')) process.exit(3); });`,
+      ].join('\n'),
+    );
+    const fragile = new HashPool({ threads: 1, workerFile: crashing });
+    try {
+      const { path, bytes } = await randomFile('survivor', 1234);
+      expect((await fragile.hashFile(path)).md5Hex).toBe(md5(bytes).hex);
+      const doomed = fragile.hashFile(join(dir, 'crash-me'));
+      await expect(doomed).rejects.toMatchObject({
+        code: HASH_WORKER_CRASHED,
+        message: expect.stringContaining('crash-me'),
+      });
+      expect((await fragile.hashFile(path)).md5Hex).toBe(md5(bytes).hex);
+      expect(await fragile.hashRange(path, 0, 1234)).toBe(md5(bytes).base64);
+    } finally {
+      await fragile.close();
+    }
+  });
+});
