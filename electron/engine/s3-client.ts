@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Where uploads go and whose credentials they use. */
@@ -19,6 +19,8 @@ export interface ClientOptions {
   maxSockets?: number;
   /** A request that sends or receives nothing for this long is aborted and retried. */
   idleTimeoutMs?: number;
+  /** Fixed credentials (the demo endpoint); default: the standard AWS chain. */
+  credentials?: S3ClientConfig['credentials'];
 }
 
 export function regionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
@@ -38,6 +40,7 @@ export function createS3Client(target: Endpoint, options: ClientOptions = {}): S
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
     ...(target.awsProfile ? { profile: target.awsProfile } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

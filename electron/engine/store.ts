@@ -222,8 +222,9 @@ function describe(err: unknown, file: string): StoreError {
  *
  * Durability: WAL journal with synchronous = FULL. With NORMAL, WAL commits
  * survive a crash or kill -9 of Labdrop but the last ones can be lost on power
- * loss or an OS crash, and a lost "part 812 done" row means re-uploading a part
- * S3 already has or, worse, resuming with a stale picture of the upload. FULL
+ * loss or an OS crash. Losing "part 812 done" costs a re-upload; losing the
+ * row that records a new S3 UploadId leaves an orphaned multipart upload the
+ * bucket keeps (and bills for) while we start another. FULL
  * fsyncs the WAL on each commit; we commit about once per part (5 MiB or more
  * of network transfer), so the cost is negligible. WAL also lets one process
  * read history while the other writes.
@@ -246,12 +247,14 @@ export class Store {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(file), { recursive: true });
-      db = new Database(file);
-      // busy_timeout first, so every later statement, even switching to WAL,
-      // waits for the other process instead of failing at once.
-      db.pragma(
-        `busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`,
+      const busyTimeoutMs = Math.max(
+        0,
+        Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
       );
+      // busy timeout first, so every later statement, even switching to WAL,
+      // waits for the other process instead of failing at once.
+      db = new Database(file, { timeout: busyTimeoutMs });
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       // Persistent; if the file system cannot do WAL (some network shares),
       // SQLite keeps its rollback journal, which with FULL is just as durable.
       db.pragma('journal_mode = WAL');
@@ -275,7 +278,18 @@ export class Store {
 
   createUpload(rec: NewUpload): UploadRecord {
     const record: UploadRecord = {
-      ...rec,
+      id: rec.id,
+      localPath: rec.localPath,
+      size: rec.size,
+      mtimeMs: rec.mtimeMs,
+      bucket: rec.bucket,
+      key: rec.key,
+      endpoint: rec.endpoint,
+      region: rec.region,
+      awsProfile: rec.awsProfile,
+      submissionProfile: rec.submissionProfile,
+      grants: rec.grants,
+      partSize: rec.partSize,
       uploadId: null,
       md5Hex: null,
       md5Base64: null,
@@ -293,9 +307,12 @@ export class Store {
     const values = FIELDS.map((f) => toSql(f, record[f]));
     return this.guard(() => {
       try {
-        this.sql(
-          `INSERT INTO uploads (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
-        ).run(values);
+        // RETURNING gives back exactly what was stored (e.g. a missing endpoint as null).
+        const row = this.sql(
+          `INSERT INTO uploads (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+           RETURNING *`,
+        ).get(values) as Row;
+        return fromRow(row);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
           throw new StoreError(
@@ -307,7 +324,6 @@ export class Store {
         }
         throw err;
       }
-      return record;
     });
   }
 
@@ -324,7 +340,7 @@ export class Store {
       (f) => patch[f as keyof typeof patch] !== undefined,
     );
     for (const field of fields) {
-      if (field === 'id' || !(field in COLUMNS)) {
+      if (field === 'id' || !Object.hasOwn(COLUMNS, field)) {
         throw new StoreError(
           'InvalidValue',
           `"${field}" is not a field an upload can change.`,

@@ -1,0 +1,52 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+/**
+ * A throwaway S3-compatible endpoint on 127.0.0.1 (s3rver, in-process), so a
+ * newcomer can try the whole flow without an AWS account. It checks
+ * signatures and Content-MD5, stores metadata, and ignores ACL grants.
+ */
+export interface DemoEndpoint {
+  endpoint: string;
+  bucket: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+}
+
+export const DEMO_BUCKET = 'labdrop-demo';
+
+export async function startDemoEndpoint(directory: string): Promise<DemoEndpoint> {
+  await mkdir(directory, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: DEMO_BUCKET, configs: [] }],
+  });
+  const address = (await server.run()) as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    bucket: DEMO_BUCKET,
+    // s3rver's fixed development keys.
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    stop: () => server.close(),
+  };
+}
+
+/** A small study folder: a sample sheet, a text file and one multi-part file. */
+export async function writeDemoFiles(directory: string): Promise<string> {
+  const study = join(directory, 'demo-study');
+  await mkdir(join(study, 'reads'), { recursive: true });
+  await writeFile(
+    join(study, 'samples.csv'),
+    'sample,condition\nS1,control\nS2,treated\nS3,treated\n',
+  );
+  await writeFile(join(study, 'README.txt'), 'Demo upload made by `labdrop demo`.\n');
+  const big = Buffer.alloc(20 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+  await writeFile(join(study, 'reads', 'S1.fastq'), big);
+  return study;
+}

@@ -1,0 +1,67 @@
+import { availableParallelism } from 'node:os';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CENTER_PROFILE, type SubmissionProfile } from '../../shared/profile';
+import { HashPool } from './hash-pool';
+import { UploadQueue } from './queue';
+import { createS3Client, type Endpoint } from './s3-client';
+import { Store } from './store';
+
+export interface ServiceOptions {
+  /** The state database; default <appHome>/labdrop.db. */
+  store?: Store;
+  profile?: SubmissionProfile;
+  partConcurrency?: number;
+  partSize?: number;
+  hashThreads?: number;
+  /** Tests and the demo pass their own (e.g. fixed credentials). */
+  clientFor?: (endpoint: Endpoint) => S3Client;
+}
+
+export interface Services {
+  store: Store;
+  hasher: HashPool;
+  queue: UploadQueue;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the engine the app and the command line share: one state store, one
+ * hash pool, one S3 client per endpoint, one queue.
+ */
+export function createServices(options: ServiceOptions = {}): Services {
+  const store = options.store ?? Store.openDefault();
+  const hashThreads = options.hashThreads ?? availableParallelism();
+  const hasher = new HashPool({ threads: hashThreads });
+  const partConcurrency = options.partConcurrency ?? 8;
+  const clients = new Map<string, S3Client>();
+  const clientFor =
+    options.clientFor ??
+    ((endpoint: Endpoint) => {
+      const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
+      let client = clients.get(id);
+      if (!client) {
+        client = createS3Client(endpoint, { maxSockets: partConcurrency * 2 });
+        clients.set(id, client);
+      }
+      return client;
+    });
+  const queue = new UploadQueue({
+    store,
+    hasher,
+    clientFor,
+    profile: options.profile ?? CENTER_PROFILE,
+    partConcurrency,
+    partSize: options.partSize,
+    hashConcurrency: hashThreads,
+  });
+  return {
+    store,
+    hasher,
+    queue,
+    async close() {
+      await hasher.close();
+      for (const client of clients.values()) client.destroy();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,372 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MiB } from '../shared/parts';
+import { Store } from '../electron/engine/store';
+import { CLI } from './helpers/build';
+import {
+  createBucket,
+  startMoto,
+  startRecordingProxy,
+  TEST_CREDENTIALS,
+  testClient,
+  uploadPartRequests,
+  type Moto,
+  type RecordingProxy,
+} from './helpers/moto';
+
+let moto: Moto;
+let proxy: RecordingProxy;
+let dir: string;
+let home: string;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startRecordingProxy(moto.endpoint);
+  await createBucket(moto.endpoint, 'cli-bucket');
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'labdrop-cli-'));
+  home = join(dir, 'home');
+  proxy.requests.length = 0;
+  return () => rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: dir,
+    LABDROP_HOME: home,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+    AWS_CONFIG_FILE: join(dir, 'no-config'),
+    ...TEST_CREDENTIALS,
+    ...extra,
+  };
+}
+
+function start(args: string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+function labdrop(args: string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}) {
+  return start(args, options).done;
+}
+
+function upload(paths: string[], extra: string[] = []) {
+  return labdrop([
+    'upload',
+    ...paths,
+    '--bucket',
+    'cli-bucket',
+    '--endpoint',
+    proxy.endpoint,
+    ...extra,
+  ]);
+}
+
+async function file(name: string, size: number): Promise<string> {
+  const path = join(dir, name);
+  await mkdir(join(path, '..'), { recursive: true });
+  const buf = Buffer.alloc(size);
+  for (let i = 0; i + 4 <= size; i += 4) buf.writeUInt32LE((i * 2654435761 + size) >>> 0, i);
+  await writeFile(path, buf);
+  return path;
+}
+
+function historyRows(): Promise<Array<Record<string, unknown>>> {
+  return labdrop(['history', '--json']).then((r) => JSON.parse(r.stdout));
+}
+
+async function expectObject(key: string, localPath: string) {
+  const local = await readFile(localPath);
+  const client = testClient(moto.endpoint);
+  const head = await client.send(new HeadObjectCommand({ Bucket: 'cli-bucket', Key: key }));
+  expect(head.Metadata?.['content-md5']).toBe(createHash('md5').update(local).digest('base64'));
+  const body = await client.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: key }));
+  const remote = Buffer.from(
+    await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+  expect(remote.equals(local)).toBe(true);
+}
+
+describe('labdrop upload', () => {
+  it('uploads a folder, exits 0, and the history has every file', async () => {
+    await file('study/a.txt', 1000);
+    await file('study/reads/b.fastq', 6 * MiB);
+    const run = await upload([join(dir, 'study')], ['--prefix', 'lab-7', '--part-size', '5']);
+    expect(run.stderr).not.toMatch(/failed/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('2 of 2 files uploaded and verified');
+    await expectObject('lab-7/study/a.txt', join(dir, 'study/a.txt'));
+    await expectObject('lab-7/study/reads/b.fastq', join(dir, 'study/reads/b.fastq'));
+
+    const rows = await historyRows();
+    expect(rows.map((r) => r.key).sort()).toEqual([
+      'lab-7/study/a.txt',
+      'lab-7/study/reads/b.fastq',
+    ]);
+    for (const row of rows) {
+      expect(row.status).toBe('done');
+      expect(row.grants).toContain(
+        'id=d9df08ac799f2859d42a588b415111314cf66d0ffd072195f33b921db966b440',
+      );
+      expect(row.md5_base64).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    }
+    const csv = (await labdrop(['history', '--csv', '--search', 'fastq'])).stdout
+      .trim()
+      .split(/\r?\n/);
+    expect(csv[0]).toMatch(/^id,local_path,size,md5_hex,md5_base64,bucket,key/);
+    expect(csv).toHaveLength(2);
+    expect(csv[1]).toContain('lab-7/study/reads/b.fastq');
+  });
+
+  it('streams JSON lines with --json', async () => {
+    const path = await file('one.bin', 10);
+    const run = await upload([path], ['--prefix', 'json', '--json']);
+    expect(run.code).toBe(0);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events.filter((e) => e.type === 'status').map((e) => e.status)).toContain('done');
+    expect(events.at(-1)).toMatchObject({ type: 'summary', files: 1, done: 1, exitCode: 0 });
+  });
+
+  it('refuses keys the sync job would skip unless --yes', async () => {
+    const path = await file('reads.txt', 10);
+    const refused = await upload([path], ['--prefix', '2024-runs']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"2024-runs/reads.txt" starts with a digit');
+    expect(refused.stderr).toContain('--yes');
+    expect(await historyRows()).toEqual([]);
+    const accepted = await upload([path], ['--prefix', '2024-runs', '--yes']);
+    expect(accepted.code).toBe(0);
+    await expectObject('2024-runs/reads.txt', path);
+  });
+});
+
+describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
+  async function expectNothingRecorded() {
+    expect(await historyRows()).toEqual([]);
+    const uploads = await testClient(moto.endpoint).send(
+      new ListMultipartUploadsCommand({ Bucket: 'cli-bucket' }),
+    );
+    expect(uploads.Uploads ?? []).toEqual([]);
+  }
+
+  it('a missing file', async () => {
+    const good = await file('good.txt', 10);
+    const run = await upload([good, join(dir, 'nope.fastq')], ['--prefix', 'x']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${join(dir, 'nope.fastq')} does not exist`);
+    expect(run.stderr).toContain('Nothing was uploaded');
+    await expectNothingRecorded();
+  });
+
+  it('an unreadable file', async () => {
+    const path = await file('secret.txt', 10);
+    await chmod(path, 0o000);
+    // root reads anything: run the tool as nobody, in folders nobody may use.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    await chmod(dir, 0o777);
+    const run = await labdrop(
+      ['upload', path, '--bucket', 'cli-bucket', '--endpoint', proxy.endpoint, '--prefix', 'x'],
+      asNobody,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${path} cannot be read: permission denied`);
+    await expectNothingRecorded();
+  });
+
+  it('an unknown bucket', async () => {
+    const path = await file('a.txt', 10);
+    const run = await labdrop([
+      'upload',
+      path,
+      '--bucket',
+      'no-such-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'x',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('The bucket "no-such-bucket" does not exist');
+    await expectNothingRecorded();
+  });
+
+  it('an unreachable endpoint', async () => {
+    const path = await file('a.txt', 10);
+    const run = await labdrop([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--prefix',
+      'x',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Could not reach http://127.0.0.1:9');
+    await expectNothingRecorded();
+  });
+
+  it('no credentials', async () => {
+    const path = await file('a.txt', 10);
+    const run = await labdrop(
+      ['upload', path, '--bucket', 'cli-bucket', '--endpoint', proxy.endpoint, '--prefix', 'x'],
+      {
+        env: env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }),
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('No AWS credentials were found');
+    await expectNothingRecorded();
+  });
+
+  it('a bad option', async () => {
+    const run = await labdrop(['upload', 'x', '--bucket', 'b', '--concurrency', 'lots']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--concurrency must be a whole number');
+  });
+});
+
+describe('crash, resume and cancel', () => {
+  async function waitForParts(count: number): Promise<string> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const store = Store.open(join(home, 'labdrop.db'));
+        try {
+          const [record] = store.query();
+          if (record && store.completedParts(record.id).length >= count) return record.id;
+        } finally {
+          store.close();
+        }
+      } catch {
+        // the database is not there yet
+      }
+      if (Date.now() > deadline) throw new Error('the upload made no progress');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('finishes with `labdrop resume` after SIGKILL, re-sending no completed part', async () => {
+    const path = await file('big.bin', 16 * 5 * MiB + 3);
+    const { child, done } = start([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'crash',
+      '--part-size',
+      '5',
+      '--concurrency',
+      '1',
+    ]);
+    const id = await waitForParts(4);
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+
+    const store = Store.open(join(home, 'labdrop.db'));
+    const recorded = store.completedParts(id).map((p) => p.partNumber);
+    store.close();
+    const sentBefore = uploadPartRequests(proxy.requests).length;
+
+    const run = await labdrop(['resume', '--all']);
+    expect(run.code).toBe(0);
+    await expectObject('crash/big.bin', path);
+    const resent = uploadPartRequests(proxy.requests)
+      .slice(sentBefore)
+      .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')));
+    expect(resent.filter((n) => recorded.includes(n))).toEqual([]);
+    expect(new Set([...recorded, ...resent]).size).toBe(17);
+    const [row] = await historyRows();
+    expect(row).toMatchObject({ status: 'done', key: 'crash/big.bin' });
+  });
+
+  it('cancel removes a paused upload from the bucket', async () => {
+    const path = await file('cancel.bin', 12 * 5 * MiB);
+    const { child, done } = start([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'cancel',
+      '--part-size',
+      '5',
+      '--concurrency',
+      '1',
+    ]);
+    const id = await waitForParts(2);
+    child.kill('SIGINT');
+    const interrupted = await done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain('labdrop resume');
+
+    const run = await labdrop(['cancel', id.slice(0, 8)]);
+    expect(run.code).toBe(0);
+    const client = testClient(moto.endpoint);
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: 'cli-bucket' }));
+    expect((uploads.Uploads ?? []).filter((u) => u.Key === 'cancel/cancel.bin')).toEqual([]);
+    const listed = await client.send(
+      new ListObjectsV2Command({ Bucket: 'cli-bucket', Prefix: 'cancel/' }),
+    );
+    expect(listed.Contents ?? []).toEqual([]);
+    const rows = await historyRows();
+    expect(rows[0]).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('labdrop demo', () => {
+  it('runs the whole flow against its own endpoint', async () => {
+    const run = await labdrop(['demo']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('3 of 3 files uploaded and verified');
+    expect(run.stdout).toMatch(/content-md5=[A-Za-z0-9+/]{22}==/);
+    expect(run.stdout).toContain('x-amz-grant-full-control: id=d9df08ac');
+  });
+});
