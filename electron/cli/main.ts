@@ -267,6 +267,7 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
       );
   };
   const unsubscribe = queue.onChange(emit);
+  const unsubscribeAttention = queue.onAttention((reason) => err(`labdrop: ${reason.message}`));
   const files = () => {
     const liveById = new Map(queue.snapshot().map((p) => [p.id, p]));
     return ids.map((id) => liveById.get(id) ?? progressOf(store.getUpload(id) as UploadRecord));
@@ -284,6 +285,7 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
   } finally {
     clearInterval(timer);
     unsubscribe();
+    unsubscribeAttention();
     process.off('SIGINT', onSigint);
   }
   const final = files();

@@ -72,6 +72,9 @@ interface Job {
 }
 
 const SPEED_WINDOW_MS = 5_000;
+
+/** Failures that pause the whole queue until the user signs in again. */
+const SIGN_IN_AGAIN = new Set(['ExpiredToken', 'NoCredentials']);
 const READ_CHUNK = 1024 * 1024;
 
 /**
@@ -88,6 +91,7 @@ const READ_CHUNK = 1024 * 1024;
 export class UploadQueue {
   private readonly jobs = new Map<string, Job>();
   private readonly listeners = new Set<(progress: UploadProgress) => void>();
+  private readonly attention = new Set<(reason: UploadError) => void>();
   private readonly parts: AdaptiveLimiter;
   private readonly hashing: AdaptiveLimiter;
   private readonly files: AdaptiveLimiter;
@@ -105,6 +109,15 @@ export class UploadQueue {
     this.preflightRetry = options.preflightRetry ?? PREFLIGHT_RETRY;
     this.now = options.now ?? Date.now;
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  }
+
+  /**
+   * Listens for conditions the user must act on before anything can go on
+   * (credentials that expired mid-upload); the queue is paused meanwhile.
+   */
+  onAttention(listener: (reason: UploadError) => void): () => void {
+    this.attention.add(listener);
+    return () => this.attention.delete(listener);
   }
 
   /** Listens for status changes (not byte counts: poll `snapshot()` for those). */
@@ -318,6 +331,14 @@ export class UploadQueue {
     const record = this.record(job.id);
     const failure = classifyError(error, this.context(record));
     const lastError: UploadError = { code: failure.code, message: failure.message };
+    if (SIGN_IN_AGAIN.has(failure.code)) {
+      // No file fails because a session ran out: the queue waits for the user
+      // to sign in again, then resumeAll() picks everything up.
+      this.update(job.id, { status: 'paused', lastError });
+      void this.pauseAll();
+      for (const listener of this.attention) listener(lastError);
+      return;
+    }
     this.update(job.id, { status: 'failed', lastError, finishedAt: this.now() });
   }
 

@@ -1,0 +1,69 @@
+import type {
+  EventChannel,
+  Events,
+  FileLike,
+  IpcResult,
+  LabdropApi,
+  RequestChannel,
+  RequestOf,
+  Responses,
+} from './ipc';
+
+/**
+ * How the API reaches main: Electron's ipcRenderer in the preload, fetch and
+ * Server-Sent Events in the end-to-end test host. Never exposed itself; the
+ * page only sees the named methods built below.
+ */
+export interface BridgeTransport {
+  invoke(channel: RequestChannel, arg: unknown): Promise<unknown>;
+  subscribe(channel: EventChannel, listener: (payload: unknown) => void): () => void;
+  pathForFile(file: FileLike): string;
+}
+
+/** Builds `window.labdrop` from a transport: one small API, the same in the app and the tests. */
+export function createLabdropApi(transport: BridgeTransport): LabdropApi {
+  const call = <C extends RequestChannel>(
+    channel: C,
+    arg?: RequestOf<C>,
+  ): Promise<IpcResult<Responses[C]>> =>
+    transport.invoke(channel, arg).then(
+      (answer) => answer as IpcResult<Responses[C]>,
+      (error: unknown) => ({
+        ok: false,
+        error: {
+          code: 'BridgeFailed',
+          message: `Labdrop's window lost contact with its main process (${String(
+            (error as Error)?.message ?? error,
+          )}). Restart Labdrop.`,
+        },
+      }),
+    );
+  const on =
+    <E extends EventChannel>(channel: E) =>
+    (listener: (payload: Events[E]) => void) =>
+      transport.subscribe(channel, (payload) => listener(payload as Events[E]));
+
+  return {
+    appInfo: () => call('app:info'),
+    pathForFile: (file) => transport.pathForFile(file),
+    openFiles: (kind) => call('dialog:openFiles', { kind }),
+    checkTarget: (target) => call('targets:check', { target }),
+    planUpload: (paths, prefix) => call('uploads:plan', { paths, prefix }),
+    addUploads: (planId, target, acceptWarnings) =>
+      call('uploads:add', { planId, target, acceptWarnings }),
+    listUploads: () => call('uploads:list'),
+    pause: (id) => call('uploads:pause', { id }),
+    resume: (id) => call('uploads:resume', { id }),
+    cancel: (id) => call('uploads:cancel', { id }),
+    retry: (id) => call('uploads:retry', { id }),
+    pauseAll: () => call('uploads:pauseAll'),
+    resumeAll: () => call('uploads:resumeAll'),
+    clearFinished: () => call('uploads:clearFinished'),
+    queryHistory: (filter) => call('history:query', filter),
+    exportHistory: (format, filter) => call('history:export', { format, filter }),
+    getSettings: () => call('settings:get'),
+    setSettings: (patch) => call('settings:set', patch),
+    onProgress: on('uploads:progress'),
+    onQueueChanged: on('uploads:changed'),
+  };
+}

@@ -1,0 +1,307 @@
+/**
+ * The IPC contract between the renderer and the main process: every channel,
+ * the zod schema of its argument, the type of its answer, and the one API
+ * object the preload exposes as `window.labdrop`.
+ *
+ * Note on trust (enforced in electron/ipc/handlers.ts and channels.ipc.ts):
+ * - the renderer is untrusted: main parses every argument as `unknown` with
+ *   the schema below before it reaches a service, and answers only our
+ *   window's top frame;
+ * - paths from the renderer must be absolute (they come from a drop or from
+ *   main's own file dialog), and object keys are never taken from the
+ *   renderer: main plans the upload and the renderer refers to the plan by id;
+ * - nothing throws across the bridge: every answer is an `IpcResult`.
+ */
+import { z } from 'zod';
+import type { KeyWarning } from './keys';
+import { UPLOAD_STATUSES } from './types';
+import type { UploadError, UploadProgress, UploadRecord } from './types';
+
+/** Request/response channels (renderer `invoke`, main `handle`), `domain:verb`. */
+export type RequestChannel = keyof typeof requestSchemas;
+
+/** Events, main to renderer. */
+export const EVENT_CHANNELS = ['uploads:progress', 'uploads:changed'] as const;
+export type EventChannel = (typeof EVENT_CHANNELS)[number];
+
+export interface IpcError {
+  /** Stable machine code: BadRequest, NoSuchBucket, AccessDenied, UnknownPlan… */
+  code: string;
+  /** What happened and what to do, for a lab technician. */
+  message: string;
+}
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+// ---------------------------------------------------------------------------
+// Argument schemas
+
+/** POSIX `/…`, Windows `C:\…` or `C:/…`, or a UNC share `\\server\share…`. */
+export function isAbsolutePath(path: string): boolean {
+  return /^\//.test(path) || /^[A-Za-z]:[\\/]/.test(path) || /^\\\\[^\\]+\\[^\\]+/.test(path);
+}
+
+const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'A path cannot contain a NUL character.')
+  .refine(isAbsolutePath, 'Paths must be absolute.');
+
+const UploadId = z.string().min(1).max(128);
+
+/** S3's rules, loosened for old us-east-1 buckets (capitals and underscores). */
+export const BucketName = z
+  .string()
+  .trim()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/,
+    'A bucket name is 3 to 63 letters, digits, dots or hyphens, starting and ending with a letter or digit.',
+  );
+
+export const EndpointUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'The endpoint must be an http:// or https:// address, e.g. https://s3.example.org.');
+
+export const Region = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9-]{2,32}$/, 'A region looks like us-east-1.');
+
+export const AwsProfileName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.+@-]{1,128}$/, 'A profile name is letters, digits and _ . + @ -.');
+
+/** Where a batch goes; `endpoint: null` is AWS S3, `awsProfile: null` the default credential chain. */
+export const TargetSchema = z.strictObject({
+  bucket: BucketName,
+  endpoint: EndpointUrl.nullable(),
+  region: Region,
+  awsProfile: AwsProfileName.nullable(),
+});
+export type TargetInput = z.infer<typeof TargetSchema>;
+
+export const HistoryFilterSchema = z.strictObject({
+  search: z.string().max(1024).optional(),
+  status: z.enum(UPLOAD_STATUSES).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+});
+export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
+
+export const MIN_PART_SIZE_MIB = 5;
+export const MAX_PART_SIZE_MIB = 5 * 1024;
+export const MAX_PART_CONCURRENCY = 64;
+
+/** What a user may change in Settings; the last target is remembered between runs. */
+export const SettingsSchema = z.strictObject({
+  partConcurrency: z.number().int().min(1).max(MAX_PART_CONCURRENCY),
+  partSizeMiB: z.number().int().min(MIN_PART_SIZE_MIB).max(MAX_PART_SIZE_MIB),
+  target: z
+    .strictObject({
+      bucket: z.string().max(255),
+      prefix: z.string().max(1024),
+      endpoint: z.string().max(2048),
+      region: z.string().max(32),
+      awsProfile: z.string().max(128),
+    })
+    .nullable(),
+});
+export type AppSettings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: AppSettings = { partConcurrency: 8, partSizeMiB: 8, target: null };
+
+const none = z.undefined();
+const byId = z.strictObject({ id: UploadId });
+
+export const requestSchemas = {
+  'app:info': none,
+  'dialog:openFiles': z.strictObject({ kind: z.enum(['files', 'folder']) }),
+  'targets:check': z.strictObject({ target: TargetSchema }),
+  'uploads:plan': z.strictObject({
+    paths: z.array(AbsolutePath).min(1).max(100_000),
+    prefix: z.string().max(1024),
+  }),
+  'uploads:add': z.strictObject({
+    planId: z.string().min(1).max(128),
+    target: TargetSchema,
+    /** The user saw the plan's warnings and chose to upload anyway. */
+    acceptWarnings: z.boolean(),
+  }),
+  'uploads:list': none,
+  'uploads:pause': byId,
+  'uploads:resume': byId,
+  'uploads:cancel': byId,
+  'uploads:retry': byId,
+  'uploads:pauseAll': none,
+  'uploads:resumeAll': none,
+  'uploads:clearFinished': none,
+  'history:query': HistoryFilterSchema,
+  'history:export': z.strictObject({
+    format: z.enum(['csv', 'json']),
+    filter: HistoryFilterSchema,
+  }),
+  'settings:get': none,
+  'settings:set': SettingsSchema.partial(),
+} as const;
+
+export const REQUEST_CHANNELS = Object.keys(requestSchemas) as RequestChannel[];
+
+export type RequestOf<C extends RequestChannel> = z.input<(typeof requestSchemas)[C]>;
+
+// ---------------------------------------------------------------------------
+// Answers and events
+
+export interface DemoInfo {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  prefix: string;
+  /** A small study folder written for the demo, ready to drop. */
+  sampleFolder: string;
+}
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  /** Set when the app was started with --demo. */
+  demo: DemoInfo | null;
+  /** The submission profile every object is uploaded with. */
+  profile: { name: string; fullControlIds: string[]; md5MetadataKey: string };
+}
+
+export interface PlannedFileSummary {
+  localPath: string;
+  key: string;
+  size: number;
+}
+
+/** What main planned for the dropped paths. Keys are main's; the renderer only shows them. */
+export interface PlanSummary {
+  planId: string;
+  prefix: string;
+  fileCount: number;
+  totalBytes: number;
+  /** The first files, for review; `fileCount` has them all. */
+  files: PlannedFileSummary[];
+  /** Reasons the batch cannot start. */
+  problems: string[];
+  /** Keys the center's sync job would skip (capped; see `warningCount`). */
+  warnings: KeyWarning[];
+  warningCount: number;
+}
+
+export type TargetWarningCode = 'acls-disabled';
+
+export interface TargetWarning {
+  code: TargetWarningCode;
+  message: string;
+}
+
+/** The target answered; failures to reach it come back as an IpcError. */
+export interface TargetCheck {
+  bucket: string;
+  /** HeadBucket was refused (403): uploads may still be allowed. */
+  accessUnconfirmed: boolean;
+  warnings: TargetWarning[];
+}
+
+export interface ExportResult {
+  /** Null when the user cancelled the save dialog. */
+  path: string | null;
+  rows: number;
+}
+
+export interface SettingsView {
+  settings: AppSettings;
+  /** The part size in effect differs from the saved one until Labdrop restarts. */
+  restartNeeded: boolean;
+}
+
+/** One coalesced batch of live changes (about ten a second while uploads run). */
+export interface ProgressBatch {
+  items: UploadProgress[];
+}
+
+/** The whole queue view, after uploads were added or cleared. */
+export interface QueueList {
+  items: UploadProgress[];
+}
+
+export interface Responses {
+  'app:info': AppInfo;
+  'dialog:openFiles': string[];
+  'targets:check': TargetCheck;
+  'uploads:plan': PlanSummary;
+  'uploads:add': UploadProgress[];
+  'uploads:list': UploadProgress[];
+  'uploads:pause': null;
+  'uploads:resume': null;
+  'uploads:cancel': null;
+  'uploads:retry': null;
+  'uploads:pauseAll': null;
+  'uploads:resumeAll': null;
+  'uploads:clearFinished': null;
+  'history:query': UploadRecord[];
+  'history:export': ExportResult;
+  'settings:get': SettingsView;
+  'settings:set': SettingsView;
+}
+
+export interface Events {
+  'uploads:progress': ProgressBatch;
+  'uploads:changed': QueueList;
+}
+
+/** Anything with a name: a DOM `File` in the renderer. */
+export interface FileLike {
+  readonly name: string;
+}
+
+/** `window.labdrop`: the one API the preload exposes (built by shared/bridge.ts). */
+export interface LabdropApi {
+  appInfo(): Promise<IpcResult<AppInfo>>;
+  /** The absolute path of a dropped file ('' when it has none, e.g. dragged from a web page). */
+  pathForFile(file: FileLike): string;
+  openFiles(kind: 'files' | 'folder'): Promise<IpcResult<string[]>>;
+  checkTarget(target: TargetInput): Promise<IpcResult<TargetCheck>>;
+  planUpload(paths: string[], prefix: string): Promise<IpcResult<PlanSummary>>;
+  addUploads(
+    planId: string,
+    target: TargetInput,
+    acceptWarnings: boolean,
+  ): Promise<IpcResult<UploadProgress[]>>;
+  listUploads(): Promise<IpcResult<UploadProgress[]>>;
+  pause(id: string): Promise<IpcResult<null>>;
+  resume(id: string): Promise<IpcResult<null>>;
+  cancel(id: string): Promise<IpcResult<null>>;
+  retry(id: string): Promise<IpcResult<null>>;
+  pauseAll(): Promise<IpcResult<null>>;
+  resumeAll(): Promise<IpcResult<null>>;
+  clearFinished(): Promise<IpcResult<null>>;
+  queryHistory(filter: HistoryFilter): Promise<IpcResult<UploadRecord[]>>;
+  exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<IpcResult<ExportResult>>;
+  getSettings(): Promise<IpcResult<SettingsView>>;
+  setSettings(patch: Partial<AppSettings>): Promise<IpcResult<SettingsView>>;
+  /** Subscriptions return their unsubscribe function. */
+  onProgress(listener: (batch: ProgressBatch) => void): () => void;
+  onQueueChanged(listener: (list: QueueList) => void): () => void;
+}
+
+/** Turns a zod failure into one readable sentence per problem. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ` : '') + issue.message)
+    .join('\n');
+}
+
+export type { UploadError, UploadProgress, UploadRecord };
