@@ -1,0 +1,73 @@
+import type { UploadProgress, UploadRecord, UploadStatus } from '../../shared/types';
+import type { UploadQueue } from '../engine/queue';
+import type { Store } from '../engine/store';
+
+const RUNNING: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
+
+/** A record as the queue view shows it when no job of this process runs it. */
+export function recordProgress(record: UploadRecord, running = false): UploadProgress {
+  return {
+    id: record.id,
+    localPath: record.localPath,
+    bucket: record.bucket,
+    key: record.key,
+    size: record.size,
+    // A record left "uploading" by a crash or by another process is not moving
+    // here: the window shows it paused, and Resume picks it up.
+    status: !running && RUNNING.has(record.status) ? 'paused' : record.status,
+    hashedBytes: record.md5Base64 ? record.size : 0,
+    uploadedBytes: record.status === 'done' ? record.size : record.bytesUploaded,
+    speed: 0,
+    error: record.lastError,
+  };
+}
+
+/**
+ * The uploads the window's queue shows: those added since the app started,
+ * plus those left unfinished by the last run (paused on quit, or cut short by
+ * a crash). Nothing left unfinished resumes by itself: the command-line tool
+ * may be running it from the same database, so the user decides.
+ */
+export class UploadSession {
+  /** Insertion-ordered: the queue view's order. */
+  private readonly ids = new Set<string>();
+
+  constructor(
+    private readonly store: Pick<Store, 'getUpload' | 'unfinished'>,
+    private readonly queue: Pick<UploadQueue, 'snapshot'>,
+  ) {}
+
+  restore(): void {
+    for (const record of this.store.unfinished()) this.ids.add(record.id);
+  }
+
+  track(ids: readonly string[]): void {
+    for (const id of ids) this.ids.add(id);
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  records(): UploadRecord[] {
+    const records: UploadRecord[] = [];
+    for (const id of this.ids) {
+      const record = this.store.getUpload(id);
+      if (record) records.push(record);
+      else this.ids.delete(id);
+    }
+    return records;
+  }
+
+  list(): UploadProgress[] {
+    const live = new Map(this.queue.snapshot().map((p) => [p.id, p]));
+    return this.records().map((record) => live.get(record.id) ?? recordProgress(record));
+  }
+
+  /** Drops finished rows (done, cancelled) from the view; they stay in history. */
+  clearFinished(): void {
+    for (const record of this.records()) {
+      if (record.status === 'done' || record.status === 'cancelled') this.ids.delete(record.id);
+    }
+  }
+}
