@@ -1,24 +1,18 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetObjectAclCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-} from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MiB } from '../shared/parts';
 import { CENTER_PROFILE } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
 import { HashPool } from '../electron/engine/hash-pool';
-import { UploadQueue, type Hasher, type Target } from '../electron/engine/queue';
-import { createS3Client, type Endpoint } from '../electron/engine/s3-client';
+import type { Hasher, Target, UploadQueue } from '../electron/engine/queue';
 import { planUpload } from '../electron/engine/scan';
 import { Store } from '../electron/engine/store';
 import { HASH_WORKER } from './helpers/build';
+import { TEST_PART_SIZE, testQueue } from './helpers/engine';
+import { expectObjectMatches, writeTestFile } from './helpers/objects';
 import {
   createBucket,
   startMoto,
@@ -30,7 +24,7 @@ import {
   type RecordingProxy,
 } from './helpers/moto';
 
-const PART = 5 * MiB;
+const PART = TEST_PART_SIZE;
 const [GRANTEE_A, GRANTEE_B] = CENTER_PROFILE.fullControlIds;
 
 let moto: Moto;
@@ -69,34 +63,13 @@ function target(bucket = 'lab-bucket', endpoint = proxy.endpoint): Target {
 }
 
 function queue(options: { hasher?: Hasher; partConcurrency?: number; db?: Store } = {}) {
-  return new UploadQueue({
-    store: options.db ?? store,
-    hasher: options.hasher ?? pool,
-    clientFor: (endpoint: Endpoint) => createS3Client(endpoint),
-    profile: CENTER_PROFILE,
-    partSize: PART,
+  return testQueue(options.db ?? store, options.hasher ?? pool, {
     partConcurrency: options.partConcurrency ?? 4,
-    retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
-    preflightRetry: { maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
   });
 }
 
-/** Deterministic, incompressible-enough bytes. */
-function bytes(size: number, seed = 1): Buffer {
-  const buf = Buffer.alloc(Math.ceil(size / 4) * 4);
-  let x = seed * 2654435761;
-  for (let i = 0; i < buf.length; i += 4) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    buf.writeUInt32LE(x, i);
-  }
-  return buf.subarray(0, size);
-}
-
 async function file(name: string, size: number, seed = 1): Promise<string> {
-  const path = join(dir, name);
-  await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, bytes(size, seed));
-  return path;
+  return writeTestFile(dir, name, size, seed);
 }
 
 async function upload(paths: string[], prefix = 'center', q = queue()): Promise<UploadRecord[]> {
@@ -106,27 +79,8 @@ async function upload(paths: string[], prefix = 'center', q = queue()): Promise<
   return records.map((r) => store.getUpload(r.id) as UploadRecord);
 }
 
-async function download(key: string, bucket = 'lab-bucket'): Promise<Buffer> {
-  const res = await testClient(moto.endpoint).send(
-    new GetObjectCommand({ Bucket: bucket, Key: key }),
-  );
-  return Buffer.from(
-    await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-  );
-}
-
-/** What a user checks: bytes, content-md5 metadata, size, and the grants. */
-async function expectObjectMatches(key: string, localPath: string) {
-  const local = await readFile(localPath);
-  const md5 = createHash('md5').update(local).digest('base64');
-  const client = testClient(moto.endpoint);
-  const head = await client.send(new HeadObjectCommand({ Bucket: 'lab-bucket', Key: key }));
-  expect(head.ContentLength).toBe(local.length);
-  expect(head.Metadata?.['content-md5']).toBe(md5);
-  expect((await download(key)).equals(local)).toBe(true);
-  const acl = await client.send(new GetObjectAclCommand({ Bucket: 'lab-bucket', Key: key }));
-  const grantees = (acl.Grants ?? []).filter((g) => g.Permission === 'FULL_CONTROL');
-  expect(grantees.map((g) => g.Grantee?.ID)).toContain(GRANTEE_A);
+function expectObject(key: string, localPath: string) {
+  return expectObjectMatches(moto.endpoint, 'lab-bucket', key, localPath);
 }
 
 /** moto keeps only the first grantee of a grant header, so check the header sent too. */
@@ -151,7 +105,7 @@ describe('uploads with the center rules', () => {
     const [record] = await upload([path]);
     expect(record?.status).toBe('done');
     expect(record?.md5Base64).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
-    await expectObjectMatches('center/empty.dat', path);
+    await expectObject('center/empty.dat', path);
     const puts = requestsFor('PUT', 'center/empty.dat');
     expect(puts).toHaveLength(1);
     expectGrantHeader(puts[0]);
@@ -163,8 +117,8 @@ describe('uploads with the center rules', () => {
     const exact = await file('exact.bin', PART, 2);
     const records = await upload([one, exact]);
     expect(records.map((r) => r.status)).toEqual(['done', 'done']);
-    await expectObjectMatches('center/one.bin', one);
-    await expectObjectMatches('center/exact.bin', exact);
+    await expectObject('center/one.bin', one);
+    await expectObject('center/exact.bin', exact);
     expect(uploadPartRequests(proxy.requests)).toHaveLength(0);
     for (const key of ['center/one.bin', 'center/exact.bin']) {
       expectGrantHeader(requestsFor('PUT', key)[0]);
@@ -175,7 +129,7 @@ describe('uploads with the center rules', () => {
     const path = await file('plus-one.bin', PART + 1, 3);
     const [record] = await upload([path]);
     expect(record?.status).toBe('done');
-    await expectObjectMatches('center/plus-one.bin', path);
+    await expectObject('center/plus-one.bin', path);
     expect(uploadPartRequests(proxy.requests, 'center/plus-one.bin')).toHaveLength(2);
   });
 
@@ -189,7 +143,7 @@ describe('uploads with the center rules', () => {
     expect(record?.md5Base64).toBe(md5.digest('base64'));
     expect(record?.grants).toContain(GRANTEE_B);
     expect(record?.etag).toMatch(/-6"?$/);
-    await expectObjectMatches('center/big.bin', path);
+    await expectObject('center/big.bin', path);
 
     const create = requestsFor('POST', 'center/big.bin', 'uploads');
     expect(create).toHaveLength(1);
@@ -219,8 +173,7 @@ describe('uploads with the center rules', () => {
     expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(
       names.map((n) => `center/study/${n}`).sort(),
     );
-    for (const name of names)
-      await expectObjectMatches(`center/study/${name}`, join(dir, 'study', name));
+    for (const name of names) await expectObject(`center/study/${name}`, join(dir, 'study', name));
   });
 });
 
@@ -254,7 +207,7 @@ describe('pause, resume and cancel', () => {
     q.resume(id);
     await q.idle();
     expect(store.getUpload(id)?.status).toBe('done');
-    await expectObjectMatches('center/resume.bin', path);
+    await expectObject('center/resume.bin', path);
     const after = uploadPartRequests(proxy.requests).slice(sentBefore);
     const resent = after.map((r) =>
       Number(new URL(r.url, 'http://x').searchParams.get('partNumber')),
@@ -277,7 +230,7 @@ describe('pause, resume and cancel', () => {
     expect(resumed.map((r) => r.id)).toEqual([id]);
     await q2.idle();
     expect(store.getUpload(id)?.status).toBe('done');
-    await expectObjectMatches('center/resume.bin', path);
+    await expectObject('center/resume.bin', path);
   });
 
   it('cancel aborts the multipart upload and leaves nothing in the bucket', async () => {
@@ -347,7 +300,7 @@ describe('failures a user can act on', () => {
     q.retryUpload(record?.id as string);
     await q.idle();
     expect(store.getUpload(record?.id as string)?.status).toBe('done');
-    await expectObjectMatches('center/changing.bin', path);
+    await expectObject('center/changing.bin', path);
   });
 
   it('warns about keys the sync job skips', async () => {

@@ -61,6 +61,45 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'saved targets, custom submission profiles, access keys stored by the app',
+    // Read and written by electron/services (targets.ts, profiles.ts,
+    // credentials.ts). stored_credentials.secret is what the OS keychain
+    // (Electron safeStorage) encrypted: the key id and secret never appear in
+    // plain text here; key_id_last4 is all a summary shows.
+    up: `
+      CREATE TABLE targets (
+        id                 TEXT    NOT NULL PRIMARY KEY,
+        name               TEXT    NOT NULL UNIQUE,
+        bucket             TEXT    NOT NULL,
+        prefix             TEXT    NOT NULL DEFAULT '',
+        endpoint           TEXT,
+        region             TEXT    NOT NULL,
+        aws_profile        TEXT,
+        synapse_id         TEXT    CHECK (synapse_id IS NULL OR synapse_id GLOB 'syn[0-9]*'),
+        submission_profile TEXT    NOT NULL DEFAULT 'center',
+        created_at         INTEGER NOT NULL,
+        last_used_at       INTEGER
+      ) STRICT;
+
+      CREATE TABLE submission_profiles (
+        name             TEXT    NOT NULL PRIMARY KEY,
+        full_control_ids TEXT    NOT NULL,
+        md5_metadata_key TEXT    NOT NULL,
+        created_at       INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE stored_credentials (
+        name         TEXT    NOT NULL PRIMARY KEY,
+        key_id_last4 TEXT    NOT NULL,
+        region       TEXT,
+        secret       BLOB    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

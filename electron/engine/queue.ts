@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import {
   AbortMultipartUploadCommand,
@@ -24,6 +23,7 @@ import {
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { contentTypeFor } from './content-type';
+import { openRange, type RangeBody } from './file-range';
 import { classifyError, isAbort, UploadFailure, type ErrorContext } from './errors';
 import type { HashPool } from './hash-pool';
 import { AdaptiveLimiter } from './limiter';
@@ -75,7 +75,6 @@ const SPEED_WINDOW_MS = 5_000;
 
 /** Failures that pause the whole queue until the user signs in again. */
 const SIGN_IN_AGAIN = new Set(['ExpiredToken', 'NoCredentials']);
-const READ_CHUNK = 1024 * 1024;
 
 /**
  * The upload engine: a queue across files where hashing the next files
@@ -310,7 +309,13 @@ export class UploadQueue {
         const uploaded = (await this.uploadedAlready(client, record, signal))
           ? undefined
           : isMultipart(record.size, record.partSize)
-            ? await this.putMultipart(client, record, job)
+            ? await this.putMultipart(client, record, job).catch(async (error: unknown) => {
+                // The server lost the upload (aborted elsewhere, expired, or a
+                // store that restarted): start it over once, from the file.
+                if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
+                this.options.store.clearParts(job.id);
+                return this.putMultipart(client, this.update(job.id, { uploadId: null }), job);
+              })
             : await this.putSingle(client, record, job);
         this.update(job.id, { status: 'verifying', versionId: uploaded?.versionId ?? null });
         await this.verify(client, this.record(job.id), signal);
@@ -318,6 +323,12 @@ export class UploadQueue {
         release();
       }
     } catch (error) {
+      const { code } = classifyError(error, this.context(this.record(job.id)));
+      if (!job.stop && (code === 'FileChanged' || code === 'FileMissing')) {
+        // Parts of another version of the file are worth nothing: remove them
+        // from the bucket now rather than leave them to be billed.
+        await this.discardUpload(this.record(job.id)).catch(() => undefined);
+      }
       this.settleFailure(job, error);
     }
   }
@@ -376,8 +387,12 @@ export class UploadQueue {
     }
   }
 
-  /** A retry of a changed file starts over: the old multipart upload goes. */
+  /** A changed file starts over: the old multipart upload and the old hash go. */
   private async discardUpload(record: UploadRecord): Promise<void> {
+    if (!record.uploadId) {
+      this.update(record.id, { md5Base64: null, md5Hex: null });
+      return;
+    }
     const client = this.options.clientFor(record);
     await client
       .send(
@@ -426,28 +441,23 @@ export class UploadQueue {
   ): Promise<{ versionId?: string }> {
     const signal = job.controller.signal;
     const md5 = record.md5Base64 as string;
-    const result = await withRetry(
-      async () => {
-        await assertUnchanged(record);
-        const release = await this.parts.acquire(signal);
-        try {
-          const response = await client.send(
-            new PutObjectCommand({
-              ...this.objectFields(record),
-              Body: this.readRange(record.localPath, 0, record.size, job, 1),
-              ContentLength: record.size,
-              ContentMD5: md5,
-            }),
-            { abortSignal: signal },
-          );
-          this.parts.succeeded();
-          return response;
-        } finally {
-          job.inflight.delete(1);
-          release();
-        }
-      },
-      this.retryOptions(record, signal),
+    const result = await this.sendRange(
+      record,
+      job,
+      1,
+      0,
+      record.size,
+      signal,
+      (body, abortSignal) =>
+        client.send(
+          new PutObjectCommand({
+            ...this.objectFields(record),
+            Body: body,
+            ContentLength: record.size,
+            ContentMD5: md5,
+          }),
+          { abortSignal },
+        ),
     );
     job.confirmedBytes = record.size;
     this.update(record.id, { bytesUploaded: record.size, etag: result.ETag ?? null });
@@ -641,30 +651,26 @@ export class UploadQueue {
     const md5Base64 = await this.options.hasher.hashRange(record.localPath, start, end, {
       signal,
     });
-    const response = await withRetry(
-      async () => {
-        const release = await this.parts.acquire(signal);
-        try {
-          const result = await client.send(
-            new UploadPartCommand({
-              Bucket: record.bucket,
-              Key: record.key,
-              UploadId: record.uploadId ?? undefined,
-              PartNumber: partNumber,
-              Body: this.readRange(record.localPath, start, end, job, partNumber),
-              ContentLength: end - start,
-              ContentMD5: md5Base64,
-            }),
-            { abortSignal: signal },
-          );
-          this.parts.succeeded();
-          return result;
-        } finally {
-          job.inflight.delete(partNumber);
-          release();
-        }
-      },
-      this.retryOptions(record, signal),
+    const response = await this.sendRange(
+      record,
+      job,
+      partNumber,
+      start,
+      end,
+      signal,
+      (body, abortSignal) =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            UploadId: record.uploadId ?? undefined,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: end - start,
+            ContentMD5: md5Base64,
+          }),
+          { abortSignal },
+        ),
     );
     if (!response.ETag) throw new Error(`S3 returned no ETag for part ${partNumber}`);
     return { partNumber, etag: response.ETag, size: end - start, md5Base64 };
@@ -719,23 +725,45 @@ export class UploadQueue {
     };
   }
 
-  /** A file range as a stream that counts its bytes into the job's progress. */
-  private readRange(path: string, start: number, end: number, job: Job, partNumber: number) {
-    job.inflight.set(partNumber, 0);
-    const stream = createReadStream(path, {
-      start,
-      end: Math.max(start, end - 1),
-      highWaterMark: READ_CHUNK,
-    });
-    if (end === start) {
-      // createReadStream has no empty range; an empty file reads as empty anyway.
-      stream.destroy();
-      return Buffer.alloc(0);
-    }
-    stream.on('data', (chunk) => {
-      job.inflight.set(partNumber, (job.inflight.get(partNumber) ?? 0) + chunk.length);
-    });
-    return stream;
+  /**
+   * Sends one request whose body is a range of the file, under the global
+   * part limit, with retries. The file must still be the version that was
+   * hashed; its bytes count into the job's progress as they are read.
+   */
+  private sendRange<T>(
+    record: UploadRecord,
+    job: Job,
+    slot: number,
+    start: number,
+    end: number,
+    signal: AbortSignal,
+    send: (body: RangeBody['body'], abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return withRetry(
+      async () => {
+        await assertUnchanged(record);
+        const release = await this.parts.acquire(signal);
+        job.inflight.set(slot, 0);
+        const range = await openRange(record.localPath, start, end, signal, (bytes) => {
+          job.inflight.set(slot, (job.inflight.get(slot) ?? 0) + bytes);
+        }).catch((error: unknown) => {
+          release();
+          throw error;
+        });
+        try {
+          const response = await send(range.body, range.signal);
+          this.parts.succeeded();
+          return response;
+        } catch (error) {
+          throw range.failure() ?? error;
+        } finally {
+          range.close();
+          job.inflight.delete(slot);
+          release();
+        }
+      },
+      this.retryOptions(record, signal),
+    );
   }
 
   private retryOptions(record: UploadRecord, signal: AbortSignal) {

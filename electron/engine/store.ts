@@ -486,6 +486,15 @@ export class Store {
     });
   }
 
+  /**
+   * Runs `work` on the connection, with failures explained like every other
+   * store call. For the small tables of electron/services (saved targets,
+   * submission profiles, stored keys) that live in the same file.
+   */
+  withDatabase<T>(work: (db: Database.Database) => T): T {
+    return this.guard(() => work(this.db));
+  }
+
   close(): void {
     if (!this.db.open) return;
     try {

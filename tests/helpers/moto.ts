@@ -84,6 +84,10 @@ export interface RecordedRequest {
 export interface RecordingProxy {
   endpoint: string;
   requests: RecordedRequest[];
+  /** Answers a request instead of the server, e.g. with 503 SlowDown; null forwards it. */
+  intercept: ((request: RecordedRequest) => { status: number; body: string } | null) | null;
+  /** UploadPart requests in flight now, and the most seen at once since last reset. */
+  partsInFlight: { now: number; max: number };
   stop(): Promise<void>;
 }
 
@@ -95,8 +99,30 @@ export interface RecordingProxy {
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const requests: RecordedRequest[] = [];
+  const partsInFlight = { now: 0, max: 0 };
+  const proxy: RecordingProxy = {
+    endpoint: '',
+    requests,
+    intercept: null,
+    partsInFlight,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
   const server: Server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    requests.push(recorded);
+    const answer = proxy.intercept?.(recorded);
+    if (answer) {
+      req.resume();
+      res.writeHead(answer.status, { 'content-type': 'application/xml' }).end(answer.body);
+      return;
+    }
+    if (uploadPartRequests([recorded]).length === 1) {
+      partsInFlight.max = Math.max(partsInFlight.max, ++partsInFlight.now);
+      res.on('close', () => partsInFlight.now--);
+    }
     const forward = request(
       {
         host: upstream.hostname,
@@ -116,14 +142,8 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  proxy.endpoint = `http://127.0.0.1:${port}`;
+  return proxy;
 }
 
 /** UploadPart requests: PUT with both partNumber and uploadId. */

@@ -1,0 +1,28 @@
+import { MiB } from '../../shared/parts';
+import { CENTER_PROFILE } from '../../shared/profile';
+import { UploadQueue, type Hasher, type QueueOptions } from '../../electron/engine/queue';
+import { createS3Client, type Endpoint } from '../../electron/engine/s3-client';
+import type { Store } from '../../electron/engine/store';
+
+/** S3's smallest part size: multi-part files stay small in tests. */
+export const TEST_PART_SIZE = 5 * MiB;
+
+/** The real engine with test-sized parts and quick retries. */
+export function testQueue(
+  store: Store,
+  hasher: Hasher,
+  options: Partial<QueueOptions> & { idleTimeoutMs?: number } = {},
+): UploadQueue {
+  const { idleTimeoutMs, ...rest } = options;
+  return new UploadQueue({
+    store,
+    hasher,
+    clientFor: (endpoint: Endpoint) => createS3Client(endpoint, { idleTimeoutMs }),
+    profile: CENTER_PROFILE,
+    partSize: TEST_PART_SIZE,
+    partConcurrency: 4,
+    retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 },
+    preflightRetry: { maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+    ...rest,
+  });
+}
