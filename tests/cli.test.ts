@@ -1,4 +1,4 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,11 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MiB } from '../shared/parts';
 import { Store } from '../electron/engine/store';
-import { CLI } from './helpers/build';
+import { cliEnv, startCli } from './helpers/cli';
 import {
   createBucket,
   startMoto,
   startRecordingProxy,
-  TEST_CREDENTIALS,
   testClient,
   uploadPartRequests,
   type Moto,
@@ -47,41 +46,12 @@ beforeEach(async () => {
   return () => rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function env(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: dir,
-    LABDROP_HOME: home,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-    AWS_CONFIG_FILE: join(dir, 'no-config'),
-    ...TEST_CREDENTIALS,
-    ...extra,
-  };
+function env(extra: Record<string, string | undefined> = {}) {
+  return cliEnv(dir, home, extra);
 }
 
 function start(args: string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: env(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
+  return startCli(args, { ...options, env: options.env ?? env() });
 }
 
 function labdrop(args: string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}) {

@@ -140,6 +140,8 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
   }
 
   if (name === 'AbortError') return { code: 'Aborted', recovery: 'stop', message: 'Stopped.' };
+  // The state database explains itself (see StoreError in store.ts).
+  if (name === 'StoreError') return { code: sysCode, recovery: 'stop', message: detail };
   if (NETWORK_CODES.has(sysCode) || NETWORK_CODES.has(name) || RETRYABLE_SERVICE_CODES.has(name)) {
     return {
       code: sysCode || name,

@@ -96,7 +96,7 @@ export interface RecordingProxy {
  * so tests can assert what went over the wire (moto's GetObjectAcl shows only
  * the first grantee of a grant header; the header itself shows both).
  */
-export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+export async function startRecordingProxy(target: string, port = 0): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const requests: RecordedRequest[] = [];
   const partsInFlight = { now: 0, max: 0 };
@@ -140,9 +140,8 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     req.on('error', () => forward.destroy());
     req.pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  proxy.endpoint = `http://127.0.0.1:${port}`;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
 }
 

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm run test:faults`: the slow fault-injection trials; they write docs/reliability.md.
+export default defineConfig({
+  test: {
+    include: ['tests/faults/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 60_000,
+    maxWorkers: 1,
+    globalSetup: ['tests/faults/report.ts'],
+  },
+});
