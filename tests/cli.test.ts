@@ -331,6 +331,52 @@ describe('crash, resume and cancel', () => {
   });
 });
 
+describe('two labdrop processes', () => {
+  it('never work on the same upload; `labdrop pause` stops the one that is', async () => {
+    const path = await file('shared.bin', 16 * 5 * MiB);
+    const { done } = start([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'shared',
+      '--part-size',
+      '5',
+      '--concurrency',
+      '1',
+    ]);
+    const store = Store.open(join(home, 'labdrop.db'));
+    try {
+      let id: string | undefined;
+      while (!(id = store.query()[0]?.id) || store.completedParts(id).length < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const second = await labdrop(['resume', '--all']);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain(
+        'shared/shared.bin is being uploaded by another Labdrop process',
+      );
+
+      const paused = await labdrop(['pause', id.slice(0, 8)]);
+      expect(paused.code).toBe(0);
+      const first = await done;
+      expect(first.code).toBe(130);
+      expect(store.getUpload(id)?.status).toBe('paused');
+      const partsSoFar = store.completedParts(id).length;
+      expect(partsSoFar).toBeLessThan(17);
+
+      const resumed = await labdrop(['resume', id.slice(0, 8)]);
+      expect(resumed.code).toBe(0);
+      await expectObject('shared/shared.bin', path);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('labdrop demo', () => {
   it('runs the whole flow against its own endpoint', async () => {
     const run = await labdrop(['demo']);

@@ -18,9 +18,21 @@ Commands:
   history [--status S] [--search T] [--json | --csv]   what was uploaded, when, with which MD5
   demo                                                 try it all against a local demo endpoint
 
+  whoami [--profile P] [--endpoint URL]                which AWS identity your credentials are
+  check --bucket B [--prefix P] | --target NAME        will an upload there work? (exit 0 only if so)
+  targets list                                         saved targets
+  targets add [NAME] --bucket B [--prefix P] [--synapse synID]
+                                                       save a target (also --endpoint, --region,
+                                                       --profile, --submission-profile)
+  targets remove NAME                                  forget a saved target
+  profiles list                                        submission profiles (the center's is default)
+  profiles import FILE [--replace]                     add a custom profile from a JSON file
+  profiles export NAME [--output FILE]                 write a profile as JSON (default: stdout)
+
 Upload options:
-  --bucket B          the bucket the center gave you (required)
+  --bucket B          the bucket the center gave you (required unless --target)
   --prefix P          folder in the bucket, e.g. "center/study-42"
+  --target NAME       a saved target: its bucket, folder, endpoint, region and profile
   --endpoint URL      an S3-compatible endpoint instead of AWS
   --region R          AWS region (default: AWS_REGION, else us-east-1)
   --profile NAME      AWS profile from ~/.aws (default: AWS_PROFILE, else the default chain)
@@ -29,15 +41,25 @@ Upload options:
   --yes               upload even where keys would be skipped by the sync job
   --json              JSON lines instead of the live display
 
+Check, whoami and targets also take --endpoint, --region, --profile and --json;
+check and targets add take --submission-profile NAME (default: center).
+check signs in, finds the bucket and its region, reads whether it accepts the
+center's grants, and tries an upload with them that it aborts at once:
+nothing is left in the bucket.
+
 IDs: the first 8 characters shown by \`labdrop history\` are enough.
 Credentials come from the standard AWS chain: environment variables, or
-~/.aws/credentials and ~/.aws/config profiles (SSO and assume-role included).
+~/.aws/credentials and ~/.aws/config profiles (SSO, assume-role and
+credential_process included). Keys entered in the Labdrop app stay in the app.
+HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
 Data lives in LABDROP_HOME when set, else the platform's app-data folder.`;
 
 export type Command =
   | {
       name: 'upload';
       paths: string[];
+      /** Saved target whose fields fill in what the flags leave out. */
+      target: string | null;
       bucket: string;
       prefix: string;
       endpoint: string | null;
@@ -58,6 +80,41 @@ export type Command =
       format: 'table' | 'json' | 'csv';
     }
   | { name: 'demo'; json: boolean }
+  | {
+      name: 'whoami';
+      endpoint: string | null;
+      region: string | null;
+      profile: string | null;
+      json: boolean;
+    }
+  | {
+      name: 'check';
+      target: string | null;
+      bucket: string | null;
+      prefix: string | null;
+      endpoint: string | null;
+      region: string | null;
+      profile: string | null;
+      submissionProfile: string | null;
+      json: boolean;
+    }
+  | { name: 'targets'; action: 'list'; json: boolean }
+  | {
+      name: 'targets';
+      action: 'add';
+      targetName: string | null;
+      bucket: string;
+      prefix: string;
+      endpoint: string | null;
+      region: string | null;
+      profile: string | null;
+      synapseId: string | null;
+      submissionProfile: string | null;
+    }
+  | { name: 'targets'; action: 'remove'; target: string }
+  | { name: 'profiles'; action: 'list'; json: boolean }
+  | { name: 'profiles'; action: 'import'; file: string; replace: boolean }
+  | { name: 'profiles'; action: 'export'; profile: string; output: string | null }
   | { name: 'help' }
   | { name: 'version' };
 
@@ -107,6 +164,11 @@ export function parseCommand(argv: string[]): Command {
         all: { type: 'boolean' },
         status: { type: 'string' },
         search: { type: 'string' },
+        target: { type: 'string' },
+        synapse: { type: 'string' },
+        'submission-profile': { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        replace: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -116,16 +178,17 @@ export function parseCommand(argv: string[]): Command {
   switch (name) {
     case 'upload': {
       if (positionals.length === 0) throw new UsageError('Name the files or folders to upload.');
-      if (!v.bucket) throw new UsageError('--bucket is required: the bucket the center gave you.');
-      if (v.endpoint !== undefined && !/^https?:\/\/[^/]+/.test(v.endpoint)) {
+      if (!v.bucket && !v.target) {
         throw new UsageError(
-          `--endpoint must be a URL such as https://s3.example.org, not "${v.endpoint}".`,
+          '--bucket is required: the bucket the center gave you (or --target NAME).',
         );
       }
+      checkEndpoint(v.endpoint);
       return {
         name,
         paths: positionals,
-        bucket: v.bucket,
+        target: v.target ?? null,
+        bucket: v.bucket ?? '',
         prefix: v.prefix ?? '',
         endpoint: v.endpoint ?? null,
         region: v.region ?? null,
@@ -159,7 +222,115 @@ export function parseCommand(argv: string[]): Command {
     }
     case 'demo':
       return { name, json: v.json ?? false };
+    case 'whoami':
+      if (positionals.length > 0) throw new UsageError('whoami takes no arguments, only options.');
+      checkEndpoint(v.endpoint);
+      return {
+        name,
+        endpoint: v.endpoint ?? null,
+        region: v.region ?? null,
+        profile: v.profile ?? null,
+        json: v.json ?? false,
+      };
+    case 'check':
+      if (positionals.length > 0) throw new UsageError('check takes no arguments, only options.');
+      if (!v.bucket && !v.target) {
+        throw new UsageError('Name the bucket to check with --bucket B, or a saved --target NAME.');
+      }
+      checkEndpoint(v.endpoint);
+      return {
+        name,
+        target: v.target ?? null,
+        bucket: v.bucket ?? null,
+        prefix: v.prefix ?? null,
+        endpoint: v.endpoint ?? null,
+        region: v.region ?? null,
+        profile: v.profile ?? null,
+        submissionProfile: v['submission-profile'] ?? null,
+        json: v.json ?? false,
+      };
+    case 'targets':
+      return parseTargets(positionals, v);
+    case 'profiles':
+      return parseProfiles(positionals, v);
     default:
       throw new UsageError(`Unknown command "${name}".`);
+  }
+}
+
+function checkEndpoint(endpoint: string | undefined): void {
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    throw new UsageError(
+      `--endpoint must be a URL such as https://s3.example.org, not "${endpoint}".`,
+    );
+  }
+}
+
+interface Values {
+  bucket?: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  profile?: string;
+  json?: boolean;
+  synapse?: string;
+  'submission-profile'?: string;
+  output?: string;
+  replace?: boolean;
+}
+
+function parseTargets(positionals: string[], v: Values): Command {
+  const [action, ...rest] = positionals;
+  switch (action) {
+    case 'list':
+      if (rest.length > 0) throw new UsageError('targets list takes no arguments.');
+      return { name: 'targets', action, json: v.json ?? false };
+    case 'add':
+      if (rest.length > 1) throw new UsageError('Give at most one name for the target.');
+      if (!v.bucket) throw new UsageError('--bucket is required: the bucket the center gave you.');
+      checkEndpoint(v.endpoint);
+      return {
+        name: 'targets',
+        action,
+        targetName: rest[0] ?? null,
+        bucket: v.bucket,
+        prefix: v.prefix ?? '',
+        endpoint: v.endpoint ?? null,
+        region: v.region ?? null,
+        profile: v.profile ?? null,
+        synapseId: v.synapse ?? null,
+        submissionProfile: v['submission-profile'] ?? null,
+      };
+    case 'remove':
+      return { name: 'targets', action, target: one(rest, 'target name') };
+    default:
+      throw new UsageError('Use `labdrop targets list`, `targets add` or `targets remove NAME`.');
+  }
+}
+
+function parseProfiles(positionals: string[], v: Values): Command {
+  const [action, ...rest] = positionals;
+  switch (action) {
+    case 'list':
+      if (rest.length > 0) throw new UsageError('profiles list takes no arguments.');
+      return { name: 'profiles', action, json: v.json ?? false };
+    case 'import':
+      return {
+        name: 'profiles',
+        action,
+        file: one(rest, 'profile file (JSON)'),
+        replace: v.replace ?? false,
+      };
+    case 'export':
+      return {
+        name: 'profiles',
+        action,
+        profile: one(rest, 'profile name'),
+        output: v.output ?? null,
+      };
+    default:
+      throw new UsageError(
+        'Use `labdrop profiles list`, `profiles import FILE` or `profiles export NAME`.',
+      );
   }
 }

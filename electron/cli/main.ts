@@ -19,7 +19,7 @@ import { LiveBlock, screen } from './terminal-view';
 
 declare const __LABDROP_VERSION__: string;
 
-/** Exit codes: 0 all uploaded and verified; 1 a file or the target failed; 2 bad input; 130 paused by Ctrl-C. */
+/** Exit codes: 0 all uploaded and verified; 1 a file or the target failed; 2 bad input; 130 paused. */
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -131,9 +131,13 @@ async function resume(idOrPrefix: string | null, json: boolean): Promise<number>
   try {
     let ids: string[];
     if (idOrPrefix === null) {
+      const unfinished = services.store.unfinished();
       ids = services.queue.resumeAll().map((r) => r.id);
+      for (const record of unfinished.filter((r) => !ids.includes(r.id))) {
+        out(`${record.key} is being uploaded by another Labdrop process; leaving it there.`);
+      }
       if (ids.length === 0) {
-        out('Nothing to resume: every upload is finished.');
+        if (unfinished.length === 0) out('Nothing to resume: every upload is finished.');
         return EXIT.ok;
       }
     } else {
@@ -148,8 +152,14 @@ async function resume(idOrPrefix: string | null, json: boolean): Promise<number>
         );
         return record.status === 'done' ? EXIT.ok : EXIT.failed;
       }
-      if (record.status === 'failed') services.queue.retryUpload(record.id);
-      else services.queue.resume(record.id);
+      const started =
+        record.status === 'failed'
+          ? services.queue.retryUpload(record.id)
+          : services.queue.resume(record.id);
+      if (!started) {
+        err(`labdrop: ${record.key} is being uploaded by another Labdrop process.`);
+        return EXIT.usage;
+      }
       ids = [record.id];
     }
     return await watch(services, ids, json);
@@ -189,7 +199,12 @@ async function cancel(idOrPrefix: string): Promise<number> {
       return EXIT.usage;
     }
     try {
-      await services.queue.cancel(record.id);
+      if ((await services.queue.cancel(record.id)) === 'requested') {
+        out(
+          `Cancelling ${record.key}: the Labdrop process uploading it stops and removes its parts.`,
+        );
+        return EXIT.ok;
+      }
     } catch (error) {
       err(`labdrop: ${classifyError(error, record).message}`);
       return EXIT.failed;
@@ -290,7 +305,7 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
   }
   const final = files();
   if (live) live.draw(screen(final, process.stdout.columns || 100, process.stdout.rows || 30));
-  return summarize(final, json, interrupted);
+  return summarize(final, json);
 }
 
 function progressOf(record: UploadRecord): UploadProgress {
@@ -308,15 +323,12 @@ function progressOf(record: UploadRecord): UploadProgress {
   };
 }
 
-function summarize(files: UploadProgress[], json: boolean, interrupted: boolean): number {
+function summarize(files: UploadProgress[], json: boolean): number {
   const done = files.filter((f) => f.status === 'done');
   const failed = files.filter((f) => f.status === 'failed');
+  // Paused (Ctrl-C here, or `labdrop pause` elsewhere) and nothing failed: 130.
   const code =
-    done.length === files.length
-      ? EXIT.ok
-      : interrupted && failed.length === 0
-        ? EXIT.interrupted
-        : EXIT.failed;
+    done.length === files.length ? EXIT.ok : failed.length > 0 ? EXIT.failed : EXIT.interrupted;
   if (json) {
     out(
       JSON.stringify({

@@ -31,6 +31,7 @@ import { PREFLIGHT_RETRY, UPLOAD_RETRY, withRetry, type RetryPolicy } from './re
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
 import type { CompletedPart, Store } from './store';
+import type { UploadLocks } from './upload-lock';
 
 export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
 
@@ -52,6 +53,8 @@ export interface QueueOptions {
   partSize?: number;
   retry?: RetryPolicy;
   preflightRetry?: RetryPolicy;
+  /** Keeps two Labdrop processes off the same upload; none in single-process tests. */
+  locks?: UploadLocks;
   now?: () => number;
 }
 
@@ -180,25 +183,29 @@ export class UploadQueue {
     return records;
   }
 
-  /** Picks up uploads left unfinished, e.g. by a crash or a pause. */
+  /**
+   * Picks up uploads left unfinished, e.g. by a crash or a pause; returns
+   * those it started (not those another Labdrop process is working on).
+   */
   resumeAll(): UploadRecord[] {
-    const records = this.options.store.unfinished();
-    for (const record of records) this.resume(record.id);
-    return records;
+    return this.options.store.unfinished().filter((record) => this.resume(record.id));
   }
 
-  resume(id: string): void {
+  /** Returns whether the upload is running here now. */
+  resume(id: string): boolean {
     const record = this.record(id);
-    if (this.jobs.has(id) || record.status === 'done' || record.status === 'cancelled') return;
-    this.start(id);
+    if (this.jobs.has(id)) return true;
+    if (record.status === 'done' || record.status === 'cancelled') return false;
+    return this.start(id);
   }
 
   /** Starts a failed upload again; a file that changed is hashed afresh. */
-  retryUpload(id: string): void {
+  retryUpload(id: string): boolean {
     const record = this.record(id);
-    if (this.jobs.has(id) || record.status !== 'failed') return;
+    if (this.jobs.has(id)) return true;
+    if (record.status !== 'failed' || !this.lock(id)) return false;
     this.update(id, { lastError: null });
-    this.start(id, true);
+    return this.start(id, true);
   }
 
   async pause(id: string): Promise<void> {
@@ -213,16 +220,33 @@ export class UploadQueue {
     await Promise.all([...this.jobs.keys()].map((id) => this.pause(id)));
   }
 
-  /** Stops the upload and removes its parts from the bucket: nothing is left behind. */
-  async cancel(id: string): Promise<void> {
+  /**
+   * Stops the upload and removes its parts from the bucket: nothing is left
+   * behind. An upload another Labdrop process is working on is marked
+   * cancelled; that process stops it and removes the parts
+   * (applyExternalRequests).
+   */
+  async cancel(id: string): Promise<'cancelled' | 'requested'> {
     const job = this.jobs.get(id);
     if (job) {
       job.stop = 'cancel';
       job.controller.abort();
       await job.done;
+    } else if (!this.lock(id)) {
+      this.update(id, { status: 'cancelled' });
+      return 'requested';
     }
+    try {
+      await this.abandon(id);
+    } finally {
+      if (!this.jobs.has(id)) this.options.locks?.release(id);
+    }
+    return 'cancelled';
+  }
+
+  private async abandon(id: string): Promise<void> {
     const record = this.record(id);
-    if (record.status === 'done' || record.status === 'cancelled') return;
+    if (record.status === 'done' || (record.status === 'cancelled' && !record.uploadId)) return;
     if (record.uploadId) {
       const client = this.options.clientFor(record);
       await withRetry(
@@ -251,9 +275,11 @@ export class UploadQueue {
     for (const job of this.jobs.values()) {
       if (job.stop) continue;
       const status = this.options.store.getUpload(job.id)?.status;
-      if (status === 'paused' || status === 'cancelled') {
-        job.stop = status === 'paused' ? 'pause' : 'cancel';
+      if (status === 'paused') {
+        job.stop = 'pause';
         job.controller.abort();
+      } else if (status === 'cancelled') {
+        void this.cancel(job.id).catch(() => undefined);
       }
     }
   }
@@ -275,7 +301,12 @@ export class UploadQueue {
     this.files.setMax(limit);
   }
 
-  private start(id: string, rehash = false): void {
+  private lock(id: string): boolean {
+    return this.options.locks?.acquire(id).ok ?? true;
+  }
+
+  private start(id: string, rehash = false): boolean {
+    if (!this.lock(id)) return false;
     const controller = new AbortController();
     const job: Job = {
       id,
@@ -290,7 +321,11 @@ export class UploadQueue {
     };
     this.jobs.set(id, job);
     this.update(id, { status: 'queued' });
-    job.done = this.run(job).finally(() => this.jobs.delete(id));
+    job.done = this.run(job).finally(() => {
+      this.jobs.delete(id);
+      this.options.locks?.release(id);
+    });
+    return true;
   }
 
   private async run(job: Job): Promise<void> {

@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE, type SubmissionProfile } from '../../shared/profile';
 import { HashPool } from './hash-pool';
 import { UploadQueue } from './queue';
-import { createS3Client, type Endpoint } from './s3-client';
+import { createS3Client, type CredentialsFor, type Endpoint } from './s3-client';
 import { Store } from './store';
+import { UploadLocks } from './upload-lock';
 
 export interface ServiceOptions {
   /** The state database; default <appHome>/labdrop.db. */
@@ -15,12 +17,20 @@ export interface ServiceOptions {
   hashThreads?: number;
   /** Tests and the demo pass their own (e.g. fixed credentials). */
   clientFor?: (endpoint: Endpoint) => S3Client;
+  /**
+   * Credentials per profile for the clients built here (the app and the CLI
+   * pass CredentialService.providerFor, see electron/services/credentials.ts);
+   * default: the SDK's standard chain.
+   */
+  credentialsFor?: CredentialsFor;
 }
 
 export interface Services {
   store: Store;
   hasher: HashPool;
   queue: UploadQueue;
+  /** The S3 client the queue uses for an endpoint: share it (access checks, folder listing). */
+  clientFor: (endpoint: Endpoint) => S3Client;
   close(): Promise<void>;
 }
 
@@ -40,7 +50,12 @@ export function createServices(options: ServiceOptions = {}): Services {
       const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
       let client = clients.get(id);
       if (!client) {
-        client = createS3Client(endpoint, { maxSockets: partConcurrency * 2 });
+        client = createS3Client(endpoint, {
+          maxSockets: partConcurrency * 2,
+          ...(options.credentialsFor
+            ? { credentials: options.credentialsFor(endpoint.awsProfile) }
+            : {}),
+        });
         clients.set(id, client);
       }
       return client;
@@ -53,11 +68,13 @@ export function createServices(options: ServiceOptions = {}): Services {
     partConcurrency,
     partSize: options.partSize,
     hashConcurrency: hashThreads,
+    locks: new UploadLocks(join(dirname(store.path), 'locks')),
   });
   return {
     store,
     hasher,
     queue,
+    clientFor,
     async close() {
       await hasher.close();
       for (const client of clients.values()) client.destroy();

@@ -1,0 +1,70 @@
+import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * One Labdrop process at a time works on an upload: the app and a `labdrop
+ * resume` in a terminal must not send the same parts or complete the same
+ * multipart upload twice. A lock is a file named by the upload id holding the
+ * owner's pid; a lock whose process is gone (a crash, `kill -9`) is taken over.
+ */
+export class UploadLocks {
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly pid = process.pid,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Takes the lock, or returns the pid of the live process that holds it. */
+  acquire(id: string): { ok: true } | { ok: false; pid: number } {
+    if (this.held.has(id)) return { ok: true };
+    const file = this.file(id);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, String(this.pid));
+        closeSync(fd);
+        this.held.add(id);
+        return { ok: true };
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      }
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (owner === this.pid) {
+        this.held.add(id);
+        return { ok: true };
+      }
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) return { ok: false, pid: owner };
+      try {
+        unlinkSync(file); // its owner is gone
+      } catch {
+        // another process took it over first; try once more
+      }
+    }
+    return { ok: false, pid: Number(readFileSync(file, 'utf8').trim()) };
+  }
+
+  release(id: string): void {
+    if (!this.held.delete(id)) return;
+    try {
+      unlinkSync(this.file(id));
+    } catch {
+      // already gone
+    }
+  }
+
+  private file(id: string): string {
+    return join(this.dir, `${id.replace(/[^A-Za-z0-9-]/g, '')}.lock`);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
