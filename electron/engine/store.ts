@@ -32,6 +32,8 @@ export type NewUpload = Omit<
 export interface StoreOptions {
   /** How long to wait for another process (the CLI while the app runs) to finish writing. */
   busyTimeoutMs?: number;
+  /** better-sqlite3's compiled addon, when the default one was built for another Node ABI (Electron in development). */
+  nativeBinding?: string;
 }
 
 /** Statuses `unfinished()` returns: everything except done, failed and cancelled. */
@@ -253,7 +255,10 @@ export class Store {
       );
       // busy timeout first, so every later statement, even switching to WAL,
       // waits for the other process instead of failing at once.
-      db = new Database(file, { timeout: busyTimeoutMs });
+      db = new Database(file, {
+        timeout: busyTimeoutMs,
+        ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      });
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       // Persistent; if the file system cannot do WAL (some network shares),
       // SQLite keeps its rollback journal, which with FULL is just as durable.
@@ -269,8 +274,8 @@ export class Store {
   }
 
   /** Opens `<appHome()>/labdrop.db`. */
-  static openDefault(env: NodeJS.ProcessEnv = process.env): Store {
-    return Store.open(defaultDatabasePath(env));
+  static openDefault(env: NodeJS.ProcessEnv = process.env, options: StoreOptions = {}): Store {
+    return Store.open(defaultDatabasePath(env), options);
   }
 
   /** The schema version this build writes. */
