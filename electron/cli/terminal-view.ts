@@ -75,8 +75,11 @@ export function totalLine(t: Totals): string {
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
   const f = t.bytes > 0 ? t.uploadedBytes / t.bytes : 1;
+  const files = `Total: ${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.bytes)} — ${counts}`;
+  const moving = [...ACTIVE].some((status) => (t.byStatus[status] ?? 0) > 0);
+  if (!moving) return files;
   const eta = formatDuration(etaSeconds(t.bytes - t.uploadedBytes, t.speed));
-  return `Total: ${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.bytes)} — ${counts} — ${(f * 100).toFixed(0)}% ${formatSpeed(t.speed)} ETA ${eta}`;
+  return `${files} — ${(f * 100).toFixed(0)}% ${formatSpeed(t.speed)} ETA ${eta}`;
 }
 
 /**
