@@ -12,8 +12,10 @@ import { historyToCsv, historyToJson } from '../engine/history-export';
 import type { Target } from '../engine/queue';
 import { createS3Client, regionFromEnv } from '../engine/s3-client';
 import { planUpload, type Plan } from '../engine/scan';
-import { createServices, type Services } from '../engine/services';
+import { createServices, type ServiceOptions, type Services } from '../engine/services';
 import { Store, UNFINISHED_STATUSES } from '../engine/store';
+import { CredentialService } from '../services/credentials';
+import { resolveUploadTarget, runTargetCommand } from '../services/target-commands';
 import { parseCommand, USAGE, UsageError, type Command } from './args';
 import { LiveBlock, screen } from './terminal-view';
 
@@ -53,7 +55,26 @@ async function main(argv: string[]): Promise<number> {
       return withStore((store) => history(store, command));
     case 'demo':
       return demo(command.json);
+    case 'whoami':
+    case 'check':
+    case 'targets':
+    case 'profiles':
+      return withStore((store) => runTargetCommand(command, { out, err }, { store }));
   }
+}
+
+/**
+ * The engine with the command line's credentials: the standard AWS chain,
+ * refreshed ahead of expiry and explained when it fails (see
+ * electron/services/credentials.ts).
+ */
+function cliServices(options: ServiceOptions = {}): Services {
+  const store = options.store ?? Store.openDefault();
+  return createServices({
+    ...options,
+    store,
+    credentialsFor: new CredentialService({ store }).providerFor,
+  });
 }
 
 async function withStore(fn: (store: Store) => number | Promise<number>): Promise<number> {
@@ -94,16 +115,29 @@ async function confirmPlan(plan: Plan, yes: boolean): Promise<number | null> {
 }
 
 async function upload(command: Extract<Command, { name: 'upload' }>): Promise<number> {
-  const plan = await planUpload(command.paths, command.prefix);
+  const store = Store.openDefault();
+  // A saved target (--target) fills in what the flags leave out.
+  const resolved = resolveUploadTarget(command, store);
+  if ('problem' in resolved) {
+    store.close();
+    err(`labdrop: ${resolved.problem}`);
+    return EXIT.usage;
+  }
+  const plan = await planUpload(command.paths, resolved.prefix);
   const refused = await confirmPlan(plan, command.yes);
-  if (refused !== null) return refused;
+  if (refused !== null) {
+    store.close();
+    return refused;
+  }
   const target: Target = {
-    bucket: command.bucket,
-    endpoint: command.endpoint,
-    region: command.region ?? regionFromEnv(),
-    awsProfile: command.profile ?? process.env.AWS_PROFILE ?? null,
+    bucket: resolved.bucket,
+    endpoint: resolved.endpoint,
+    region: resolved.region ?? regionFromEnv(),
+    awsProfile: resolved.awsProfile ?? process.env.AWS_PROFILE ?? null,
   };
-  const services = createServices({
+  const services = cliServices({
+    store,
+    profile: resolved.submissionProfile,
     partConcurrency: command.concurrency,
     partSize: command.partSizeMiB * MiB,
   });
@@ -127,7 +161,7 @@ async function upload(command: Extract<Command, { name: 'upload' }>): Promise<nu
 }
 
 async function resume(idOrPrefix: string | null, json: boolean): Promise<number> {
-  const services = createServices();
+  const services = cliServices();
   try {
     let ids: string[];
     if (idOrPrefix === null) {
@@ -185,7 +219,7 @@ function pause(store: Store, idOrPrefix: string): number {
 }
 
 async function cancel(idOrPrefix: string): Promise<number> {
-  const services = createServices({ hashThreads: 1 });
+  const services = cliServices({ hashThreads: 1 });
   try {
     const record = find(services.store, idOrPrefix);
     if (typeof record === 'string') {

@@ -73,7 +73,10 @@ export function createRequestHandler(
   const proxy = proxyFor(url, options.env ?? process.env);
   return new NodeHttpHandler({
     connectionTimeout: 10_000,
-    requestTimeout: options.idleTimeoutMs ?? 60_000,
+    // An idle timeout, not a total one: a 5 GiB part may take an hour on a
+    // slow link, but a connection silent for a minute is dead (smithy's
+    // requestTimeout only warns unless told to throw).
+    socketTimeout: options.idleTimeoutMs ?? 60_000,
     httpAgent: proxy ? new HttpProxyAgent(proxy, agentOptions) : new HttpAgent(agentOptions),
     httpsAgent: proxy ? new HttpsProxyAgent(proxy, agentOptions) : new HttpsAgent(agentOptions),
   });

@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetBucketOwnershipControlsCommand,
+  HeadBucketCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { normalizePrefix } from '../../shared/keys';
+import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
+import { UploadFailure } from '../engine/errors';
+import { createRequestHandler, serviceUrl, type Endpoint } from '../engine/s3-client';
+import type { CredentialService, CredentialSummary } from './credentials';
+import { toProblem, type Problem } from './service-error';
+
+/** Where a check looks: a bucket, a folder in it, and how to reach it. */
+export interface AccessTarget extends Endpoint {
+  bucket: string;
+  /** Folder in the bucket; '' for the root. */
+  prefix: string;
+}
+
+export interface Identity {
+  account: string | null;
+  arn: string | null;
+}
+
+export type StepName = 'credentials' | 'identity' | 'bucket' | 'ownership' | 'write';
+/** `unknown`: the check could not tell (e.g. not allowed to ask); a later step decides. */
+export type StepStatus = 'ok' | 'failed' | 'unknown' | 'skipped';
+
+export interface AccessStep {
+  step: StepName;
+  status: StepStatus;
+  message: string;
+}
+
+/** What "Check access" found, step by step; `ok` only when an upload there would succeed. */
+export interface AccessReport {
+  ok: boolean;
+  target: AccessTarget;
+  /** The bucket's own region, from HeadBucket; uploads must use it. Null when S3 did not say. */
+  bucketRegion: string | null;
+  credentials: CredentialSummary | null;
+  identity: Identity | null;
+  steps: AccessStep[];
+  /** The first thing that stops uploads there, for a lab technician; null when ok. */
+  problem: Problem | null;
+  /** Things worth knowing that do not stop uploads. */
+  warnings: string[];
+}
+
+export interface AccessDeps {
+  credentials: CredentialService;
+  /** The same clients the queue uses (see createServices). */
+  clientFor(endpoint: Endpoint): S3Client;
+  profile: SubmissionProfile;
+  env?: NodeJS.ProcessEnv;
+  /** Per request; the check never waits longer for one answer. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+/** base64 of the MD5 of nothing: the probe's content-md5, as the rule requires on every upload. */
+const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
+
+interface ErrorShape {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+}
+
+export interface WhoAmI {
+  credentials: CredentialSummary;
+  /** Null when the endpoint would not say (an S3-compatible store without STS); see `problem`. */
+  identity: Identity | null;
+  problem: Problem | null;
+}
+
+/**
+ * Who the credentials of `source` belong to (STS GetCallerIdentity, at the
+ * custom endpoint when there is one), with a summary of them. Credentials
+ * that do not work throw an explained UploadFailure.
+ */
+export async function whoami(
+  source: Endpoint,
+  deps: Pick<AccessDeps, 'credentials' | 'env' | 'timeoutMs'>,
+): Promise<WhoAmI> {
+  const credentials = await deps.credentials.summary(source.awsProfile);
+  const answer = await callerIdentity(source, deps, credentials);
+  if ('identity' in answer) return { credentials, identity: answer.identity, problem: null };
+  return {
+    credentials,
+    identity: null,
+    problem: {
+      code: 'IdentityUnknown',
+      message: `${source.endpoint ?? 'AWS'} did not say who these credentials belong to (${answer.unknown})${source.endpoint ? '; S3-compatible stores often have no STS' : ''}.`,
+    },
+  };
+}
+
+/**
+ * STS GetCallerIdentity. Credentials that do not work throw an explained
+ * UploadFailure; an endpoint that cannot answer (no STS, unreachable) gives
+ * the reason instead.
+ */
+async function callerIdentity(
+  source: Endpoint,
+  deps: Pick<AccessDeps, 'credentials' | 'env' | 'timeoutMs'>,
+  credentials: CredentialSummary,
+): Promise<{ identity: Identity } | { unknown: string }> {
+  const sts = new STSClient({
+    region: source.region,
+    ...(source.endpoint ? { endpoint: source.endpoint } : {}),
+    credentials: deps.credentials.providerFor(source.awsProfile),
+    maxAttempts: 2,
+    requestHandler: createRequestHandler(serviceUrl(source, 'sts'), {
+      env: deps.env,
+      maxSockets: 2,
+    }),
+  });
+  try {
+    const answer = await sts.send(new GetCallerIdentityCommand({}), {
+      abortSignal: AbortSignal.timeout(deps.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    });
+    return { identity: { account: answer.Account ?? null, arn: answer.Arn ?? null } };
+  } catch (error) {
+    const name = errorName(error);
+    if (CREDENTIAL_ERRORS.has(name)) throw new UploadFailure(credentialProblem(name, credentials));
+    return { unknown: (error as { code?: string }).code ?? name };
+  } finally {
+    sts.destroy();
+  }
+}
+
+/**
+ * "Check access", before the first byte: who am I; does the bucket exist and
+ * in which region; can it take the center's full-control grants (ACLs
+ * disabled is the usual reason it cannot); may these credentials create an
+ * object there with those grants and the content-md5 metadata. The last is
+ * tried for real with a multipart upload that is aborted at once: no object
+ * is ever created, so nothing is left behind and the center's sync job sees
+ * nothing.
+ */
+export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promise<AccessReport> {
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const signal = () => AbortSignal.timeout(timeoutMs);
+  const where = target.endpoint
+    ? `bucket "${target.bucket}" at ${target.endpoint}`
+    : `bucket "${target.bucket}"`;
+  const context = { bucket: target.bucket, endpoint: target.endpoint };
+  const report: AccessReport = {
+    ok: false,
+    target,
+    bucketRegion: null,
+    credentials: null,
+    identity: null,
+    steps: [],
+    problem: null,
+    warnings: [],
+  };
+  const step = (name: StepName, status: StepStatus, message: string) =>
+    report.steps.push({ step: name, status, message });
+  const stop = (name: StepName, problem: Problem): AccessReport => {
+    step(name, 'failed', problem.message);
+    report.problem = problem;
+    return report;
+  };
+
+  // 1. Credentials: resolved here so an expired sign-in is said first and plainly.
+  try {
+    report.credentials = await deps.credentials.summary(target.awsProfile);
+    step('credentials', 'ok', describeCredentials(report.credentials));
+  } catch (error) {
+    return stop('credentials', toProblem(error, context));
+  }
+
+  // 2. Who am I. An S3-compatible store may have no STS: then nobody can say.
+  try {
+    const answer = await callerIdentity(target, deps, report.credentials);
+    if ('identity' in answer) {
+      report.identity = answer.identity;
+      step('identity', 'ok', `Signed in as ${answer.identity.arn ?? 'an unnamed identity'}.`);
+    } else {
+      step(
+        'identity',
+        'unknown',
+        `${target.endpoint ?? 'AWS'} did not say who you are (${answer.unknown}); the checks below decide.`,
+      );
+    }
+  } catch (error) {
+    return stop('identity', toProblem(error, context));
+  }
+
+  // 3. The bucket, and its region: a client in the wrong region is refused by AWS.
+  let client = deps.clientFor(target);
+  let region = target.region;
+  try {
+    const head = await headBucket(client, target.bucket, signal);
+    region = head.region ?? region;
+    report.bucketRegion = head.region;
+    if (region !== target.region) client = deps.clientFor({ ...target, region });
+    if (head.forbidden) {
+      step(
+        'bucket',
+        'unknown',
+        `You may not look at ${where} as a whole (common for upload-only access); the write check decides.`,
+      );
+    } else {
+      step(
+        'bucket',
+        'ok',
+        `The ${where} exists${head.region ? ` in ${head.region}` : ''}.${region !== target.region ? ` Uploads there must use region ${region}, not ${target.region}.` : ''}`,
+      );
+    }
+  } catch (error) {
+    if (errorName(error) === 'NoSuchBucket') {
+      return stop('bucket', {
+        code: 'NoSuchBucket',
+        message: `The bucket "${target.bucket}" does not exist${target.endpoint ? ` at ${target.endpoint}` : ''}. Check the bucket name the center gave you.`,
+      });
+    }
+    return stop('bucket', toProblem(error, context));
+  }
+  if (region !== target.region) {
+    report.warnings.push(
+      `The bucket "${target.bucket}" is in ${region}; Labdrop uses that region for it, not ${target.region}.`,
+    );
+  }
+
+  // 4. Can the bucket take grants at all? Ask where allowed; else the write check tells.
+  const ownership = await objectOwnership(client, target.bucket, signal);
+  if (ownership.setting === 'BucketOwnerEnforced') {
+    stop('ownership', aclsDisabled(target.bucket));
+    step('write', 'skipped', 'Not tried: the bucket refuses the grants.');
+    return report;
+  }
+  if (ownership.known) {
+    step(
+      'ownership',
+      'ok',
+      `The bucket accepts grants (Object Ownership: ${ownership.setting ?? 'not set, ACLs enabled'}).`,
+    );
+  } else {
+    step(
+      'ownership',
+      'unknown',
+      `Could not read the bucket's Object Ownership setting (${ownership.reason}); the write check decides.`,
+    );
+  }
+
+  // 5. Write with the grants and the metadata, for real, and take it back at once.
+  const key = `${normalizePrefix(target.prefix)}labdrop-access-check-${randomUUID()}`;
+  let uploadId: string | undefined;
+  try {
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: target.bucket,
+        Key: key,
+        GrantFullControl: grantFullControlHeader(deps.profile),
+        Metadata: { [deps.profile.md5MetadataKey]: EMPTY_MD5_BASE64 },
+        ContentType: 'application/octet-stream',
+      }),
+      { abortSignal: signal() },
+    );
+    uploadId = created.UploadId;
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'AccessControlListNotSupported') return stop('write', aclsDisabled(target.bucket));
+    if (name === 'AccessDenied') {
+      return stop('write', {
+        code: 'AccessDenied',
+        message: `You may not upload to s3://${target.bucket}/${normalizePrefix(target.prefix)} with the center's full-control grants${report.identity?.arn ? ` (signed in as ${report.identity.arn})` : ''}. Ask the data coordinating center to allow s3:PutObject and s3:PutObjectAcl there, or check that you chose the right bucket, folder and profile.`,
+      });
+    }
+    if (CREDENTIAL_ERRORS.has(name))
+      return stop('write', credentialProblem(name, report.credentials));
+    return stop('write', toProblem(error, { ...context, key }));
+  }
+  try {
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId: uploadId }),
+      { abortSignal: signal() },
+    );
+    step(
+      'write',
+      'ok',
+      `You may upload to s3://${target.bucket}/${normalizePrefix(target.prefix)} with the center's grants (tried, and taken back: nothing was left in the bucket).`,
+    );
+  } catch (error) {
+    step(
+      'write',
+      'ok',
+      `You may upload to s3://${target.bucket}/${normalizePrefix(target.prefix)} with the center's grants.`,
+    );
+    report.warnings.push(
+      `The test upload could not be taken back (${errorName(error)}): an unfinished multipart upload "${key}" stays in the bucket until its lifecycle rule removes it. It holds no data and no object was created.`,
+    );
+  }
+  report.ok = true;
+  return report;
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  'InvalidClientTokenId',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'ExpiredTokenException',
+]);
+
+function credentialProblem(name: string, credentials: CredentialSummary | null): Problem {
+  const profile = credentials?.profile;
+  const keys = `${profile ? `profile "${profile}"` : 'your AWS credentials'}${credentials?.keyIdLast4 ? ` (key …${credentials.keyIdLast4})` : ''}`;
+  if (name.startsWith('ExpiredToken')) {
+    return {
+      code: 'ExpiredToken',
+      message: `The AWS session of ${keys} has expired. Sign in again (for example \`aws sso login\`), then check again.`,
+    };
+  }
+  if (name === 'SignatureDoesNotMatch') {
+    return {
+      code: name,
+      message: `The secret key of ${keys} does not match its access key ID. Enter the keys again or fix the profile.`,
+    };
+  }
+  return {
+    code: 'InvalidAccessKeyId',
+    message: `AWS does not know the access key of ${keys}: it was deleted, deactivated or mistyped. Enter new keys or fix the profile.`,
+  };
+}
+
+function aclsDisabled(bucket: string): Problem {
+  return {
+    code: 'AccessControlListNotSupported',
+    message: `The bucket "${bucket}" has ACLs disabled (Object Ownership: bucket owner enforced), so it refuses the full-control grants the center requires on every object. Uploading would fail for every file. Ask the data coordinating center to set Object Ownership on "${bucket}" to "Bucket owner preferred".`,
+  };
+}
+
+function describeCredentials(summary: CredentialSummary): string {
+  const parts = [summary.profile ? `profile "${summary.profile}"` : 'the default AWS credentials'];
+  if (summary.keyIdLast4) parts.push(`key …${summary.keyIdLast4}`);
+  if (summary.expiresAt) parts.push(`valid until ${new Date(summary.expiresAt).toISOString()}`);
+  return `Using ${parts.join(', ')}.`;
+}
+
+function errorName(error: unknown): string {
+  const e = (error ?? {}) as ErrorShape;
+  return e.name && e.name !== 'Error' ? e.name : (e.Code ?? 'Error');
+}
+
+async function headBucket(
+  client: S3Client,
+  bucket: string,
+  signal: () => AbortSignal,
+): Promise<{ region: string | null; forbidden: boolean }> {
+  try {
+    const answer = await client.send(new HeadBucketCommand({ Bucket: bucket }), {
+      abortSignal: signal(),
+    });
+    return { region: answer.BucketRegion ?? null, forbidden: false };
+  } catch (error) {
+    const e = error as ErrorShape;
+    const status = e.$metadata?.httpStatusCode;
+    const region = e.$response?.headers?.['x-amz-bucket-region'] ?? null;
+    if (status === 404) throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' });
+    if (status === 403) return { region, forbidden: true };
+    // 301 (or 400 for a bad signing region): the bucket lives in another region.
+    if ((status === 301 || status === 400) && region) return { region, forbidden: false };
+    throw error;
+  }
+}
+
+async function objectOwnership(
+  client: S3Client,
+  bucket: string,
+  signal: () => AbortSignal,
+): Promise<{ known: boolean; setting: string | null; reason: string }> {
+  try {
+    const answer = await client.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }), {
+      abortSignal: signal(),
+    });
+    return {
+      known: true,
+      setting: answer.OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? null,
+      reason: '',
+    };
+  } catch (error) {
+    const name = errorName(error);
+    // No ownership controls: a bucket from before 2023, where ACLs always work.
+    if (name === 'OwnershipControlsNotFoundError')
+      return { known: true, setting: null, reason: '' };
+    return { known: false, setting: null, reason: name };
+  }
+}

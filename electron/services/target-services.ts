@@ -1,0 +1,93 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CENTER_PROFILE_NAME } from '../../shared/profile';
+import { createS3Client, type Endpoint } from '../engine/s3-client';
+import type { Store } from '../engine/store';
+import { checkAccess, whoami, type AccessReport, type AccessTarget, type WhoAmI } from './access';
+import { listBuckets, listFolders, newFolder, type BucketList, type FolderList } from './browse';
+import { CredentialService } from './credentials';
+import { ProfileStore } from './profiles';
+import type { SecretStore } from './secret-store';
+import { TargetStore } from './targets';
+
+export interface TargetServicesOptions {
+  store: Store;
+  /** Electron's safeStorage in the app; null (the CLI) means keys cannot be stored or used. */
+  secrets?: SecretStore | null;
+  env?: NodeJS.ProcessEnv;
+  /** Share the upload engine's credentials (createServices' credentialsFor). */
+  credentials?: CredentialService;
+  /** Share the upload engine's clients (Services.clientFor); default: clients of our own. */
+  clientFor?: (endpoint: Endpoint) => S3Client;
+  /** Per request of an access check or a listing. */
+  timeoutMs?: number;
+}
+
+/**
+ * Everything "where do the files go, and will it work" needs, as plain async
+ * calls for the IPC layer and the CLI. Failures the user can act on are
+ * thrown as ServiceError / UploadFailure ({ code, message }); an access
+ * check's verdict is a value (AccessReport), never a throw.
+ */
+export interface TargetServices {
+  credentials: CredentialService;
+  profiles: ProfileStore;
+  targets: TargetStore;
+  clientFor(endpoint: Endpoint): S3Client;
+  whoami(source: Endpoint): Promise<WhoAmI>;
+  /** `submissionProfile` defaults to the center's preset. */
+  checkAccess(target: AccessTarget, submissionProfile?: string): Promise<AccessReport>;
+  listBuckets(source: Endpoint): Promise<BucketList>;
+  listFolders(target: Endpoint & { bucket: string }, prefix: string): Promise<FolderList>;
+  newFolder(parent: string, name: string): { prefix: string; warnings: string[] };
+  close(): void;
+}
+
+export function createTargetServices(options: TargetServicesOptions): TargetServices {
+  const env = options.env ?? process.env;
+  const credentials =
+    options.credentials ??
+    new CredentialService({ store: options.store, secrets: options.secrets ?? null, env });
+  const profiles = new ProfileStore(options.store);
+  const targets = new TargetStore(options.store, profiles);
+  const own = new Map<string, S3Client>();
+  const clientFor =
+    options.clientFor ??
+    ((endpoint: Endpoint) => {
+      const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
+      let client = own.get(id);
+      if (!client) {
+        client = createS3Client(endpoint, {
+          maxSockets: 4,
+          env,
+          credentials: credentials.providerFor(endpoint.awsProfile),
+        });
+        own.set(id, client);
+      }
+      return client;
+    });
+  const signal = () => AbortSignal.timeout(options.timeoutMs ?? 20_000);
+
+  return {
+    credentials,
+    profiles,
+    targets,
+    clientFor,
+    whoami: (source) => whoami(source, { credentials, env, timeoutMs: options.timeoutMs }),
+    checkAccess: (target, submissionProfile = CENTER_PROFILE_NAME) =>
+      checkAccess(target, {
+        credentials,
+        clientFor,
+        profile: profiles.require(submissionProfile),
+        env,
+        timeoutMs: options.timeoutMs,
+      }),
+    listBuckets: (source) => listBuckets(clientFor(source), source, { signal: signal() }),
+    listFolders: (target, prefix) =>
+      listFolders(clientFor(target), target, prefix, { signal: signal() }),
+    newFolder,
+    close() {
+      for (const client of own.values()) client.destroy();
+      own.clear();
+    },
+  };
+}
