@@ -43,6 +43,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'labdrop-cli-'));
   home = join(dir, 'home');
   proxy.requests.length = 0;
+  proxy.bytesPerSecond = null;
   return () => rm(dir, { recursive: true, force: true });
 });
 
@@ -290,7 +291,12 @@ describe('crash, resume and cancel', () => {
       .slice(sentBefore)
       .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')));
     expect(resent.filter((n) => recorded.includes(n))).toEqual([]);
-    expect(new Set([...recorded, ...resent]).size).toBe(17);
+    // Every part went out: a part S3 finished just before the kill, but the
+    // database had not recorded, is adopted on resume by its MD5, not re-sent.
+    const sentFirst = uploadPartRequests(proxy.requests)
+      .slice(0, sentBefore)
+      .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')));
+    expect(new Set([...sentFirst, ...resent]).size).toBe(17);
     const [row] = await historyRows();
     expect(row).toMatchObject({ status: 'done', key: 'crash/big.bin' });
   });
@@ -334,6 +340,7 @@ describe('crash, resume and cancel', () => {
 describe('two labdrop processes', () => {
   it('never work on the same upload; `labdrop pause` stops the one that is', async () => {
     const path = await file('shared.bin', 16 * 5 * MiB);
+    proxy.bytesPerSecond = 10 * MiB; // about 8 s: time to look at it from a second process
     const { done } = start([
       'upload',
       path,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Transform, type TransformCallback } from 'node:stream';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export const TEST_CREDENTIALS = {
@@ -88,6 +89,8 @@ export interface RecordingProxy {
   intercept: ((request: RecordedRequest) => { status: number; body: string } | null) | null;
   /** UploadPart requests in flight now, and the most seen at once since last reset. */
   partsInFlight: { now: number; max: number };
+  /** Lets request bodies through at this many bytes a second (all together); null for full speed. */
+  bytesPerSecond: number | null;
   stop(): Promise<void>;
 }
 
@@ -105,6 +108,7 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
     requests,
     intercept: null,
     partsInFlight,
+    bytesPerSecond: null,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -138,8 +142,22 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
     );
     forward.on('error', () => res.destroy());
     req.on('error', () => forward.destroy());
-    req.pipe(forward);
+    res.on('close', () => forward.destroy());
+    req.pipe(throttle()).pipe(forward);
   });
+  // One budget for all connections, so a big file uploads slowly enough on
+  // 127.0.0.1 for a test (or a user in the e2e suite) to pause it mid-way.
+  let next = 0;
+  const throttle = () =>
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+        const rate = proxy.bytesPerSecond;
+        if (!rate) return callback(null, chunk);
+        const now = Date.now();
+        next = Math.max(now, next) + (chunk.length / rate) * 1000;
+        setTimeout(() => callback(null, chunk), next - now);
+      },
+    });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
