@@ -39,6 +39,8 @@ export interface UploadRecord {
   awsProfile: string | null;
   /** Submission profile (see shared/profile.ts) whose grants were applied. */
   submissionProfile: string;
+  /** The Synapse folder (syn…) the saved target names: a label for the history. */
+  synapseId: string | null;
   /** The x-amz-grant-full-control value sent with the object. */
   grants: string;
   partSize: number;

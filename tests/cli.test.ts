@@ -127,6 +127,29 @@ describe('labdrop upload', () => {
     expect(csv[1]).toContain('lab-7/study/reads/b.fastq');
   });
 
+  it('uploads to a saved target and labels the history with its Synapse folder', async () => {
+    const added = await labdrop([
+      'targets',
+      'add',
+      'lab-7',
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'saved',
+      '--synapse',
+      'syn4242',
+    ]);
+    expect(added.code).toBe(0);
+    const path = await file('sample.csv', 64);
+    const run = await labdrop(['upload', path, '--target', 'lab-7']);
+    expect(run.code).toBe(0);
+    await expectObject('saved/sample.csv', path);
+    const [row] = await historyRows();
+    expect(row).toMatchObject({ key: 'saved/sample.csv', synapse_id: 'syn4242', status: 'done' });
+  });
+
   it('streams JSON lines with --json', async () => {
     const path = await file('one.bin', 10);
     const run = await upload([path], ['--prefix', 'json', '--json']);

@@ -507,6 +507,7 @@ function parseCsv(text: string): string[][] {
 describe('history export', () => {
   const base: UploadRecord = {
     ...newUpload({ id: 'r1' }),
+    synapseId: 'syn123',
     createdAt: 1_000,
     uploadId: 'mpu',
     md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
@@ -569,6 +570,7 @@ describe('history export', () => {
       'last_error',
       'endpoint',
       'region',
+      'synapse_id',
     ]);
     const row = (values: string[]): Record<string, string> =>
       Object.fromEntries(header!.map((h, i) => [h, values[i]!]));
@@ -626,6 +628,7 @@ describe('history export', () => {
       last_error: null,
       endpoint: null,
       region: 'us-east-1',
+      synapse_id: 'syn123',
     });
     // JSON is not opened as a spreadsheet: values are exact, no formula guard.
     expect(parsed[1]).toMatchObject({

@@ -134,6 +134,7 @@ async function upload(command: Extract<Command, { name: 'upload' }>): Promise<nu
     endpoint: resolved.endpoint,
     region: resolved.region ?? regionFromEnv(),
     awsProfile: resolved.awsProfile ?? process.env.AWS_PROFILE ?? null,
+    synapseId: resolved.synapseId,
   };
   const services = cliServices({
     store,

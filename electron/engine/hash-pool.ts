@@ -1,10 +1,18 @@
 // MD5 hashing off the main thread: a pool of hash.worker.ts threads speaking
 // the messages in hash-messages.ts. Plain Node; never import electron here.
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import {
+  choosePartSize,
+  DEFAULT_PART_SIZE,
+  isMultipart,
+  partCount,
+  partRange,
+} from '../../shared/parts';
 import type {
   FileChangedCode,
   HashDoneResponse,
@@ -31,6 +39,14 @@ export interface HashPoolOptions {
   threads?: number;
   /** The built worker entry; default `hash.worker.js` next to the bundle that contains this code. */
   workerFile?: string;
+  /**
+   * The part size the uploads will ask `hashRange` for (grown per file by
+   * choosePartSize, as the queue does). hashFile then also hashes those parts,
+   * on threads that have no whole file to hash, so an upload finds its parts'
+   * Content-MD5s ready (see "Parts hashed ahead" below). Default
+   * DEFAULT_PART_SIZE; null hashes ranges only when asked.
+   */
+  partSize?: number | null;
 }
 
 export interface HashFileOptions {
@@ -51,6 +67,10 @@ export const HASH_POOL_CLOSED = 'HashPoolClosed';
 export const HASH_WORKER_CRASHED = 'HashWorkerCrashed';
 
 const WORKER_FILE_NAME = 'hash.worker.js';
+/** Range digests kept ahead, across files: a 10,000-part file fits with room to spare. */
+const MAX_PREHASHED_RANGES = 20_000;
+/** Ahead-of-time range tasks a thread with no whole file runs at once (one reads while one hashes). */
+const PREHASH_PER_THREAD = 2;
 
 interface Task {
   request: HashTaskRequest;
@@ -64,6 +84,24 @@ interface Task {
   slot?: Slot;
 }
 
+/**
+ * Parts hashed ahead for one file: the range digests, while the file has the
+ * identity (size, mtime, ctime, inode) it had before the parts were read.
+ */
+interface Prehash {
+  path: string;
+  identity: Stats;
+  /** By `${start}:${end}`; each is taken (removed) by the hashRange that asks for it. */
+  ranges: Map<string, PrehashedRange>;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+interface PrehashedRange {
+  task: Task;
+  digest: Promise<string>;
+}
+
 interface Slot {
   worker?: Worker;
   /** Tasks the worker holds, by request id, settled or not, until it sends their final reply. */
@@ -75,11 +113,26 @@ interface Slot {
  * Whole-file and byte-range MD5s on worker threads. A worker runs at most one
  * whole-file hash at a time (the rest wait in FIFO order); range hashes go at
  * once to the least-loaded worker and interleave with whatever it is reading.
+ *
+ * Parts hashed ahead: the whole-file MD5 must be known before an upload can
+ * be created (it is the `content-md5` metadata), and it is one sequential
+ * pass on one thread. Each part's Content-MD5 is a second MD5 pass over the
+ * same bytes; done when the part is sent, it is CPU the upload competes for
+ * (on two cores it halved the upload rate). So hashFile also queues the
+ * file's part ranges, which threads with no whole file to hash take while
+ * the whole-file pass runs: on two cores, one file's parts are ready when its
+ * MD5 is. hashRange answers from them while the file keeps the identity it
+ * had before they were read, else (or if they are not there) hashes the range.
  */
 export class HashPool {
   private readonly workerFile: string;
   private readonly slots: Slot[];
   private readonly queue: Task[] = [];
+  /** Ahead-of-time range tasks, in file then part order, for idle threads. */
+  private readonly background: Task[] = [];
+  private readonly prehashed = new Map<string, Prehash>();
+  private prehashedRanges = 0;
+  private readonly partSize: number | null;
   private nextId = 1;
   private closing?: Promise<void>;
 
@@ -90,17 +143,35 @@ export class HashPool {
     }
     this.workerFile = options.workerFile ?? defaultWorkerFile();
     this.slots = Array.from({ length: threads }, () => ({ tasks: new Map(), fileTasks: 0 }));
+    this.partSize = options.partSize === undefined ? DEFAULT_PART_SIZE : options.partSize;
   }
 
   /** Whole-file MD5 in one sequential read pass; rejects with code FileChanged if the file changes meanwhile. */
   async hashFile(path: string, options: HashFileOptions = {}): Promise<FileHash> {
-    const done = await this.submit(
+    const whole = this.submit(
       { type: 'hash-file', id: this.nextId++, path, progress: options.onProgress !== undefined },
       options.signal,
       options.onProgress,
     );
+    this.dropPrehash(path);
+    let failed = false;
+    if (this.partSize !== null) {
+      void this.prehash(path, this.partSize, options.signal, () => !failed);
+    }
+    let done: HashDoneResponse;
+    try {
+      done = await whole;
+    } catch (error) {
+      failed = true;
+      this.dropPrehash(path);
+      throw error;
+    }
     if (done.type !== 'file-done') throw new Error(`unexpected ${done.type} reply to hash-file`);
     const { md5Hex, md5Base64, size, mtimeMs } = done;
+    const ahead = this.prehashed.get(path);
+    if (ahead && (ahead.identity.size !== size || ahead.identity.mtimeMs !== mtimeMs)) {
+      this.dropPrehash(path);
+    }
     return { md5Hex, md5Base64, size, mtimeMs };
   }
 
@@ -114,6 +185,8 @@ export class HashPool {
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
       throw new RangeError(`invalid byte range [${start}, ${end}) of ${path}`);
     }
+    const ahead = await this.takePrehashed(path, start, end, options.signal);
+    if (ahead !== null) return ahead;
     const done = await this.submit(
       { type: 'hash-range', id: this.nextId++, path, start, end },
       options.signal,
@@ -132,6 +205,8 @@ export class HashPool {
         HASH_POOL_CLOSED,
       );
     for (const task of this.queue.splice(0)) this.settle(task, closed());
+    for (const task of this.background.splice(0)) this.settle(task, closed());
+    for (const path of [...this.prehashed.keys()]) this.dropPrehash(path);
     const workers: Worker[] = [];
     for (const slot of this.slots) {
       for (const task of slot.tasks.values()) this.settle(task, closed());
@@ -168,13 +243,170 @@ export class HashPool {
     });
   }
 
-  /** Starts queued whole-file tasks on workers that have none. */
+  /**
+   * Starts queued whole-file tasks on workers that have none; then parts to
+   * hash ahead on workers that have no whole file (a whole-file pass is what
+   * an upload waits for, so nothing is put beside it).
+   */
   private pump(): void {
     while (this.queue.length > 0 && !this.closing) {
       const slot = this.leastLoaded(this.slots.filter((candidate) => candidate.fileTasks === 0));
-      if (!slot) return;
+      if (!slot) break;
       this.start(slot, this.queue.shift()!);
     }
+    while (this.background.length > 0 && !this.closing) {
+      const slot = this.leastLoaded(
+        this.slots.filter(
+          (candidate) => candidate.fileTasks === 0 && candidate.tasks.size < PREHASH_PER_THREAD,
+        ),
+      );
+      if (!slot) break;
+      this.start(slot, this.background.shift()!);
+    }
+  }
+
+  /**
+   * Queues the part ranges of `path` to hash ahead, with the identity the
+   * file has before any of them is read. Best effort: a file that cannot be
+   * stat'ed is left to hashFile to report.
+   */
+  private async prehash(
+    path: string,
+    requestedPartSize: number,
+    signal: AbortSignal | undefined,
+    wanted: () => boolean,
+  ): Promise<void> {
+    let identity: Stats;
+    try {
+      identity = await stat(path);
+    } catch {
+      return;
+    }
+    if (this.closing || signal?.aborted || !wanted() || !identity.isFile()) return;
+    let partSize: number;
+    try {
+      partSize = choosePartSize(identity.size, requestedPartSize);
+    } catch {
+      return; // larger than S3 allows: the queue refuses it
+    }
+    if (!isMultipart(identity.size, partSize)) return;
+    const count = partCount(identity.size, partSize);
+    if (count > MAX_PREHASHED_RANGES) return;
+    this.dropPrehash(path);
+    for (const oldest of this.prehashed.keys()) {
+      if (this.prehashedRanges + count <= MAX_PREHASHED_RANGES) break;
+      this.dropPrehash(oldest);
+    }
+    const entry: Prehash = { path, identity, ranges: new Map() };
+    for (let n = 1; n <= count; n++) {
+      const { start, end } = partRange(n, identity.size, partSize);
+      let task!: Task;
+      const digest = new Promise<string>((resolve, reject) => {
+        task = {
+          request: { type: 'hash-range', id: this.nextId++, path, start, end },
+          resolve: (done) =>
+            done.type === 'range-done'
+              ? resolve(done.md5Base64)
+              : reject(new Error(`unexpected ${done.type} reply to hash-range`)),
+          reject,
+          settled: false,
+        };
+      });
+      digest.catch(() => undefined); // nobody may ever ask for it
+      entry.ranges.set(`${start}:${end}`, { task, digest });
+      this.background.push(task);
+    }
+    this.prehashedRanges += count;
+    if (signal) {
+      // A paused or cancelled upload will not ask for its parts.
+      entry.signal = signal;
+      entry.onAbort = () => this.dropPrehash(path);
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+    }
+    this.prehashed.set(path, entry);
+    this.pump();
+  }
+
+  /**
+   * The digest of [start, end) of `path` hashed ahead, if it was and the
+   * file still has the identity it had before it was read; else null. A
+   * range that is not one of the file's parts means the caller cuts the file
+   * another way: then none of them will be asked for.
+   */
+  private async takePrehashed(
+    path: string,
+    start: number,
+    end: number,
+    signal?: AbortSignal,
+  ): Promise<string | null> {
+    const entry = this.prehashed.get(path);
+    if (!entry) return null;
+    const key = `${start}:${end}`;
+    const range = entry.ranges.get(key);
+    if (!range) {
+      this.dropPrehash(path);
+      return null;
+    }
+    entry.ranges.delete(key);
+    this.prehashedRanges--;
+    if (entry.ranges.size === 0) this.forgetPrehash(entry);
+    const queued = this.background.indexOf(range.task);
+    if (queued >= 0) {
+      // Asked for before an idle thread got to it: hash it now, like any range.
+      this.background.splice(queued, 1);
+      this.start(this.leastLoaded(this.slots), range.task);
+    }
+    let current: Stats;
+    try {
+      current = await stat(path);
+    } catch {
+      this.discard(range.task);
+      return null;
+    }
+    if (!sameFile(entry.identity, current)) {
+      this.dropPrehash(path);
+      this.discard(range.task);
+      return null;
+    }
+    const onAbort = () => this.discard(range.task);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      signal?.throwIfAborted();
+      return await range.digest;
+    } catch {
+      if (signal?.aborted) throw abortError(signal);
+      return null; // e.g. its worker died: hash it afresh
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Forgets the parts hashed ahead for `path` and stops those not done. */
+  private dropPrehash(path: string): void {
+    const entry = this.prehashed.get(path);
+    if (!entry) return;
+    this.forgetPrehash(entry);
+    this.prehashedRanges -= entry.ranges.size;
+    for (const { task } of entry.ranges.values()) this.discard(task);
+    entry.ranges.clear();
+  }
+
+  private forgetPrehash(entry: Prehash): void {
+    if (this.prehashed.get(entry.path) === entry) this.prehashed.delete(entry.path);
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    entry.onAbort = undefined;
+  }
+
+  /** Stops a task nobody waits for: out of its queue, or cancelled in its worker. */
+  private discard(task: Task): void {
+    if (task.settled) return;
+    const queued = this.background.indexOf(task);
+    if (queued >= 0) this.background.splice(queued, 1);
+    this.settle(
+      task,
+      makeError('The range was hashed ahead for nobody', 'AbortError', 'ABORT_ERR'),
+    );
+    task.slot?.worker?.postMessage({ type: 'cancel', id: task.request.id });
   }
 
   private leastLoaded(slots: Slot[]): Slot | undefined {
@@ -267,6 +499,17 @@ export class HashPool {
     void worker.terminate();
     this.pump();
   }
+}
+
+/** The same file, unchanged: a write changes mtime and ctime, a replacement the inode. */
+function sameFile(a: Stats, b: Stats): boolean {
+  return (
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs &&
+    a.ino === b.ino &&
+    a.dev === b.dev
+  );
 }
 
 function load(slot: Slot): number {

@@ -21,6 +21,7 @@ export const HISTORY_COLUMNS = [
   'last_error',
   'endpoint',
   'region',
+  'synapse_id',
 ] as const;
 
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
@@ -62,6 +63,7 @@ export function historyRow(rec: UploadRecord): HistoryRow {
     last_error: rec.lastError ? { code: rec.lastError.code, message: rec.lastError.message } : null,
     endpoint: rec.endpoint,
     region: rec.region,
+    synapse_id: rec.synapseId,
   };
 }
 

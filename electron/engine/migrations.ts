@@ -100,6 +100,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    description: 'the Synapse folder label of the target an upload went to',
+    up: `ALTER TABLE uploads ADD COLUMN synapse_id TEXT;`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -37,6 +37,8 @@ export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
 
 export interface Target extends Endpoint {
   bucket: string;
+  /** The saved target's Synapse folder, recorded as a label with each upload. */
+  synapseId?: string | null;
 }
 
 export interface QueueOptions {
@@ -174,6 +176,7 @@ export class UploadQueue {
         region: target.region,
         awsProfile: target.awsProfile,
         submissionProfile: this.options.profile.name,
+        synapseId: target.synapseId ?? null,
         grants,
         partSize: choosePartSize(file.size, this.partSize),
         createdAt: this.now(),

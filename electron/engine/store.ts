@@ -27,7 +27,8 @@ export type NewUpload = Omit<
   | 'md5Hex'
   | 'md5Base64'
   | 'createdAt'
-> & { createdAt?: number };
+  | 'synapseId'
+> & { createdAt?: number; synapseId?: string | null };
 
 export interface StoreOptions {
   /** How long to wait for another process (the CLI while the app runs) to finish writing. */
@@ -87,6 +88,7 @@ const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   region: 'region',
   awsProfile: 'aws_profile',
   submissionProfile: 'submission_profile',
+  synapseId: 'synapse_id',
   grants: 'grants',
   partSize: 'part_size',
   uploadId: 'upload_id',
@@ -293,6 +295,7 @@ export class Store {
       region: rec.region,
       awsProfile: rec.awsProfile,
       submissionProfile: rec.submissionProfile,
+      synapseId: rec.synapseId ?? null,
       grants: rec.grants,
       partSize: rec.partSize,
       uploadId: null,

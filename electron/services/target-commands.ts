@@ -283,6 +283,7 @@ export interface UploadTarget {
   endpoint: string | null;
   region: string | null;
   awsProfile: string | null;
+  synapseId: string | null;
   submissionProfile: SubmissionProfile;
 }
 
@@ -302,6 +303,7 @@ export function resolveUploadTarget(
       endpoint: command.endpoint,
       region: command.region,
       awsProfile: command.profile,
+      synapseId: null,
       submissionProfile: CENTER_PROFILE,
     };
   }
@@ -315,6 +317,7 @@ export function resolveUploadTarget(
       endpoint: command.endpoint ?? saved.endpoint,
       region: command.region ?? saved.region,
       awsProfile: command.profile ?? saved.awsProfile,
+      synapseId: saved.synapseId,
       submissionProfile: profiles.require(saved.submissionProfile),
     };
   } catch (error) {
