@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTER_PROFILE } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
@@ -231,6 +235,34 @@ describe('pause, resume and cancel', () => {
     await q2.idle();
     expect(store.getUpload(id)?.status).toBe('done');
     await expectObject('center/resume.bin', path);
+  });
+
+  it('a resume keeps the submission profile the upload started with', async () => {
+    const custom = {
+      name: 'other-center',
+      fullControlIds: ['0'.repeat(63) + '1'],
+      md5MetadataKey: 'md5-base64',
+    };
+    const q1 = testQueue(store, pool, { profile: custom, partConcurrency: 1 });
+    const { path, id } = await startBig(q1, 4, 'custom.bin');
+    await waitForParts(id, 1);
+    await q1.pause(id);
+
+    const q2 = testQueue(store, pool, {
+      profileNamed: (name) => (name === custom.name ? custom : undefined),
+    });
+    expect(q2.resume(id)).toBe(true);
+    await q2.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+    const head = await testClient(moto.endpoint).send(
+      new HeadObjectCommand({ Bucket: 'lab-bucket', Key: 'center/custom.bin' }),
+    );
+    const md5 = createHash('md5')
+      .update(await readFile(path))
+      .digest('base64');
+    expect(head.Metadata).toEqual({ 'md5-base64': md5 });
+    const create = requestsFor('POST', 'center/custom.bin', 'uploads')[0];
+    expect(create?.headers['x-amz-grant-full-control']).toBe(`id=${custom.fullControlIds[0]}`);
   });
 
   it('cancel aborts the multipart upload and leaves nothing in the bucket', async () => {

@@ -15,6 +15,7 @@ import { planUpload, type Plan } from '../engine/scan';
 import { createServices, type ServiceOptions, type Services } from '../engine/services';
 import { Store, UNFINISHED_STATUSES } from '../engine/store';
 import { CredentialService } from '../services/credentials';
+import { ProfileStore } from '../services/profiles';
 import { resolveUploadTarget, runTargetCommand } from '../services/target-commands';
 import { parseCommand, USAGE, UsageError, type Command } from './args';
 import { LiveBlock, screen } from './terminal-view';
@@ -74,6 +75,7 @@ function cliServices(options: ServiceOptions = {}): Services {
     ...options,
     store,
     credentialsFor: new CredentialService({ store }).providerFor,
+    profileNamed: (name) => new ProfileStore(store).get(name),
   });
 }
 

@@ -46,7 +46,10 @@ export interface QueueOptions {
   hasher: Hasher;
   /** Returns the S3 client for an endpoint; the queue never builds one itself. */
   clientFor: (endpoint: Endpoint) => S3Client;
+  /** The profile new uploads follow. */
   profile: SubmissionProfile;
+  /** Finds the profile a recorded upload followed, so a resume keeps its rules. */
+  profileNamed?: (name: string) => SubmissionProfile | undefined;
   /** Global limit on parallel part requests across all files. */
   partConcurrency?: number;
   /** Files hashed at once; match the hash pool's threads. */
@@ -719,7 +722,7 @@ export class UploadQueue {
     if (!this.matches(record, head)) {
       throw new UploadFailure({
         code: 'VerificationFailed',
-        message: `After the upload, s3://${record.bucket}/${record.key} has ${head.ContentLength} bytes and content-md5 "${head.Metadata?.[this.options.profile.md5MetadataKey] ?? 'none'}", but ${record.localPath} has ${record.size} bytes and "${record.md5Base64}". Upload it again.`,
+        message: `After the upload, s3://${record.bucket}/${record.key} has ${head.ContentLength} bytes and content-md5 "${head.Metadata?.[this.profileOf(record).md5MetadataKey] ?? 'none'}", but ${record.localPath} has ${record.size} bytes and "${record.md5Base64}". Upload it again.`,
       });
     }
     this.update(record.id, {
@@ -748,8 +751,20 @@ export class UploadQueue {
   ): boolean {
     return (
       head.ContentLength === record.size &&
-      head.Metadata?.[this.options.profile.md5MetadataKey] === record.md5Base64
+      head.Metadata?.[this.profileOf(record).md5MetadataKey] === record.md5Base64
     );
+  }
+
+  private profileOf(record: UploadRecord): SubmissionProfile {
+    if (record.submissionProfile === this.options.profile.name) return this.options.profile;
+    const profile = this.options.profileNamed?.(record.submissionProfile);
+    if (!profile) {
+      throw new UploadFailure({
+        code: 'UnknownProfile',
+        message: `The submission profile "${record.submissionProfile}" this upload started with is no longer there. Import it again (labdrop profiles import), then resume.`,
+      });
+    }
+    return profile;
   }
 
   /** Grants, metadata and type: the same on PutObject and CreateMultipartUpload. */
@@ -758,7 +773,7 @@ export class UploadQueue {
       Bucket: record.bucket,
       Key: record.key,
       GrantFullControl: record.grants,
-      Metadata: { [this.options.profile.md5MetadataKey]: record.md5Base64 as string },
+      Metadata: { [this.profileOf(record).md5MetadataKey]: record.md5Base64 as string },
       ContentType: contentTypeFor(record.key),
     };
   }

@@ -12,6 +12,8 @@ export interface ServiceOptions {
   /** The state database; default <appHome>/labdrop.db. */
   store?: Store;
   profile?: SubmissionProfile;
+  /** Looks up saved submission profiles by name (resuming an upload made with one). */
+  profileNamed?: (name: string) => SubmissionProfile | undefined;
   partConcurrency?: number;
   partSize?: number;
   hashThreads?: number;
@@ -65,6 +67,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     hasher,
     clientFor,
     profile: options.profile ?? CENTER_PROFILE,
+    profileNamed: options.profileNamed,
     partConcurrency,
     partSize: options.partSize,
     hashConcurrency: hashThreads,
