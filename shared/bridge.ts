@@ -58,6 +58,8 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     retry: (id) => call('uploads:retry', { id }),
     pauseAll: () => call('uploads:pauseAll'),
     resumeAll: () => call('uploads:resumeAll'),
+    retryAll: () => call('uploads:retryAll'),
+    cancelAll: () => call('uploads:cancelAll'),
     clearFinished: () => call('uploads:clearFinished'),
     queryHistory: (filter) => call('history:query', filter),
     exportHistory: (format, filter) => call('history:export', { format, filter }),
@@ -65,5 +67,6 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     setSettings: (patch) => call('settings:set', patch),
     onProgress: on('uploads:progress'),
     onQueueChanged: on('uploads:changed'),
+    onAttention: on('uploads:attention'),
   };
 }

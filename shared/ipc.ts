@@ -21,7 +21,7 @@ import type { UploadError, UploadProgress, UploadRecord } from './types';
 export type RequestChannel = keyof typeof requestSchemas;
 
 /** Events, main to renderer. */
-export const EVENT_CHANNELS = ['uploads:progress', 'uploads:changed'] as const;
+export const EVENT_CHANNELS = ['uploads:progress', 'uploads:changed', 'uploads:attention'] as const;
 export type EventChannel = (typeof EVENT_CHANNELS)[number];
 
 export interface IpcError {
@@ -144,6 +144,8 @@ export const requestSchemas = {
   'uploads:retry': byId,
   'uploads:pauseAll': none,
   'uploads:resumeAll': none,
+  'uploads:retryAll': none,
+  'uploads:cancelAll': none,
   'uploads:clearFinished': none,
   'history:query': HistoryFilterSchema,
   'history:export': z.strictObject({
@@ -210,8 +212,6 @@ export interface TargetWarning {
 /** The target answered; failures to reach it come back as an IpcError. */
 export interface TargetCheck {
   bucket: string;
-  /** HeadBucket was refused (403): uploads may still be allowed. */
-  accessUnconfirmed: boolean;
   warnings: TargetWarning[];
 }
 
@@ -250,6 +250,8 @@ export interface Responses {
   'uploads:retry': null;
   'uploads:pauseAll': null;
   'uploads:resumeAll': null;
+  'uploads:retryAll': null;
+  'uploads:cancelAll': null;
   'uploads:clearFinished': null;
   'history:query': UploadRecord[];
   'history:export': ExportResult;
@@ -260,6 +262,8 @@ export interface Responses {
 export interface Events {
   'uploads:progress': ProgressBatch;
   'uploads:changed': QueueList;
+  /** The queue paused itself until the user acts (e.g. credentials expired: sign in again). */
+  'uploads:attention': IpcError;
 }
 
 /** Anything with a name: a DOM `File` in the renderer. */
@@ -287,6 +291,11 @@ export interface LabdropApi {
   retry(id: string): Promise<IpcResult<null>>;
   pauseAll(): Promise<IpcResult<null>>;
   resumeAll(): Promise<IpcResult<null>>;
+  /** Retries every failed upload in the queue view. */
+  retryAll(): Promise<IpcResult<null>>;
+  /** Cancels every upload in the queue view that is not done. */
+  cancelAll(): Promise<IpcResult<null>>;
+  /** Removes done and cancelled rows from the queue view (history keeps them). */
   clearFinished(): Promise<IpcResult<null>>;
   queryHistory(filter: HistoryFilter): Promise<IpcResult<UploadRecord[]>>;
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<IpcResult<ExportResult>>;
@@ -295,6 +304,7 @@ export interface LabdropApi {
   /** Subscriptions return their unsubscribe function. */
   onProgress(listener: (batch: ProgressBatch) => void): () => void;
   onQueueChanged(listener: (list: QueueList) => void): () => void;
+  onAttention(listener: (reason: IpcError) => void): () => void;
 }
 
 /** Turns a zod failure into one readable sentence per problem. */

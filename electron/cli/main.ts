@@ -301,7 +301,7 @@ function find(store: Store, idOrPrefix: string): UploadRecord | string {
  * store) and `labdrop resume` picks up; a second Ctrl-C leaves at once.
  */
 async function watch(services: Services, ids: string[], json: boolean): Promise<number> {
-  const { queue, store } = services;
+  const { queue } = services;
   const live = !json && process.stdout.isTTY ? new LiveBlock(process.stdout) : null;
   let interrupted = false;
   const onSigint = () => {
@@ -320,10 +320,8 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
   };
   const unsubscribe = queue.onChange(emit);
   const unsubscribeAttention = queue.onAttention((reason) => err(`labdrop: ${reason.message}`));
-  const files = () => {
-    const liveById = new Map(queue.snapshot().map((p) => [p.id, p]));
-    return ids.map((id) => liveById.get(id) ?? progressOf(store.getUpload(id) as UploadRecord));
-  };
+  const files = () => ids.map((id) => queue.progressOf(id));
+
   let ticks = 0;
   const timer = setInterval(() => {
     if (++ticks % 5 === 0) queue.applyExternalRequests();
@@ -343,21 +341,6 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
   const final = files();
   if (live) live.draw(screen(final, process.stdout.columns || 100, process.stdout.rows || 30));
   return summarize(final, json);
-}
-
-function progressOf(record: UploadRecord): UploadProgress {
-  return {
-    id: record.id,
-    localPath: record.localPath,
-    bucket: record.bucket,
-    key: record.key,
-    size: record.size,
-    status: record.status,
-    hashedBytes: record.md5Base64 ? record.size : 0,
-    uploadedBytes: record.status === 'done' ? record.size : record.bytesUploaded,
-    speed: 0,
-    error: record.lastError,
-  };
 }
 
 function summarize(files: UploadProgress[], json: boolean): number {

@@ -297,6 +297,11 @@ export class UploadQueue {
     }
   }
 
+  /** One upload as it stands: live counts while it runs here, the record otherwise. */
+  progressOf(id: string): UploadProgress {
+    return this.progress(this.record(id), this.jobs.get(id), this.now());
+  }
+
   snapshot(): UploadProgress[] {
     const now = this.now();
     return [...this.jobs.values()].map((job) => this.progress(this.record(job.id), job, now));

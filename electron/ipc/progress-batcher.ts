@@ -13,17 +13,28 @@ export interface ProgressSource {
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  now(): number;
 }
 
 export interface ProgressBatcherOptions {
   /** One batch per window at most this often while bytes move; default 100 ms. */
   intervalMs?: number;
   timers?: Timers;
+  /** Each poll's snapshot, for others that want live byte counts (taskbar progress). */
+  onPoll?: (snapshot: readonly UploadProgress[]) => void;
 }
+
+/**
+ * A poll may cost at most a tenth of the time between polls: reading the
+ * snapshot of ten thousand queued files takes the engine ~100 ms, and the
+ * main process must stay responsive meanwhile.
+ */
+const MAX_POLL_SHARE = 0.1;
 
 const realTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
 };
 
 /**
@@ -31,7 +42,8 @@ const realTimers: Timers = {
  * while uploads run it polls the queue's snapshot every `intervalMs` and sends
  * what changed as one batch; a status change is sent at once (on the next turn
  * of the event loop, so the thousand "queued" changes of a big drop go as one
- * batch). When nothing runs it stops polling.
+ * batch). When nothing runs it stops polling; when a poll is costly it polls
+ * less often.
  */
 export class ProgressBatcher {
   private readonly pending = new Map<string, UploadProgress>();
@@ -39,6 +51,7 @@ export class ProgressBatcher {
   private readonly sent = new Map<string, string>();
   private readonly intervalMs: number;
   private readonly timers: Timers;
+  private readonly onPoll: ((snapshot: readonly UploadProgress[]) => void) | undefined;
   private tick: unknown = null;
   private flushSoon: unknown = null;
   private unsubscribe: (() => void) | null = null;
@@ -50,6 +63,7 @@ export class ProgressBatcher {
   ) {
     this.intervalMs = options.intervalMs ?? 100;
     this.timers = options.timers ?? realTimers;
+    this.onPoll = options.onPoll;
   }
 
   start(): this {
@@ -78,14 +92,17 @@ export class ProgressBatcher {
     this.sent.clear();
   }
 
-  private ensureTicking(): void {
+  private ensureTicking(delay = this.intervalMs): void {
     if (this.tick !== null || !this.unsubscribe) return;
-    this.tick = this.timers.setTimeout(() => this.poll(), this.intervalMs);
+    this.tick = this.timers.setTimeout(() => this.poll(), delay);
   }
 
   private poll(): void {
     this.tick = null;
+    const started = this.timers.now();
     const live = this.source.snapshot();
+    const cost = this.timers.now() - started;
+    this.onPoll?.(live);
     const running = new Set<string>();
     for (const progress of live) {
       running.add(progress.id);
@@ -95,7 +112,7 @@ export class ProgressBatcher {
     }
     for (const id of this.sent.keys()) if (!running.has(id)) this.sent.delete(id);
     this.flush();
-    if (live.length > 0) this.ensureTicking();
+    if (live.length > 0) this.ensureTicking(Math.max(this.intervalMs, cost / MAX_POLL_SHARE));
   }
 
   private flush(): void {

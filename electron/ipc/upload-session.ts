@@ -24,9 +24,9 @@ export function recordProgress(record: UploadRecord, running = false): UploadPro
 
 /**
  * The uploads the window's queue shows: those added since the app started,
- * plus those left unfinished by the last run (paused on quit, or cut short by
- * a crash). Nothing left unfinished resumes by itself: the command-line tool
- * may be running it from the same database, so the user decides.
+ * plus those left unfinished by the last run. Uploads a crash cut short carry
+ * on by themselves; those paused (by the user, or on quit) wait for Resume.
+ * The engine's upload locks keep this off uploads a terminal is running.
  */
 export class UploadSession {
   /** Insertion-ordered: the queue view's order. */
@@ -34,11 +34,14 @@ export class UploadSession {
 
   constructor(
     private readonly store: Pick<Store, 'getUpload' | 'unfinished'>,
-    private readonly queue: Pick<UploadQueue, 'snapshot'>,
+    private readonly queue: Pick<UploadQueue, 'snapshot' | 'resume'>,
   ) {}
 
   restore(): void {
-    for (const record of this.store.unfinished()) this.ids.add(record.id);
+    for (const record of this.store.unfinished()) {
+      this.ids.add(record.id);
+      if (RUNNING.has(record.status)) this.queue.resume(record.id);
+    }
   }
 
   track(ids: readonly string[]): void {

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  describeIssues,
+  isAbsolutePath,
+  requestSchemas,
+  type AppInfo,
+  type Events,
+  type IpcError,
+  type IpcResult,
+  type PlanSummary,
+  type RequestChannel,
+  type Responses,
+  type SettingsView,
+  type TargetInput,
+} from '../../shared/ipc';
+import type { UploadStatus } from '../../shared/types';
+import { UploadFailure } from '../engine/errors';
+import { historyToCsv, historyToJson } from '../engine/history-export';
+import type { Target, UploadQueue } from '../engine/queue';
+import type { Endpoint } from '../engine/s3-client';
+import { planUpload, type Plan } from '../engine/scan';
+import { StoreError, type Store } from '../engine/store';
+import type { SettingsFile } from './settings-file';
+import { checkTarget } from './target-check';
+import { recordProgress, type UploadSession } from './upload-session';
+
+export interface HandlerDeps {
+  store: Store;
+  queue: UploadQueue;
+  session: UploadSession;
+  settings: SettingsFile;
+  appInfo: AppInfo;
+  /** The part size the running queue was built with; a new one applies after a restart. */
+  partSizeMiB: number;
+  clientFor(endpoint: Endpoint): S3Client;
+  /** Main's open dialog (the test host's stand-in in end-to-end tests); [] when cancelled. */
+  openPaths(kind: 'files' | 'folder'): Promise<string[]>;
+  /** Main's save dialog; null when cancelled. */
+  savePath(suggestedName: string, format: 'csv' | 'json'): Promise<string | null>;
+  /** Sends an event to every window. */
+  broadcast<E extends keyof Events>(channel: E, payload: Events[E]): void;
+  plan?: (paths: readonly string[], prefix: string) => Promise<Plan>;
+}
+
+export type IpcHandlers = {
+  [C in RequestChannel]: (arg: unknown) => Promise<IpcResult<Responses[C]>>;
+};
+
+type Implementations = {
+  [C in RequestChannel]: (
+    arg: ReturnType<(typeof requestSchemas)[C]['parse']>,
+  ) => Promise<Responses[C]>;
+};
+
+/** Plans kept for the renderer to refer to; older ones are dropped. */
+const MAX_PLANS = 8;
+/** Files and warnings a plan summary lists; the counts cover them all. */
+const SUMMARY_FILES = 500;
+const SUMMARY_WARNINGS = 100;
+const ACTIVE: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
+
+interface HeldPlan {
+  plan: Plan;
+  prefix: string;
+  adding: boolean;
+}
+
+/**
+ * Every IPC request, as plain functions of `unknown` (the binding to ipcMain
+ * is electron/ipc/channels.ipc.ts; the test host calls these directly). Each
+ * parses its argument with the contract's schema before anything else, and
+ * answers with a value, never a throw: see the note in shared/ipc.ts.
+ */
+export function createHandlers(deps: HandlerDeps): IpcHandlers {
+  const { store, queue, session, settings } = deps;
+  const plan = deps.plan ?? planUpload;
+  const plans = new Map<string, HeldPlan>();
+
+  const settingsView = (): SettingsView => {
+    const current = settings.get();
+    return { settings: current, restartNeeded: current.partSizeMiB !== deps.partSizeMiB };
+  };
+  const announce = () => deps.broadcast('uploads:changed', { items: session.list() });
+  // The engine's upload locks: another Labdrop process (a terminal) owns it.
+  const busy = (id: string) => {
+    const record = store.getUpload(id);
+    if (!record || record.status === 'done' || record.status === 'cancelled') return;
+    throw new UploadFailure({
+      code: 'UploadBusy',
+      message: `Another Labdrop (the app or a terminal) is uploading ${record.localPath}. Wait for it, or pause it there first.`,
+    });
+  };
+  queue.onAttention((reason) => deps.broadcast('uploads:attention', reason));
+  const known = (id: string) => {
+    if (!store.getUpload(id)) {
+      throw new UploadFailure({ code: 'UnknownUpload', message: `There is no upload "${id}".` });
+    }
+  };
+
+  const impl: Implementations = {
+    'app:info': async () => deps.appInfo,
+
+    'dialog:openFiles': async ({ kind }) => (await deps.openPaths(kind)).filter(isAbsolutePath),
+
+    'targets:check': async ({ target }) =>
+      checkTarget(queue, deps.clientFor(target), toTarget(target)),
+
+    'uploads:plan': async ({ paths, prefix }) => {
+      const planned = await plan(paths, prefix);
+      const planId = randomUUID();
+      plans.set(planId, { plan: planned, prefix, adding: false });
+      for (const id of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(id);
+      return summarize(planId, prefix, planned);
+    },
+
+    'uploads:add': async ({ planId, target, acceptWarnings }) => {
+      const held = plans.get(planId);
+      if (!held) {
+        throw new UploadFailure({
+          code: 'UnknownPlan',
+          message: 'This list of files is out of date. Drop or choose the files again.',
+        });
+      }
+      if (held.adding) {
+        throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
+      }
+      if (held.plan.warnings.length > 0 && !acceptWarnings) {
+        throw new UploadFailure({
+          code: 'WarningsNotAccepted',
+          message: `${held.plan.warnings.length} keys would be skipped by the center's sync job. Review the warnings and confirm, or change the prefix.`,
+        });
+      }
+      held.adding = true;
+      try {
+        const records = await queue.add(held.plan, toTarget(target));
+        plans.delete(planId);
+        session.track(records.map((r) => r.id));
+        settings.update({
+          target: {
+            bucket: target.bucket,
+            prefix: held.prefix,
+            endpoint: target.endpoint ?? '',
+            region: target.region,
+            awsProfile: target.awsProfile ?? '',
+          },
+        });
+        announce();
+        const live = new Map(queue.snapshot().map((p) => [p.id, p]));
+        return records.map((r) => live.get(r.id) ?? recordProgress(r, true));
+      } finally {
+        held.adding = false;
+      }
+    },
+
+    'uploads:list': async () => session.list(),
+
+    'uploads:pause': async ({ id }) => {
+      known(id);
+      await queue.pause(id);
+      return null;
+    },
+
+    'uploads:resume': async ({ id }) => {
+      known(id);
+      if (!queue.resume(id)) busy(id);
+      return null;
+    },
+
+    'uploads:cancel': async ({ id }) => {
+      known(id);
+      await queue.cancel(id);
+      return null;
+    },
+
+    'uploads:retry': async ({ id }) => {
+      known(id);
+      if (!queue.retryUpload(id)) busy(id);
+      return null;
+    },
+
+    'uploads:pauseAll': async () => {
+      await queue.pauseAll();
+      return null;
+    },
+
+    // Only the window's uploads: the database may hold another process's.
+    'uploads:resumeAll': async () => {
+      for (const record of session.records()) {
+        if (record.status === 'paused' || ACTIVE.has(record.status)) queue.resume(record.id);
+      }
+      return null;
+    },
+
+    'uploads:retryAll': async () => {
+      for (const record of session.records()) {
+        if (record.status === 'failed') queue.retryUpload(record.id);
+      }
+      return null;
+    },
+
+    'uploads:cancelAll': async () => {
+      const open = session.records().filter((r) => r.status !== 'done' && r.status !== 'cancelled');
+      const results = await Promise.allSettled(open.map((r) => queue.cancel(r.id)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return null;
+    },
+
+    'uploads:clearFinished': async () => {
+      session.clearFinished();
+      announce();
+      return null;
+    },
+
+    'history:query': async (filter) => store.query(filter),
+
+    'history:export': async ({ format, filter }) => {
+      const path = await deps.savePath(exportName(format), format);
+      if (!path) return { path: null, rows: 0 };
+      const rows = store.query({ ...filter, limit: undefined });
+      await writeFile(path, format === 'csv' ? historyToCsv(rows) : historyToJson(rows));
+      return { path, rows: rows.length };
+    },
+
+    'settings:get': async () => settingsView(),
+
+    'settings:set': async (patch) => {
+      const before = settings.get();
+      const after = settings.update(patch);
+      if (after.partConcurrency !== before.partConcurrency) {
+        queue.setPartConcurrency(after.partConcurrency);
+      }
+      return settingsView();
+    },
+  };
+
+  const handlers = {} as Record<RequestChannel, (arg: unknown) => Promise<IpcResult<unknown>>>;
+  for (const channel of Object.keys(requestSchemas) as RequestChannel[]) {
+    const schema = requestSchemas[channel];
+    const run = impl[channel] as (arg: unknown) => Promise<unknown>;
+    handlers[channel] = async (arg) => {
+      const parsed = schema.safeParse(arg);
+      if (!parsed.success) {
+        return {
+          ok: false,
+          error: {
+            code: 'BadRequest',
+            message: `Invalid ${channel} request: ${describeIssues(parsed.error)}`,
+          },
+        };
+      }
+      try {
+        return { ok: true, value: await run(parsed.data) };
+      } catch (error) {
+        return { ok: false, error: toIpcError(error) };
+      }
+    };
+  }
+  return handlers as IpcHandlers;
+}
+
+/** Every failure as `{ code, message }`: explained ones keep their words. */
+export function toIpcError(error: unknown): IpcError {
+  if (error instanceof UploadFailure || error instanceof StoreError) {
+    return { code: error.code, message: error.message };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'Internal', message: `Labdrop hit an unexpected error: ${message}` };
+}
+
+function toTarget(target: TargetInput): Target {
+  return {
+    bucket: target.bucket,
+    endpoint: target.endpoint,
+    region: target.region,
+    awsProfile: target.awsProfile,
+  };
+}
+
+function summarize(planId: string, prefix: string, plan: Plan): PlanSummary {
+  return {
+    planId,
+    prefix,
+    fileCount: plan.files.length,
+    totalBytes: plan.files.reduce((sum, file) => sum + file.size, 0),
+    files: plan.files
+      .slice(0, SUMMARY_FILES)
+      .map(({ localPath, key, size }) => ({ localPath, key, size })),
+    problems: plan.problems,
+    warnings: plan.warnings.slice(0, SUMMARY_WARNINGS),
+    warningCount: plan.warnings.length,
+  };
+}
+
+function exportName(format: 'csv' | 'json'): string {
+  return `labdrop-history-${new Date().toISOString().slice(0, 10)}.${format}`;
+}

@@ -1,0 +1,106 @@
+import { useApp, useAppStore } from '../state/store';
+import type { View } from '../state/ui.slice';
+import { DropZone } from './drop-zone';
+import { HistoryView } from './history-view';
+import { LogoMark } from './icons';
+import { Notices } from './notices';
+import { PlanReview } from './plan-review';
+import { QueueView } from './queue-view';
+import { SettingsView } from './settings-view';
+import { TargetForm } from './target-form';
+
+const VIEWS: ReadonlyArray<{ view: View; label: string }> = [
+  { view: 'upload', label: 'Upload' },
+  { view: 'history', label: 'History' },
+  { view: 'settings', label: 'Settings' },
+];
+
+function DemoBanner() {
+  const demo = useApp((s) => s.appInfo?.demo ?? null);
+  const store = useAppStore();
+  if (!demo) return null;
+  return (
+    <div className="demo-banner" role="note">
+      <span>
+        <strong>Demo mode.</strong> Uploads go to a local test endpoint ({demo.endpoint}), not to
+        AWS.
+      </span>
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => void store.getState().addPaths([demo.sampleFolder])}
+      >
+        Add the sample study
+      </button>
+    </div>
+  );
+}
+
+function UploadView() {
+  return (
+    <div className="upload-view">
+      <div className="upload-side">
+        <section className="card target-card">
+          <TargetForm />
+        </section>
+        <section className="card drop-card" aria-label="Add files">
+          <DropZone />
+        </section>
+      </div>
+      <div className="upload-main">
+        <PlanReview />
+        <QueueView />
+      </div>
+    </div>
+  );
+}
+
+export function App() {
+  const ready = useApp((s) => s.ready);
+  const fatal = useApp((s) => s.fatal);
+  const view = useApp((s) => s.view);
+  const active = useApp((s) => s.queue.order.length);
+  const store = useAppStore();
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <LogoMark />
+          <span className="brand-name">Labdrop</span>
+        </div>
+        <nav aria-label="Sections" className="tabs">
+          {VIEWS.map(({ view: v, label }) => (
+            <button
+              key={v}
+              type="button"
+              className="tab"
+              aria-current={view === v ? 'page' : undefined}
+              onClick={() => store.getState().setView(v)}
+            >
+              {label}
+              {v === 'upload' && active > 0 && (
+                <span className="tab-count">{active.toLocaleString('en-US')}</span>
+              )}
+            </button>
+          ))}
+        </nav>
+      </header>
+      <DemoBanner />
+      <main className="app-main" aria-busy={!ready}>
+        {fatal ? (
+          <p className="callout callout-error" role="alert">
+            {fatal}
+          </p>
+        ) : view === 'upload' ? (
+          <UploadView />
+        ) : view === 'history' ? (
+          <HistoryView />
+        ) : (
+          <SettingsView />
+        )}
+      </main>
+      <Notices />
+    </div>
+  );
+}

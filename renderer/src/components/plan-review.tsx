@@ -1,0 +1,139 @@
+import { useId } from 'react';
+import { formatBytes } from '../../../shared/format';
+import { useApp, useAppStore } from '../state/store';
+import { destinationLabel, validateTarget } from '../state/target.logic';
+import { AlertIcon } from './icons';
+
+const SHOWN_FILES = 200;
+
+function warningTitle(keys: string[], total: number, listed: number): string {
+  const distinct = new Set(keys).size;
+  if (total > listed)
+    return `The center's sync job will skip some of these keys (${total} warnings):`;
+  return `The center's sync job will skip ${distinct === 1 ? 'this key' : `these ${distinct} keys`}:`;
+}
+
+/** The planned batch, its warnings and problems, and the one button that starts it. */
+export function PlanReview() {
+  const id = useId();
+  const store = useAppStore();
+  const plan = useApp((s) => s.plan);
+  const target = useApp((s) => s.target);
+  const check = useApp((s) => s.targetCheck);
+  const summary = plan.summary;
+  if (!summary && !plan.error && plan.status !== 'planning') return null;
+
+  const validTarget = validateTarget(target).target !== null;
+  const warned = (summary?.warningCount ?? 0) > 0;
+  const blocked = (summary?.problems.length ?? 0) > 0 || summary?.fileCount === 0;
+  const canStart =
+    plan.status === 'ready' && !blocked && validTarget && (!warned || plan.acceptWarnings);
+  const targetWarnings = check.status === 'ok' ? (check.result?.warnings ?? []) : [];
+
+  return (
+    <section
+      className="card plan-card"
+      aria-labelledby={`${id}-title`}
+      aria-busy={plan.status === 'planning'}
+    >
+      <div className="card-head">
+        <h2 id={`${id}-title`} className="card-title">
+          Review before uploading
+        </h2>
+        {summary && (
+          <p className="muted" data-testid="plan-summary">
+            {summary.fileCount} {summary.fileCount === 1 ? 'file' : 'files'},{' '}
+            {formatBytes(summary.totalBytes)} → <code>{destinationLabel(target)}</code>
+          </p>
+        )}
+      </div>
+
+      {summary && summary.files.length > 0 && (
+        <ul className="plan-files" aria-label="Files and the keys they get">
+          {summary.files.slice(0, SHOWN_FILES).map((file) => (
+            <li key={file.key}>
+              <code className="plan-key">{file.key}</code>
+              <span className="muted">{formatBytes(file.size)}</span>
+            </li>
+          ))}
+          {summary.fileCount > SHOWN_FILES && (
+            <li className="muted">…and {summary.fileCount - SHOWN_FILES} more</li>
+          )}
+        </ul>
+      )}
+
+      {summary && summary.problems.length > 0 && (
+        <div className="callout callout-error" role="alert">
+          <AlertIcon />
+          <div>
+            <strong>These files cannot be uploaded:</strong>
+            <ul>
+              {summary.problems.map((problem) => (
+                <li key={problem}>{problem}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+
+      {targetWarnings.map((warning) => (
+        <p key={warning.code} className="callout callout-warning">
+          <AlertIcon /> {warning.message}
+        </p>
+      ))}
+
+      {summary && warned && (
+        <div className="callout callout-warning" data-testid="plan-warnings">
+          <AlertIcon />
+          <div>
+            <strong>
+              {warningTitle(
+                summary.warnings.map((w) => w.key),
+                summary.warningCount,
+                summary.warnings.length,
+              )}
+            </strong>
+            <ul>
+              {summary.warnings.map((warning) => (
+                <li key={`${warning.code}:${warning.key}`}>{warning.message}</li>
+              ))}
+            </ul>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={plan.acceptWarnings}
+                onChange={(event) => store.getState().setAcceptWarnings(event.target.checked)}
+              />
+              Upload anyway
+            </label>
+          </div>
+        </div>
+      )}
+
+      {plan.error && (
+        <p className="callout callout-error" role="alert">
+          <AlertIcon /> {plan.error.message}
+        </p>
+      )}
+
+      <div className="row-actions">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={!canStart}
+          onClick={() => void store.getState().startUpload()}
+        >
+          {plan.status === 'adding'
+            ? 'Starting…'
+            : summary
+              ? `Upload ${summary.fileCount} ${summary.fileCount === 1 ? 'file' : 'files'}`
+              : 'Upload'}
+        </button>
+        <button type="button" className="button" onClick={() => store.getState().clearPlan()}>
+          Clear
+        </button>
+        {!validTarget && summary && <span className="muted">Fill in the target first.</span>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,97 @@
+import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
+import type { HistoryFilter } from '../../../shared/ipc';
+import type { UploadRecord, UploadStatus } from '../../../shared/types';
+
+export type StatusFilter = UploadStatus | 'all';
+
+export const STATUS_FILTERS: ReadonlyArray<{ value: StatusFilter; label: string }> = [
+  { value: 'all', label: 'All statuses' },
+  { value: 'done', label: 'Done' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'cancelled', label: 'Cancelled' },
+  { value: 'paused', label: 'Paused' },
+  { value: 'uploading', label: 'Uploading' },
+  { value: 'hashing', label: 'Hashing' },
+  { value: 'verifying', label: 'Verifying' },
+  { value: 'queued', label: 'Waiting' },
+];
+
+/** History the view asks main for at most (newest first). */
+export const HISTORY_LIMIT = 10_000;
+
+/** What main is asked for; `limit: null` for everything (exports). */
+export function historyFilter(
+  search: string,
+  status: StatusFilter,
+  limit: number | null = HISTORY_LIMIT,
+): HistoryFilter {
+  const text = search.trim();
+  return {
+    ...(text ? { search: text } : {}),
+    ...(status === 'all' ? {} : { status }),
+    ...(limit === null ? {} : { limit }),
+  };
+}
+
+/** The canonical IDs in an `x-amz-grant-full-control` value ("id=…, id=…"). */
+export function grantIds(grants: string): string[] {
+  return grants
+    .split(',')
+    .map((part) => part.trim().replace(/^id=/, '').replace(/^"|"$/g, ''))
+    .filter((id) => id !== '');
+}
+
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '–';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export interface DetailLine {
+  label: string;
+  value: string;
+  /** Long machine values (hashes, IDs) are shown in a monospace font and can be copied. */
+  code?: boolean;
+}
+
+/** A history row's details, in the order a lab technician checks them. */
+export function recordDetails(r: UploadRecord): DetailLine[] {
+  const seconds =
+    r.startedAt !== null && r.finishedAt !== null ? (r.finishedAt - r.startedAt) / 1000 : null;
+  const lines: DetailLine[] = [
+    { label: 'Local file', value: r.localPath, code: true },
+    { label: 'Object', value: `s3://${r.bucket}/${r.key}`, code: true },
+    ...(r.synapseId ? [{ label: 'Synapse folder', value: r.synapseId, code: true }] : []),
+    { label: 'Size', value: `${formatBytes(r.size)} (${r.size.toLocaleString('en-US')} bytes)` },
+    { label: 'MD5 (hex)', value: r.md5Hex ?? '–', code: true },
+    { label: 'MD5 (base64, content-md5)', value: r.md5Base64 ?? '–', code: true },
+    { label: 'ETag', value: r.etag ?? '–', code: true },
+  ];
+  // Unversioned buckets report the version "null".
+  if (r.versionId && r.versionId !== 'null')
+    lines.push({ label: 'Version', value: r.versionId, code: true });
+  lines.push(
+    ...grantIds(r.grants).map((id, i) => ({
+      label: i === 0 ? 'Full control granted to' : '',
+      value: id,
+      code: true,
+    })),
+    { label: 'Endpoint', value: r.endpoint ?? 'Amazon S3' },
+    { label: 'Region', value: r.region },
+    { label: 'AWS profile', value: r.awsProfile ?? 'default credentials' },
+    { label: 'Submission profile', value: r.submissionProfile },
+    { label: 'Part size', value: formatBytes(r.partSize) },
+    { label: 'Attempts', value: String(r.attempts) },
+    { label: 'Added', value: formatTime(r.createdAt) },
+    { label: 'Started', value: formatTime(r.startedAt) },
+    { label: 'Finished', value: formatTime(r.finishedAt) },
+  );
+  if (seconds !== null && seconds > 0) {
+    lines.push({
+      label: 'Duration',
+      value: `${formatDuration(seconds)} (${formatSpeed(r.bytesUploaded / seconds)} on average)`,
+    });
+  }
+  return lines;
+}

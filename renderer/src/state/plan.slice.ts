@@ -1,0 +1,136 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { FileLike, IpcError, LabdropApi, PlanSummary } from '../../../shared/ipc';
+import { droppedPaths, mergePaths } from './drop.logic';
+import type { AppState } from './store';
+import { validateTarget } from './target.logic';
+
+export interface PlanState {
+  /** What the user dropped or chose, not yet uploading. */
+  paths: string[];
+  status: 'idle' | 'planning' | 'ready' | 'adding';
+  summary: PlanSummary | null;
+  error: IpcError | null;
+  /** The user confirmed uploading despite the plan's warnings. */
+  acceptWarnings: boolean;
+}
+
+export interface PlanSlice {
+  plan: PlanState;
+  addPaths(paths: string[]): Promise<void>;
+  /** Files and folders dropped on the window. */
+  dropFiles(files: ArrayLike<FileLike>): Promise<void>;
+  /** Main's open dialog. */
+  chooseFiles(kind: 'files' | 'folder'): Promise<void>;
+  /** Plans again shortly (the prefix is being typed). */
+  replanSoon(): void;
+  clearPlan(): void;
+  setAcceptWarnings(accept: boolean): void;
+  startUpload(): Promise<void>;
+}
+
+const EMPTY_PLAN: PlanState = {
+  paths: [],
+  status: 'idle',
+  summary: null,
+  error: null,
+  acceptWarnings: false,
+};
+const REPLAN_DELAY_MS = 300;
+
+export const createPlanSlice =
+  (api: LabdropApi): StateCreator<AppState, [], [], PlanSlice> =>
+  (set, get) => {
+    let generation = 0;
+    let replanTimer: ReturnType<typeof setTimeout> | null = null;
+
+    const plan = async (paths: string[]) => {
+      const mine = ++generation;
+      set((s) => ({
+        plan: { ...s.plan, paths, status: 'planning', error: null, acceptWarnings: false },
+      }));
+      const answer = await api.planUpload(paths, get().target.prefix);
+      if (mine !== generation) return; // a newer plan replaced this one
+      set((s) => ({
+        plan: answer.ok
+          ? { ...s.plan, status: 'ready', summary: answer.value, error: null }
+          : { ...s.plan, status: 'idle', summary: null, error: answer.error },
+      }));
+    };
+
+    return {
+      plan: EMPTY_PLAN,
+      addPaths: async (paths) => {
+        if (paths.length === 0) return;
+        await plan(mergePaths(get().plan.paths, paths));
+      },
+      dropFiles: async (files) => {
+        const { paths, withoutPath } = droppedPaths(files, api.pathForFile);
+        if (withoutPath > 0) {
+          const one = withoutPath === 1;
+          get().notify(
+            'error',
+            `${withoutPath} dropped ${one ? 'item has' : 'items have'} no file on disk (dragged from a web page or an archive?). Save ${one ? 'it' : 'them'} to a folder first.`,
+          );
+        }
+        await get().addPaths(paths);
+      },
+      chooseFiles: async (kind) => {
+        const answer = await api.openFiles(kind);
+        if (!answer.ok) get().notify('error', answer.error.message);
+        else await get().addPaths(answer.value);
+      },
+      replanSoon: () => {
+        if (replanTimer) clearTimeout(replanTimer);
+        if (get().plan.paths.length === 0) return;
+        replanTimer = setTimeout(() => {
+          replanTimer = null;
+          void plan(get().plan.paths);
+        }, REPLAN_DELAY_MS);
+      },
+      clearPlan: () => {
+        generation++;
+        if (replanTimer) clearTimeout(replanTimer);
+        set({ plan: EMPTY_PLAN });
+      },
+      setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),
+      startUpload: async () => {
+        const { plan: current } = get();
+        const { target } = validateTarget(get().target);
+        if (!current.summary || current.status !== 'ready') return;
+        if (!target) {
+          set((s) => ({
+            plan: {
+              ...s.plan,
+              error: { code: 'TargetIncomplete', message: 'Fill in the target above first.' },
+            },
+          }));
+          return;
+        }
+        if (current.summary.warningCount > 0 && !current.acceptWarnings) {
+          set((s) => ({
+            plan: {
+              ...s.plan,
+              error: {
+                code: 'WarningsNotAccepted',
+                message: 'Review the warnings and tick “Upload anyway”, or change the folder.',
+              },
+            },
+          }));
+          return;
+        }
+        set((s) => ({ plan: { ...s.plan, status: 'adding', error: null } }));
+        const answer = await api.addUploads(current.summary.planId, target, current.acceptWarnings);
+        if (answer.ok) {
+          const count = answer.value.length;
+          get().clearPlan();
+          get().mergeQueue(answer.value);
+          get().notify('success', `Added ${count} ${count === 1 ? 'file' : 'files'} to the queue.`);
+          return;
+        }
+        if (answer.error.code === 'UnknownPlan') {
+          await plan(current.paths);
+        }
+        set((s) => ({ plan: { ...s.plan, status: 'ready', error: answer.error } }));
+      },
+    };
+  };

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { UploadProgress } from '../../../shared/types';
+import {
+  addMissing,
+  applyProgressBatch,
+  baseName,
+  EMPTY_QUEUE,
+  queueTotals,
+  replaceQueue,
+  rowView,
+  settledAny,
+} from './queue.logic';
+
+function p(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
+  return {
+    id,
+    localPath: `/data/run/${id}.fastq`,
+    bucket: 'lab-bucket',
+    key: `center/${id}.fastq`,
+    size: 1000,
+    status: 'uploading',
+    hashedBytes: 1000,
+    uploadedBytes: 0,
+    speed: 0,
+    error: null,
+    ...patch,
+  };
+}
+
+describe('applyProgressBatch', () => {
+  it('replaces the map, keeps untouched rows as they were, and appends new rows in order', () => {
+    const start = replaceQueue({ items: [p('a'), p('b')] });
+    const next = applyProgressBatch(start, { items: [p('b', { uploadedBytes: 10 }), p('c')] });
+    expect(next).not.toBe(start);
+    expect(next.items).not.toBe(start.items);
+    expect(next.items.a).toBe(start.items.a);
+    expect(next.items.b?.uploadedBytes).toBe(10);
+    expect(next.order).toEqual(['a', 'b', 'c']);
+    expect(start.items.b?.uploadedBytes).toBe(0); // never mutated
+  });
+
+  it('keeps the same order array when no row is new, and ignores an empty batch', () => {
+    const start = replaceQueue({ items: [p('a')] });
+    expect(applyProgressBatch(start, { items: [p('a', { speed: 5 })] }).order).toBe(start.order);
+    expect(applyProgressBatch(start, { items: [] })).toBe(start);
+  });
+
+  it('applies a batch of 10,000 rows at once', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => p(`f${i}`, { status: 'queued' }));
+    const state = applyProgressBatch(EMPTY_QUEUE, { items });
+    expect(state.order).toHaveLength(10_000);
+    expect(state.order[9999]).toBe('f9999');
+  });
+});
+
+describe('addMissing', () => {
+  it('adds rows an answer created without undoing a newer batch', () => {
+    const start = replaceQueue({ items: [p('a', { status: 'failed' })] });
+    const next = addMissing(start, [p('a', { status: 'queued' }), p('b', { status: 'queued' })]);
+    expect(next.items.a?.status).toBe('failed');
+    expect(next.order).toEqual(['a', 'b']);
+    expect(addMissing(next, [p('b')])).toBe(next);
+  });
+});
+
+describe('queueTotals', () => {
+  it('counts files by phase and sums bytes, speed and time left', () => {
+    const state = replaceQueue({
+      items: [
+        p('done', { status: 'done', uploadedBytes: 1000 }),
+        p('up', { uploadedBytes: 500, speed: 100 }),
+        p('hash', { status: 'hashing', hashedBytes: 200, speed: 0 }),
+        p('failed', { status: 'failed', uploadedBytes: 300 }),
+        p('paused', { status: 'paused', uploadedBytes: 100 }),
+        p('gone', { status: 'cancelled', uploadedBytes: 900 }),
+      ],
+    });
+    expect(queueTotals(state)).toEqual({
+      files: 6,
+      done: 1,
+      failed: 1,
+      active: 2,
+      paused: 1,
+      cancelled: 1,
+      totalBytes: 5000,
+      uploadedBytes: 1900,
+      speed: 100,
+      etaSeconds: 15, // (500 + 1000) bytes left at 100 B/s
+    });
+  });
+
+  it('has no time left to show when nothing runs', () => {
+    expect(queueTotals(replaceQueue({ items: [p('a', { status: 'paused' })] })).etaSeconds).toBe(
+      Infinity,
+    );
+  });
+});
+
+describe('rowView', () => {
+  it('shows hashing progress, then upload progress, with speed and time left', () => {
+    expect(rowView(p('a', { status: 'hashing', hashedBytes: 250, speed: 0 }))).toMatchObject({
+      name: 'a.fastq',
+      phase: 'Hashing',
+      fraction: 0.25,
+      percent: '25%',
+      speed: '',
+    });
+    expect(rowView(p('a', { uploadedBytes: 500, speed: 250 }))).toMatchObject({
+      phase: 'Uploading',
+      fraction: 0.5,
+      speed: '250 B/s',
+      eta: '2s',
+    });
+    expect(rowView(p('a', { status: 'verifying' })).fraction).toBe(1);
+    expect(rowView(p('a', { status: 'done', size: 0 })).percent).toBe('100%');
+  });
+
+  it('offers the actions that make sense in each phase', () => {
+    const actions = (status: UploadProgress['status']) => {
+      const { canPause, canResume, canCancel, canRetry } = rowView(p('a', { status }));
+      return { canPause, canResume, canCancel, canRetry };
+    };
+    expect(actions('uploading')).toEqual({
+      canPause: true,
+      canResume: false,
+      canCancel: true,
+      canRetry: false,
+    });
+    expect(actions('paused')).toEqual({
+      canPause: false,
+      canResume: true,
+      canCancel: true,
+      canRetry: false,
+    });
+    expect(actions('failed')).toEqual({
+      canPause: false,
+      canResume: false,
+      canCancel: true,
+      canRetry: true,
+    });
+    expect(actions('done')).toEqual({
+      canPause: false,
+      canResume: false,
+      canCancel: false,
+      canRetry: false,
+    });
+  });
+});
+
+describe('errors in a row', () => {
+  it('name the file instead of repeating its whole path', () => {
+    const error = {
+      code: 'FileMissing',
+      message: '/data/run/a.fastq no longer exists. Put it back.',
+    };
+    expect(rowView(p('a', { status: 'failed', error })).errorText).toBe(
+      'a.fastq no longer exists. Put it back.',
+    );
+    expect(rowView(p('a')).errorText).toBe('');
+  });
+});
+
+describe('helpers', () => {
+  it('names files on every platform', () => {
+    expect(baseName('/data/run 1/reads.fastq')).toBe('reads.fastq');
+    expect(baseName('C:\\Users\\lab\\reads.fastq')).toBe('reads.fastq');
+    expect(baseName('/data/study/')).toBe('study');
+  });
+
+  it('knows when a batch settled something history shows', () => {
+    expect(settledAny({ items: [p('a'), p('b', { status: 'paused' })] })).toBe(false);
+    expect(settledAny({ items: [p('a', { status: 'done' })] })).toBe(true);
+  });
+});

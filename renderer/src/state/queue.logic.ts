@@ -1,0 +1,168 @@
+import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
+import type { ProgressBatch, QueueList } from '../../../shared/ipc';
+import type { UploadProgress, UploadStatus } from '../../../shared/types';
+
+/** The queue view: main's truth, replaced (never mutated) one batch at a time. */
+export interface QueueState {
+  items: Readonly<Record<string, UploadProgress>>;
+  /** Row order: the order uploads were added. */
+  order: readonly string[];
+}
+
+export const EMPTY_QUEUE: QueueState = { items: {}, order: [] };
+
+const ACTIVE: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
+
+export function isActive(status: UploadStatus): boolean {
+  return ACTIVE.has(status);
+}
+
+/** Applies one coalesced batch; rows not yet known (added elsewhere) join at the end. */
+export function applyProgressBatch(state: QueueState, batch: ProgressBatch): QueueState {
+  if (batch.items.length === 0) return state;
+  const items = { ...state.items };
+  const added: string[] = [];
+  for (const progress of batch.items) {
+    if (!(progress.id in items)) added.push(progress.id);
+    items[progress.id] = progress;
+  }
+  return { items, order: added.length > 0 ? [...state.order, ...added] : state.order };
+}
+
+/**
+ * Rows an answer from main just created (uploads:add). Only rows not yet
+ * known are taken: a progress batch may already have moved them further
+ * (events and answers travel separately).
+ */
+export function addMissing(state: QueueState, items: readonly UploadProgress[]): QueueState {
+  const fresh = items.filter((p) => !(p.id in state.items));
+  return fresh.length === 0 ? state : applyProgressBatch(state, { items: fresh });
+}
+
+/** The whole list from main (after uploads were added or cleared). */
+export function replaceQueue(list: QueueList): QueueState {
+  const items: Record<string, UploadProgress> = {};
+  for (const progress of list.items) items[progress.id] = progress;
+  return { items, order: list.items.map((p) => p.id) };
+}
+
+export interface QueueTotals {
+  files: number;
+  done: number;
+  failed: number;
+  active: number;
+  paused: number;
+  cancelled: number;
+  totalBytes: number;
+  uploadedBytes: number;
+  /** Bytes per second, all running files together. */
+  speed: number;
+  /** Seconds left for the files still running or waiting; Infinity when nothing moves. */
+  etaSeconds: number;
+}
+
+export function queueTotals(state: QueueState): QueueTotals {
+  const totals: QueueTotals = {
+    files: 0,
+    done: 0,
+    failed: 0,
+    active: 0,
+    paused: 0,
+    cancelled: 0,
+    totalBytes: 0,
+    uploadedBytes: 0,
+    speed: 0,
+    etaSeconds: Infinity,
+  };
+  let remaining = 0;
+  for (const id of state.order) {
+    const p = state.items[id];
+    if (!p) continue;
+    totals.files++;
+    if (p.status === 'cancelled') {
+      totals.cancelled++;
+      continue;
+    }
+    totals.totalBytes += p.size;
+    totals.uploadedBytes += p.status === 'done' ? p.size : p.uploadedBytes;
+    if (p.status === 'done') totals.done++;
+    else if (p.status === 'failed') totals.failed++;
+    else if (p.status === 'paused') totals.paused++;
+    else {
+      totals.active++;
+      totals.speed += p.speed;
+      remaining += p.size - p.uploadedBytes;
+    }
+  }
+  totals.etaSeconds = totals.active > 0 ? etaSeconds(remaining, totals.speed) : Infinity;
+  return totals;
+}
+
+export const PHASE_LABELS: Record<UploadStatus, string> = {
+  queued: 'Waiting',
+  hashing: 'Hashing',
+  uploading: 'Uploading',
+  verifying: 'Verifying',
+  done: 'Done',
+  paused: 'Paused',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export interface RowView {
+  name: string;
+  /** The error in the row's second line, naming the file rather than its whole path. */
+  errorText: string;
+  phase: string;
+  /** 0..1 of the current phase: hashing, then uploading. */
+  fraction: number;
+  percent: string;
+  size: string;
+  speed: string;
+  eta: string;
+  canPause: boolean;
+  canResume: boolean;
+  canCancel: boolean;
+  canRetry: boolean;
+}
+
+/** Everything a queue row shows, as text. */
+export function rowView(p: UploadProgress): RowView {
+  const fraction =
+    p.status === 'done' || p.status === 'verifying'
+      ? 1
+      : p.size === 0
+        ? 0
+        : p.status === 'hashing'
+          ? p.hashedBytes / p.size
+          : p.uploadedBytes / p.size;
+  const moving = p.status === 'uploading' || p.status === 'hashing';
+  const left = p.status === 'hashing' ? p.size - p.hashedBytes : p.size - p.uploadedBytes;
+  const name = baseName(p.localPath);
+  return {
+    name,
+    errorText: p.error ? p.error.message.replaceAll(p.localPath, name) : '',
+    phase: PHASE_LABELS[p.status],
+    fraction: Math.max(0, Math.min(1, fraction)),
+    percent: `${Math.floor(Math.max(0, Math.min(1, fraction)) * 100)}%`,
+    size: formatBytes(p.size),
+    speed: moving && p.speed > 0 ? formatSpeed(p.speed) : '',
+    eta: moving && p.speed > 0 ? formatDuration(etaSeconds(left, p.speed)) : '',
+    canPause: isActive(p.status),
+    canResume: p.status === 'paused',
+    canCancel: p.status !== 'done' && p.status !== 'cancelled',
+    canRetry: p.status === 'failed',
+  };
+}
+
+/** The last path segment, for POSIX and Windows paths alike. */
+export function baseName(path: string): string {
+  const trimmed = path.replace(/[\\/]+$/, '');
+  const cut = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+  return cut >= 0 ? trimmed.slice(cut + 1) : trimmed;
+}
+
+/** Whether a batch settled something history shows (to refresh it). */
+export function settledAny(batch: ProgressBatch): boolean {
+  return batch.items.some((p) => !isActive(p.status) && p.status !== 'paused');
+}

@@ -1,0 +1,40 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { AppSettings, IpcError, LabdropApi, SettingsView } from '../../../shared/ipc';
+import type { AppState } from './store';
+
+export interface SettingsState {
+  view: SettingsView | null;
+  saving: boolean;
+  error: IpcError | null;
+}
+
+export interface SettingsSlice {
+  settings: SettingsState;
+  loadSettings(): Promise<void>;
+  saveSettings(patch: Partial<AppSettings>): Promise<boolean>;
+}
+
+export const createSettingsSlice =
+  (api: LabdropApi): StateCreator<AppState, [], [], SettingsSlice> =>
+  (set, get) => ({
+    settings: { view: null, saving: false, error: null },
+    loadSettings: async () => {
+      const answer = await api.getSettings();
+      set((s) => ({
+        settings: answer.ok
+          ? { ...s.settings, view: answer.value, error: null }
+          : { ...s.settings, error: answer.error },
+      }));
+    },
+    saveSettings: async (patch) => {
+      set((s) => ({ settings: { ...s.settings, saving: true, error: null } }));
+      const answer = await api.setSettings(patch);
+      set((s) => ({
+        settings: answer.ok
+          ? { view: answer.value, saving: false, error: null }
+          : { ...s.settings, saving: false, error: answer.error },
+      }));
+      if (answer.ok) get().notify('success', 'Settings saved.');
+      return answer.ok;
+    },
+  });

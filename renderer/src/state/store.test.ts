@@ -1,0 +1,234 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type {
+  IpcError,
+  IpcResult,
+  LabdropApi,
+  PlanSummary,
+  ProgressBatch,
+  QueueList,
+} from '../../../shared/ipc';
+import type { UploadProgress } from '../../../shared/types';
+import { connectBridge } from './connect';
+import { createAppStore } from './store';
+
+const ok = <T>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value });
+
+function progress(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
+  return {
+    id,
+    localPath: `/data/${id}`,
+    bucket: 'lab-bucket',
+    key: `center/${id}`,
+    size: 100,
+    status: 'queued',
+    hashedBytes: 0,
+    uploadedBytes: 0,
+    speed: 0,
+    error: null,
+    ...patch,
+  };
+}
+
+function summary(patch: Partial<PlanSummary> = {}): PlanSummary {
+  return {
+    planId: 'plan-1',
+    prefix: 'center',
+    fileCount: 1,
+    totalBytes: 100,
+    files: [{ localPath: '/data/a', key: 'center/a', size: 100 }],
+    problems: [],
+    warnings: [],
+    warningCount: 0,
+    ...patch,
+  };
+}
+
+/** The bridge at its edge: a stand-in for main that records calls and pushes events. */
+function fakeApi(overrides: Partial<LabdropApi> = {}) {
+  const listeners: {
+    progress?: (b: ProgressBatch) => void;
+    changed?: (l: QueueList) => void;
+    attention?: (e: IpcError) => void;
+  } = {};
+  const api: LabdropApi = {
+    appInfo: () =>
+      ok({
+        version: '1.0.0',
+        platform: 'linux',
+        demo: null,
+        profile: { name: 'center', fullControlIds: [], md5MetadataKey: 'content-md5' },
+      }),
+    pathForFile: (file) => `/data/${file.name}`,
+    openFiles: () => ok(['/data/chosen']),
+    checkTarget: (target) => ok({ bucket: target.bucket, warnings: [] }),
+    planUpload: vi.fn((_paths: string[], prefix: string) => ok(summary({ prefix }))),
+    addUploads: vi.fn(() => ok([progress('a')])),
+    listUploads: () => ok([]),
+    pause: () => ok(null),
+    resume: () => ok(null),
+    cancel: () => ok(null),
+    retry: () => ok(null),
+    pauseAll: () => ok(null),
+    resumeAll: () => ok(null),
+    retryAll: () => ok(null),
+    cancelAll: () => ok(null),
+    clearFinished: () => ok(null),
+    queryHistory: vi.fn(() => ok([])),
+    exportHistory: () => ok({ path: '/tmp/x.csv', rows: 1 }),
+    getSettings: () =>
+      ok({
+        settings: {
+          partConcurrency: 8,
+          partSizeMiB: 8,
+          target: {
+            bucket: 'lab-bucket',
+            prefix: 'center',
+            endpoint: '',
+            region: 'us-east-1',
+            awsProfile: '',
+          },
+        },
+        restartNeeded: false,
+      }),
+    setSettings: (patch) =>
+      ok({
+        settings: { partConcurrency: 8, partSizeMiB: 8, target: null, ...patch },
+        restartNeeded: false,
+      }),
+    onProgress: (listener) => {
+      listeners.progress = listener;
+      return () => delete listeners.progress;
+    },
+    onQueueChanged: (listener) => {
+      listeners.changed = listener;
+      return () => delete listeners.changed;
+    },
+    onAttention: (listener) => {
+      listeners.attention = listener;
+      return () => delete listeners.attention;
+    },
+    ...overrides,
+  };
+  return { api, listeners };
+}
+
+async function connected(overrides: Partial<LabdropApi> = {}) {
+  const { api, listeners } = fakeApi(overrides);
+  const store = createAppStore(api);
+  const disconnect = connectBridge(store, api);
+  await vi.waitFor(() => expect(store.getState().ready).toBe(true));
+  return { api, listeners, store, disconnect };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the window store', () => {
+  it('loads main state once connected, and the last target into the form', async () => {
+    const { store } = await connected({ listUploads: () => ok([progress('a'), progress('b')]) });
+    expect(store.getState().queue.order).toEqual(['a', 'b']);
+    expect(store.getState().target).toMatchObject({ bucket: 'lab-bucket', prefix: 'center' });
+  });
+
+  it('applies each progress batch with one set, and stops listening on disconnect', async () => {
+    const { store, listeners, disconnect } = await connected();
+    const sets = vi.fn();
+    store.subscribe(sets);
+    listeners.progress?.({ items: [progress('a', { status: 'uploading' }), progress('b')] });
+    expect(sets).toHaveBeenCalledTimes(1);
+    expect(store.getState().queue.order).toEqual(['a', 'b']);
+    listeners.changed?.({ items: [progress('b')] });
+    expect(store.getState().queue.order).toEqual(['b']);
+    disconnect();
+    expect(listeners.progress).toBeUndefined();
+    expect(listeners.changed).toBeUndefined();
+  });
+
+  it('plans dropped files with the prefix, and uploads only after warnings are accepted', async () => {
+    const warned = summary({
+      warnings: [{ code: 'bucket-root', key: 'a', message: 'root' }],
+      warningCount: 1,
+    });
+    const { api, store } = await connected({ planUpload: vi.fn(() => ok(warned)) });
+    await store.getState().dropFiles([{ name: 'a' }]);
+    expect(api.planUpload).toHaveBeenCalledWith(['/data/a'], 'center');
+    expect(store.getState().plan.status).toBe('ready');
+
+    await store.getState().startUpload();
+    expect(api.addUploads).not.toHaveBeenCalled();
+    expect(store.getState().plan.error?.code).toBe('WarningsNotAccepted');
+    store.getState().setAcceptWarnings(true);
+    await store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenLastCalledWith(
+      'plan-1',
+      { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
+      true,
+    );
+  });
+
+  it('clears the plan and shows the new rows after a successful add', async () => {
+    const { store } = await connected();
+    await store.getState().addPaths(['/data/a']);
+    await store.getState().startUpload();
+    expect(store.getState().plan.summary).toBeNull();
+    expect(store.getState().queue.order).toEqual(['a']);
+    expect(store.getState().notices.at(-1)).toMatchObject({ kind: 'success' });
+  });
+
+  it('keeps the plan and shows main’s message when the add fails', async () => {
+    const { store } = await connected({
+      addUploads: () =>
+        Promise.resolve({
+          ok: false,
+          error: { code: 'NoSuchBucket', message: 'The bucket "x" does not exist.' },
+        }),
+    });
+    await store.getState().addPaths(['/data/a']);
+    await store.getState().startUpload();
+    expect(store.getState().plan).toMatchObject({
+      status: 'ready',
+      error: { code: 'NoSuchBucket', message: 'The bucket "x" does not exist.' },
+    });
+  });
+
+  it('plans again when the prefix changes', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { api, store } = await connected();
+    await store.getState().addPaths(['/data/a']);
+    store.getState().setTargetField('prefix', 'center/run-2');
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a'], 'center/run-2');
+  });
+
+  it('forgets a check-access result when the bucket changes, not when the prefix does', async () => {
+    const { store } = await connected();
+    await store.getState().checkAccess();
+    expect(store.getState().targetCheck.status).toBe('ok');
+    store.getState().setTargetField('prefix', 'elsewhere');
+    expect(store.getState().targetCheck.status).toBe('ok');
+    store.getState().setTargetField('bucket', 'other-bucket');
+    expect(store.getState().targetCheck.status).toBe('idle');
+  });
+
+  it('shows why the queue paused itself until the user acts', async () => {
+    const { store, listeners } = await connected();
+    listeners.attention?.({ code: 'ExpiredToken', message: 'Your AWS session has expired.' });
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      kind: 'error',
+      text: 'Your AWS session has expired.',
+    });
+  });
+
+  it('shows an action main refused as an error notice', async () => {
+    const { store } = await connected({
+      pause: () =>
+        Promise.resolve({ ok: false, error: { code: 'UnknownUpload', message: 'No upload "z".' } }),
+    });
+    await store.getState().uploadAction('pause', 'z');
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      kind: 'error',
+      text: 'No upload "z".',
+    });
+  });
+});

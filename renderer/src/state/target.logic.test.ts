@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../../shared/ipc';
+import {
+  destinationLabel,
+  EMPTY_TARGET,
+  initialTarget,
+  targetKey,
+  validateTarget,
+} from './target.logic';
+
+describe('validateTarget', () => {
+  it('builds the target main expects, trimmed, with empty optional fields as null', () => {
+    expect(
+      validateTarget({ ...EMPTY_TARGET, bucket: ' lab-bucket ', prefix: 'center', awsProfile: '' }),
+    ).toEqual({
+      target: { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
+      errors: {},
+    });
+  });
+
+  it('explains each invalid field', () => {
+    const { target, errors } = validateTarget({
+      bucket: '',
+      prefix: '',
+      endpoint: 'ftp://example.org',
+      region: 'US East',
+      awsProfile: 'has space',
+    });
+    expect(target).toBeNull();
+    expect(errors).toEqual({
+      bucket: 'Enter the bucket name.',
+      endpoint: expect.stringContaining('http:// or https://'),
+      region: 'A region looks like us-east-1.',
+      awsProfile: expect.stringContaining('profile name'),
+    });
+    expect(validateTarget({ ...EMPTY_TARGET, bucket: 'x' }).errors.bucket).toContain('3 to 63');
+  });
+});
+
+describe('target helpers', () => {
+  it('shows the destination as the user reads it', () => {
+    expect(
+      destinationLabel({ ...EMPTY_TARGET, bucket: 'lab-bucket', prefix: '/center/run/' }),
+    ).toBe('s3://lab-bucket/center/run/');
+    expect(destinationLabel(EMPTY_TARGET)).toBe('s3://…/');
+  });
+
+  it('starts from the demo, else the last target, else empty', () => {
+    const demo = {
+      endpoint: 'http://127.0.0.1:4567',
+      bucket: 'labdrop-demo',
+      region: 'us-east-1',
+      prefix: 'demo',
+      sampleFolder: '/tmp/demo-study',
+    };
+    const last = { bucket: 'b', prefix: 'p', endpoint: '', region: 'eu-west-1', awsProfile: 'lab' };
+    expect(initialTarget({ ...DEFAULT_SETTINGS, target: last }, demo)).toMatchObject({
+      bucket: 'labdrop-demo',
+      endpoint: 'http://127.0.0.1:4567',
+      prefix: 'demo',
+    });
+    expect(initialTarget({ ...DEFAULT_SETTINGS, target: last }, null)).toEqual(last);
+    expect(initialTarget(null, null)).toEqual(EMPTY_TARGET);
+  });
+
+  it('keys a check result by everything that reaches the bucket, not the prefix', () => {
+    const a = validateTarget({ ...EMPTY_TARGET, bucket: 'lab-bucket', prefix: 'x' }).target;
+    const b = validateTarget({ ...EMPTY_TARGET, bucket: 'lab-bucket', prefix: 'y' }).target;
+    const c = validateTarget({ ...EMPTY_TARGET, bucket: 'other-bucket' }).target;
+    expect(targetKey(a)).toBe(targetKey(b));
+    expect(targetKey(a)).not.toBe(targetKey(c));
+    expect(targetKey(null)).toBe('');
+  });
+});

@@ -1,0 +1,180 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { REQUEST_CHANNELS, type Events, type RequestChannel } from '../../shared/ipc';
+import { MiB } from '../../shared/parts';
+import { CENTER_PROFILE } from '../../shared/profile';
+import { HashPool } from '../../electron/engine/hash-pool';
+import { UploadQueue } from '../../electron/engine/queue';
+import { Store } from '../../electron/engine/store';
+import { createClientCache } from '../../electron/ipc/clients';
+import { createHandlers } from '../../electron/ipc/handlers';
+import { ProgressBatcher } from '../../electron/ipc/progress-batcher';
+import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/security';
+import { SettingsFile } from '../../electron/ipc/settings-file';
+import { UploadSession } from '../../electron/ipc/upload-session';
+
+export interface HostOptions {
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  /** History database, settings and exports go here. */
+  dataDir: string;
+  hashWorker: string;
+  partSizeMiB?: number;
+  partConcurrency?: number;
+}
+
+export interface TestHost {
+  url: string;
+  queue: UploadQueue;
+  store: Store;
+  /** What the next "Choose files" dialog returns. */
+  chooseNext(paths: string[]): void;
+  /** Where exports were written. */
+  exports: string[];
+  stop(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/**
+ * The Electron main process without Electron: the built renderer over HTTP on
+ * 127.0.0.1, and the real IPC handlers, engine and progress batcher behind
+ * POST /ipc/<channel> and a Server-Sent Events stream at /events (see
+ * browser-bridge.ts for the page's side).
+ */
+export async function startTestHost(options: HostOptions): Promise<TestHost> {
+  const partSizeMiB = options.partSizeMiB ?? 5;
+  const store = Store.open(join(options.dataDir, 'labdrop.db'));
+  const hasher = new HashPool({ threads: 2, workerFile: options.hashWorker });
+  const clients = createClientCache();
+  const queue = new UploadQueue({
+    store,
+    hasher,
+    clientFor: clients.clientFor,
+    profile: CENTER_PROFILE,
+    partSize: partSizeMiB * MiB,
+    partConcurrency: options.partConcurrency ?? 4,
+    hashConcurrency: 2,
+    retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
+    preflightRetry: { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100 },
+  });
+  const session = new UploadSession(store, queue);
+  session.restore();
+
+  const streams = new Set<ServerResponse>();
+  const send = <E extends keyof Events>(res: ServerResponse, channel: E, payload: Events[E]) =>
+    res.write(`event: ${channel}\ndata: ${JSON.stringify(payload)}\n\n`);
+  let chosen: string[] = [];
+  const exports: string[] = [];
+
+  const handlers = createHandlers({
+    store,
+    queue,
+    session,
+    settings: SettingsFile.open(join(options.dataDir, 'settings.json')),
+    appInfo: {
+      version: 'e2e',
+      platform: process.platform,
+      demo: null,
+      profile: CENTER_PROFILE,
+    },
+    partSizeMiB,
+    clientFor: clients.clientFor,
+    openPaths: async () => chosen,
+    savePath: async (name) => {
+      const path = join(options.dataDir, name);
+      exports.push(path);
+      return path;
+    },
+    broadcast: (channel, payload) => {
+      for (const res of streams) send(res, channel, payload);
+    },
+  });
+
+  const serveFile = async (res: ServerResponse, path: string) => {
+    const root = normalize(options.rendererDir);
+    const file = normalize(join(root, path === '/' ? 'index.html' : decodeURIComponent(path)));
+    if (!file.startsWith(root + sep)) return void res.writeHead(403).end();
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'cache-control': 'no-store',
+    });
+    createReadStream(file).pipe(res);
+  };
+
+  const invoke = async (req: IncomingMessage, res: ServerResponse, channel: string) => {
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    const known = (REQUEST_CHANNELS as string[]).includes(channel);
+    const answer = known
+      ? await handlers[channel as RequestChannel](
+          (JSON.parse(body || '{}') as { arg?: unknown }).arg,
+        )
+      : { ok: false, error: { code: 'UnknownChannel', message: channel } };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://host');
+    if (req.method === 'POST' && url.pathname.startsWith('/ipc/')) {
+      void invoke(req, res, decodeURIComponent(url.pathname.slice(5))).catch((error: unknown) =>
+        res.writeHead(500).end(String(error)),
+      );
+    } else if (req.method === 'GET' && url.pathname === '/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      streams.add(res);
+      // One batcher per window, as main runs one per BrowserWindow.
+      const batcher = new ProgressBatcher(queue, (batch) =>
+        send(res, 'uploads:progress', batch),
+      ).start();
+      req.on('close', () => {
+        batcher.stop();
+        streams.delete(res);
+      });
+    } else if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+    } else if (req.method === 'GET') {
+      void serveFile(res, url.pathname);
+    } else {
+      res.writeHead(405).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    queue,
+    store,
+    exports,
+    chooseNext: (paths) => {
+      chosen = paths;
+    },
+    async stop() {
+      for (const res of streams) res.end();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await queue.pauseAll();
+      await hasher.close();
+      clients.destroy();
+      store.close();
+    },
+  };
+}

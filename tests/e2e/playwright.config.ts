@@ -1,0 +1,23 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end specs: the built renderer driven in Debian's Chromium against the
+ * test host (real handlers, engine and moto), and the same specs through
+ * Playwright's Electron launcher where an Electron binary is installed.
+ * Run with `npm run test:e2e` after `npm run build`.
+ */
+export default defineConfig({
+  testDir: '.',
+  testMatch: '**/*.spec.ts',
+  globalSetup: './global-setup.ts',
+  outputDir: '../../.labdrop-test/e2e-results',
+  // Two cores: one worker drives one browser; each test gets its own host.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  // The browser run launches Debian's Chromium itself (see fixtures.ts); the
+  // Electron run launches the built app, or is skipped without a binary.
+  projects: [{ name: 'chromium' }, { name: 'electron' }],
+});

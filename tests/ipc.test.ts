@@ -1,0 +1,523 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetObjectAclCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutBucketOwnershipControlsCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Events, IpcResult, RequestChannel } from '../shared/ipc';
+import { MiB } from '../shared/parts';
+import { CENTER_PROFILE } from '../shared/profile';
+import { HashPool } from '../electron/engine/hash-pool';
+import { UploadQueue } from '../electron/engine/queue';
+import { createS3Client } from '../electron/engine/s3-client';
+import { Store } from '../electron/engine/store';
+import { UploadLocks } from '../electron/engine/upload-lock';
+import { createClientCache } from '../electron/ipc/clients';
+import { createHandlers, type IpcHandlers } from '../electron/ipc/handlers';
+import { SettingsFile } from '../electron/ipc/settings-file';
+import { UploadSession } from '../electron/ipc/upload-session';
+import { HASH_WORKER } from './helpers/build';
+import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
+
+const PART = 5 * MiB;
+const [GRANTEE_A] = CENTER_PROFILE.fullControlIds;
+
+let moto: Moto;
+let pool: HashPool;
+let dir: string;
+let store: Store;
+let queue: UploadQueue;
+let clients: ReturnType<typeof createClientCache>;
+let handlers: IpcHandlers;
+let events: Array<{ channel: keyof Events; payload: unknown }>;
+let chosen: string[];
+let savedTo: string | null;
+
+beforeAll(async () => {
+  Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
+  moto = await startMoto();
+  await createBucket(moto.endpoint, 'lab-bucket');
+  await createBucket(moto.endpoint, 'owner-enforced');
+  await testClient(moto.endpoint).send(
+    new PutBucketOwnershipControlsCommand({
+      Bucket: 'owner-enforced',
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    }),
+  );
+  pool = new HashPool({ threads: 2, workerFile: HASH_WORKER });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await moto?.stop();
+});
+
+function build(partConcurrency = 2, clientFor = clients.clientFor) {
+  queue = new UploadQueue({
+    store,
+    hasher: pool,
+    clientFor,
+    profile: CENTER_PROFILE,
+    partSize: PART,
+    partConcurrency,
+    retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
+    preflightRetry: { maxAttempts: 1, baseDelayMs: 20, maxDelayMs: 50 },
+    locks: new UploadLocks(join(dir, 'locks')),
+  });
+  const session = new UploadSession(store, queue);
+  session.restore();
+  handlers = createHandlers({
+    store,
+    queue,
+    session,
+    settings: SettingsFile.open(join(dir, 'settings.json')),
+    appInfo: {
+      version: 'test',
+      platform: process.platform,
+      demo: null,
+      profile: CENTER_PROFILE,
+    },
+    partSizeMiB: 8,
+    clientFor,
+    openPaths: async () => chosen,
+    savePath: async (name) => savedTo && join(savedTo, name),
+    broadcast: (channel, payload) => events.push({ channel, payload }),
+  });
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'labdrop-ipc-'));
+  store = Store.open(join(dir, 'labdrop.db'));
+  clients = createClientCache();
+  events = [];
+  chosen = [];
+  savedTo = dir;
+  build();
+});
+
+afterEach(async () => {
+  await queue.pauseAll();
+  store.close();
+  clients.destroy();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, size: number, seed = 1): Promise<string> {
+  const path = join(dir, name);
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7) & 0xff;
+  await writeFile(path, bytes);
+  return path;
+}
+
+function target(bucket = 'lab-bucket') {
+  return { bucket, endpoint: moto.endpoint, region: 'us-east-1', awsProfile: null };
+}
+
+function value<T>(result: IpcResult<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string) {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function planAndAdd(paths: string[], prefix = 'center', bucket = 'lab-bucket') {
+  const plan = value(await handlers['uploads:plan']({ paths, prefix }));
+  return value(
+    await handlers['uploads:add']({
+      planId: plan.planId,
+      target: target(bucket),
+      acceptWarnings: false,
+    }),
+  );
+}
+
+describe('the contract at the boundary', () => {
+  it('answers bad arguments with a BadRequest value, never a throw', async () => {
+    const bad: Array<[RequestChannel, unknown]> = [
+      ['uploads:plan', undefined],
+      ['uploads:plan', { paths: ['relative/file.txt'], prefix: '' }],
+      ['uploads:plan', { paths: [], prefix: '' }],
+      ['uploads:plan', { paths: ['/tmp/a\0b'], prefix: '' }],
+      ['uploads:plan', { paths: ['/tmp/a'], prefix: '', extra: true }],
+      ['uploads:add', { planId: 'x', target: { bucket: 'a', region: 'us-east-1' } }],
+      [
+        'uploads:add',
+        { planId: 'x', target: { ...target(), endpoint: 'file:///etc' }, acceptWarnings: true },
+      ],
+      ['uploads:pause', { id: 42 }],
+      ['uploads:pauseAll', { surprise: 1 }],
+      ['history:query', { status: 'exploded' }],
+      ['history:export', { format: 'xlsx', filter: {} }],
+      ['settings:set', { partConcurrency: 0 }],
+      ['settings:set', { partSizeMiB: 1 }],
+      ['dialog:openFiles', { kind: 'anything' }],
+      ['targets:check', 'lab-bucket'],
+    ];
+    for (const [channel, arg] of bad) {
+      const result = await handlers[channel](arg);
+      expect(result, `${channel} ${JSON.stringify(arg)}`).toMatchObject({
+        ok: false,
+        error: { code: 'BadRequest' },
+      });
+      if (!result.ok) expect(result.error.message).toContain(channel);
+    }
+  });
+
+  it('accepts Windows and UNC paths as absolute', async () => {
+    const result = await handlers['uploads:plan']({
+      paths: ['C:\\data\\run1.fastq', '\\\\lab-nas\\share\\run2.fastq'],
+      prefix: 'center',
+    });
+    // They pass validation; on Linux they then do not exist, which the plan says.
+    expect(value(result).problems).toHaveLength(2);
+  });
+
+  it('names unknown uploads and plans', async () => {
+    expect(await handlers['uploads:pause']({ id: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'UnknownUpload' },
+    });
+    expect(
+      await handlers['uploads:add']({ planId: 'stale', target: target(), acceptWarnings: true }),
+    ).toMatchObject({ ok: false, error: { code: 'UnknownPlan' } });
+  });
+
+  it('returns only absolute paths from the open dialog', async () => {
+    chosen = ['/data/a.fastq', 'relative.txt'];
+    expect(value(await handlers['dialog:openFiles']({ kind: 'files' }))).toEqual(['/data/a.fastq']);
+  });
+});
+
+describe('uploading through the handlers', () => {
+  it('plans, uploads with the center rules, and shows the result in the queue and history', async () => {
+    const path = await file('sample.fastq', 2 * PART + 100);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: '/center/' }));
+    expect(plan).toMatchObject({ fileCount: 1, totalBytes: 2 * PART + 100, warnings: [] });
+    expect(plan.files[0]?.key).toBe('center/sample.fastq');
+
+    const added = value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    );
+    expect(added).toHaveLength(1);
+    const id = added[0]?.id as string;
+    expect(events.at(-1)?.channel).toBe('uploads:changed');
+    await queue.idle();
+
+    const list = value(await handlers['uploads:list'](undefined));
+    expect(list).toMatchObject([{ id, status: 'done', uploadedBytes: 2 * PART + 100 }]);
+
+    const s3 = testClient(moto.endpoint);
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: 'lab-bucket', Key: 'center/sample.fastq' }),
+    );
+    const md5 = createHash('md5').update(await readFile(path));
+    expect(head.Metadata?.['content-md5']).toBe(md5.copy().digest('base64'));
+    const acl = await s3.send(
+      new GetObjectAclCommand({ Bucket: 'lab-bucket', Key: 'center/sample.fastq' }),
+    );
+    expect(acl.Grants?.map((g) => g.Grantee?.ID)).toContain(GRANTEE_A);
+
+    const [row] = value(await handlers['history:query']({ search: 'SAMPLE.fastq' }));
+    expect(row).toMatchObject({ id, status: 'done', md5Hex: md5.digest('hex') });
+
+    // The plan was used up: a second click cannot upload the batch twice.
+    expect(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'UnknownPlan' } });
+
+    // The target is remembered for next time.
+    const { settings } = value(await handlers['settings:get'](undefined));
+    expect(settings.target).toEqual({
+      bucket: 'lab-bucket',
+      prefix: '/center/',
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      awsProfile: '',
+    });
+  });
+
+  it('asks for confirmation of keys the sync job skips', async () => {
+    const path = await file('7-rootfile.txt', 10);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: '' }));
+    expect(plan.warnings.map((w) => w.code)).toEqual(['bucket-root', 'leading-digit']);
+    expect(plan.warningCount).toBe(2);
+    expect(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'WarningsNotAccepted' } });
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: true,
+      }),
+    );
+    await queue.idle();
+    expect(store.query()[0]).toMatchObject({ key: '7-rootfile.txt', status: 'done' });
+  });
+
+  it('reports an unknown bucket, and keeps the plan for a corrected target', async () => {
+    const path = await file('a.txt', 10);
+    expect(await handlers['targets:check']({ target: target('no-such-bucket') })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'NoSuchBucket',
+        message: expect.stringContaining('"no-such-bucket" does not exist'),
+      },
+    });
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: 'center' }));
+    expect(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target('no-such-bucket'),
+        acceptWarnings: false,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'NoSuchBucket' } });
+    expect(store.query()).toEqual([]);
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    );
+    await queue.idle();
+    expect(store.query()[0]?.status).toBe('done');
+  });
+
+  it('checks access, and warns when a bucket has ACLs disabled', async () => {
+    expect(value(await handlers['targets:check']({ target: target() }))).toEqual({
+      bucket: 'lab-bucket',
+      warnings: [],
+    });
+    const check = value(await handlers['targets:check']({ target: target('owner-enforced') }));
+    expect(check.warnings).toMatchObject([
+      { code: 'acls-disabled', message: expect.stringContaining('Bucket owner preferred') },
+    ]);
+  });
+
+  it('pauses, resumes and cancels one file, and all files', async () => {
+    build(1);
+    const big = await file('big.bin', 8 * PART, 3);
+    const other = await file('other.bin', 8 * PART, 4);
+    const [a] = await planAndAdd([big]);
+    const idA = a?.id as string;
+    await until(() => store.completedParts(idA).length >= 1, 'a first part');
+    // With one part at a time, the second file waits behind the first.
+    const [b] = await planAndAdd([other]);
+    const idB = b?.id as string;
+
+    value(await handlers['uploads:pauseAll'](undefined));
+    expect(value(await handlers['uploads:list'](undefined)).map((p) => p.status)).toEqual([
+      'paused',
+      'paused',
+    ]);
+    const partsAtPause = store.completedParts(idA).length;
+
+    value(await handlers['uploads:resume']({ id: idA }));
+    await until(() => store.completedParts(idA).length > partsAtPause, 'another part');
+    value(await handlers['uploads:pause']({ id: idA }));
+    expect(store.getUpload(idA)?.status).toBe('paused');
+
+    value(await handlers['uploads:resume']({ id: idA }));
+    value(await handlers['uploads:cancel']({ id: idB }));
+    await queue.idle();
+    expect(store.getUpload(idA)?.status).toBe('done');
+    expect(store.getUpload(idB)?.status).toBe('cancelled');
+    const s3 = testClient(moto.endpoint);
+    const keys = async (prefix: string) =>
+      (
+        await s3.send(new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: prefix }))
+      ).Contents?.map((o) => o.Key) ?? [];
+    expect(await keys('center/big.bin')).toEqual(['center/big.bin']);
+    expect(await keys('center/other.bin')).toEqual([]);
+    const multipart = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'lab-bucket' }));
+    expect(multipart.Uploads ?? []).toEqual([]);
+
+    value(await handlers['uploads:clearFinished'](undefined));
+    expect(value(await handlers['uploads:list'](undefined))).toEqual([]);
+    expect(store.query()).toHaveLength(2);
+  });
+
+  it('retries failed files and cancels everything on request', async () => {
+    const path = await file('vanishing.txt', 100);
+    const kept = await file('kept.txt', 100);
+    const plan = value(await handlers['uploads:plan']({ paths: [path, kept], prefix: 'center' }));
+    await rm(path);
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    );
+    await queue.idle();
+    const [failed] = value(await handlers['uploads:list'](undefined));
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'FileMissing',
+        message: expect.stringContaining('vanishing.txt no longer exists'),
+      },
+    });
+
+    await file('vanishing.txt', 100);
+    value(await handlers['uploads:retryAll'](undefined));
+    await queue.idle();
+    expect(store.getUpload(failed?.id as string)?.status).toBe('done');
+
+    build(1);
+    const big = await file('cancel-me.bin', 6 * PART, 5);
+    const [added] = await planAndAdd([big]);
+    value(await handlers['uploads:cancelAll'](undefined));
+    expect(store.getUpload(added?.id as string)?.status).toBe('cancelled');
+  });
+
+  it('carries on with uploads a crash cut short, and leaves paused ones for the user', async () => {
+    build(1);
+    const crashed = await file('crashed.bin', 3 * PART, 6);
+    const paused = await file('paused.bin', 3 * PART, 7);
+    const [a, b] = await planAndAdd([crashed, paused]);
+    await queue.pauseAll();
+    store.updateUpload(a?.id as string, { status: 'uploading' }); // as a crash leaves it
+
+    build();
+    expect(value(await handlers['uploads:list'](undefined))).toMatchObject([
+      { id: a?.id },
+      { id: b?.id, status: 'paused' },
+    ]);
+    await queue.idle();
+    expect(store.getUpload(a?.id as string)?.status).toBe('done');
+    expect(store.getUpload(b?.id as string)?.status).toBe('paused');
+
+    value(await handlers['uploads:resumeAll'](undefined));
+    await queue.idle();
+    expect(store.getUpload(b?.id as string)?.status).toBe('done');
+  });
+
+  it('says so when another Labdrop process owns an upload', async () => {
+    const path = await file('owned.bin', 3 * PART, 8);
+    const [added] = await planAndAdd([path]);
+    const id = added?.id as string;
+    await queue.pauseAll();
+    // A terminal's `labdrop resume` (a live process: our parent) holds the lock.
+    await writeFile(join(dir, 'locks', `${id}.lock`), String(process.ppid));
+    expect(await handlers['uploads:resume']({ id })).toMatchObject({
+      ok: false,
+      error: { code: 'UploadBusy', message: expect.stringContaining(path) },
+    });
+  });
+
+  it('tells the window when the session expires mid-upload, and resumes after sign-in', async () => {
+    let signedIn = true;
+    const client = createS3Client(
+      { endpoint: moto.endpoint, region: 'us-east-1', awsProfile: null },
+      {
+        // Short-lived credentials, fetched again for every request.
+        credentials: async () => {
+          if (!signedIn) {
+            throw Object.assign(new Error('The SSO session has expired.'), {
+              name: 'CredentialsProviderError',
+            });
+          }
+          return {
+            accessKeyId: 'testing',
+            secretAccessKey: 'testing',
+            expiration: new Date(Date.now() + 1000),
+          };
+        },
+      },
+    );
+    build(1, () => client);
+    const path = await file('session.bin', 4 * PART, 9);
+    const [added] = await planAndAdd([path]);
+    const id = added?.id as string;
+    await until(() => store.completedParts(id).length >= 1, 'a first part');
+    signedIn = false;
+    await queue.idle();
+
+    expect(store.getUpload(id)?.status).toBe('paused');
+    expect(events.find((e) => e.channel === 'uploads:attention')).toMatchObject({
+      payload: { code: 'NoCredentials' },
+    });
+    signedIn = true;
+    value(await handlers['uploads:resumeAll'](undefined));
+    await queue.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+    client.destroy();
+  });
+});
+
+describe('history and settings', () => {
+  it('exports what the filter selects as CSV or JSON, to the path the user chose', async () => {
+    await planAndAdd([await file('one.txt', 10), await file('two.txt', 20)]);
+    await queue.idle();
+    const csv = value(
+      await handlers['history:export']({ format: 'csv', filter: { search: 'one' } }),
+    );
+    expect(csv.rows).toBe(1);
+    const text = await readFile(csv.path as string, 'utf8');
+    expect(text.split('\r\n')[0]).toMatch(/^id,local_path,size,md5_hex,md5_base64,bucket,key/);
+    expect(text).toContain('center/one.txt');
+    expect(text).not.toContain('center/two.txt');
+
+    const json = value(await handlers['history:export']({ format: 'json', filter: {} }));
+    const rows = JSON.parse(await readFile(json.path as string, 'utf8')) as Array<{ key: string }>;
+    expect(rows.map((r) => r.key).sort()).toEqual(['center/one.txt', 'center/two.txt']);
+
+    savedTo = null;
+    expect(value(await handlers['history:export']({ format: 'csv', filter: {} }))).toEqual({
+      path: null,
+      rows: 0,
+    });
+  });
+
+  it('filters history by status and search', async () => {
+    await planAndAdd([await file('keep.txt', 10), await file('drop.txt', 10)]);
+    await queue.idle();
+    const drop = store.query({ search: 'drop' })[0];
+    store.updateUpload(drop?.id as string, { status: 'failed' });
+    expect(value(await handlers['history:query']({ status: 'failed' })).map((r) => r.key)).toEqual([
+      'center/drop.txt',
+    ]);
+    expect(value(await handlers['history:query']({ search: 'KEEP' }))).toHaveLength(1);
+    expect(value(await handlers['history:query']({ limit: 1 }))).toHaveLength(1);
+  });
+
+  it('saves settings, applies concurrency at once and the part size after a restart', async () => {
+    expect(value(await handlers['settings:get'](undefined))).toEqual({
+      settings: { partConcurrency: 8, partSizeMiB: 8, target: null },
+      restartNeeded: false,
+    });
+    const view = value(await handlers['settings:set']({ partConcurrency: 3, partSizeMiB: 16 }));
+    expect(view).toEqual({
+      settings: { partConcurrency: 3, partSizeMiB: 16, target: null },
+      restartNeeded: true,
+    });
+    expect(SettingsFile.open(join(dir, 'settings.json')).get().partConcurrency).toBe(3);
+  });
+});
