@@ -281,6 +281,53 @@ describe('pause, resume and cancel', () => {
   });
 });
 
+describe('cancel at the edges of an upload', () => {
+  it('cancel while CreateMultipartUpload is answered leaves no upload open', async () => {
+    proxy.delay = (r) => (r.method === 'POST' && r.url.includes('uploads') ? 400 : 0);
+    try {
+      const q = queue();
+      const path = await file('edge.bin', 3 * PART, 21);
+      const [record] = await q.add(await planUpload([path], 'edge'), target());
+      const id = (record as UploadRecord).id;
+      while (!requestsFor('POST', 'edge/edge.bin', 'uploads').length) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150)); // S3 has it; the answer is on its way
+      await q.cancel(id);
+      expect(store.getUpload(id)?.status).toBe('cancelled');
+      const client = testClient(moto.endpoint);
+      const uploads = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: 'lab-bucket', Prefix: 'edge/' }),
+      );
+      expect(uploads.Uploads ?? []).toEqual([]);
+    } finally {
+      proxy.delay = null;
+    }
+  });
+
+  it('cancel while CompleteMultipartUpload is answered leaves no object', async () => {
+    proxy.delay = (r) => (r.method === 'POST' && r.url.includes('uploadId=') ? 400 : 0);
+    try {
+      const q = queue();
+      const path = await file('late.bin', 2 * PART + 1, 22);
+      const [record] = await q.add(await planUpload([path], 'late'), target());
+      const id = (record as UploadRecord).id;
+      while (!requestsFor('POST', 'late/late.bin', 'uploadId=').length) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await q.cancel(id);
+      expect(store.getUpload(id)?.status).toBe('cancelled');
+      const listed = await testClient(moto.endpoint).send(
+        new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'late/' }),
+      );
+      expect(listed.Contents ?? []).toEqual([]);
+    } finally {
+      proxy.delay = null;
+    }
+  });
+});
+
 describe('failures a user can act on', () => {
   it('refuses an unknown bucket before recording anything', async () => {
     const path = await file('a.txt', 10);

@@ -67,6 +67,7 @@ type StopReason = 'pause' | 'cancel';
 
 interface Job {
   id: string;
+  record: UploadRecord;
   controller: AbortController;
   stop: StopReason | null;
   /** Set by a retry: a file that changed since it was hashed is hashed afresh. */
@@ -105,7 +106,7 @@ export class UploadQueue {
   private readonly retry: RetryPolicy;
   private readonly preflightRetry: RetryPolicy;
   private readonly now: () => number;
-  private readonly partSize: number;
+  private partSize: number;
 
   constructor(private readonly options: QueueOptions) {
     const partConcurrency = options.partConcurrency ?? 8;
@@ -269,6 +270,17 @@ export class UploadQueue {
         if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
       });
     }
+    if (record.etag) {
+      // Cancelled after S3 had the whole object but before it was verified:
+      // remove this upload's object (its version, where the bucket keeps them).
+      await this.options.clientFor(record).send(
+        new DeleteObjectCommand({
+          Bucket: record.bucket,
+          Key: record.key,
+          VersionId: record.versionId ?? undefined,
+        }),
+      );
+    }
     this.options.store.clearParts(id);
     this.update(id, { status: 'cancelled', uploadId: null, finishedAt: this.now() });
   }
@@ -278,9 +290,10 @@ export class UploadQueue {
    * store (`labdrop pause ID` while the app or another CLI uploads it).
    */
   applyExternalRequests(): void {
+    const statuses = this.options.store.statusesOf([...this.jobs.keys()]);
     for (const job of this.jobs.values()) {
       if (job.stop) continue;
-      const status = this.options.store.getUpload(job.id)?.status;
+      const status = statuses.get(job.id);
       if (status === 'paused') {
         job.stop = 'pause';
         job.controller.abort();
@@ -307,6 +320,11 @@ export class UploadQueue {
     return [...this.jobs.values()].map((job) => this.progress(this.record(job.id), job, now));
   }
 
+  /** The part size for uploads added from now on; started ones keep theirs (resume needs it). */
+  setPartSize(bytes: number): void {
+    this.partSize = bytes;
+  }
+
   setPartConcurrency(limit: number): void {
     this.parts.setMax(limit);
     this.files.setMax(limit);
@@ -321,6 +339,7 @@ export class UploadQueue {
     const controller = new AbortController();
     const job: Job = {
       id,
+      record: this.record(id),
       controller,
       stop: null,
       rehash,
@@ -352,18 +371,19 @@ export class UploadQueue {
           attempts: record.attempts + 1,
         });
         record = this.record(job.id);
-        const uploaded = (await this.uploadedAlready(client, record, signal))
-          ? undefined
-          : isMultipart(record.size, record.partSize)
-            ? await this.putMultipart(client, record, job).catch(async (error: unknown) => {
+        const uploadedAlready = await this.uploadedAlready(client, record, signal);
+        if (!uploadedAlready) {
+          await (isMultipart(record.size, record.partSize)
+            ? this.putMultipart(client, record, job).catch(async (error: unknown) => {
                 // The server lost the upload (aborted elsewhere, expired, or a
                 // store that restarted): start it over once, from the file.
                 if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
                 this.options.store.clearParts(job.id);
                 return this.putMultipart(client, this.update(job.id, { uploadId: null }), job);
               })
-            : await this.putSingle(client, record, job);
-        this.update(job.id, { status: 'verifying', versionId: uploaded?.versionId ?? null });
+            : this.putSingle(client, record, job));
+        }
+        this.update(job.id, { status: 'verifying' });
         await this.verify(client, this.record(job.id), signal);
       } finally {
         release();
@@ -480,11 +500,7 @@ export class UploadQueue {
     return matches;
   }
 
-  private async putSingle(
-    client: S3Client,
-    record: UploadRecord,
-    job: Job,
-  ): Promise<{ versionId?: string }> {
+  private async putSingle(client: S3Client, record: UploadRecord, job: Job): Promise<void> {
     const signal = job.controller.signal;
     const md5 = record.md5Base64 as string;
     const result = await this.sendRange(
@@ -506,7 +522,11 @@ export class UploadQueue {
         ),
     );
     job.confirmedBytes = record.size;
-    this.update(record.id, { bytesUploaded: record.size, etag: result.ETag ?? null });
+    this.update(record.id, {
+      bytesUploaded: record.size,
+      etag: result.ETag ?? null,
+      versionId: result.VersionId ?? null,
+    });
     try {
       await assertUnchanged(record);
     } catch (error) {
@@ -523,27 +543,22 @@ export class UploadQueue {
         .catch(() => undefined);
       throw error;
     }
-    return { versionId: result.VersionId };
   }
 
-  private async putMultipart(
-    client: S3Client,
-    record: UploadRecord,
-    job: Job,
-  ): Promise<{ versionId?: string }> {
+  private async putMultipart(client: S3Client, record: UploadRecord, job: Job): Promise<void> {
     const signal = job.controller.signal;
     const store = this.options.store;
     const fresh = !record.uploadId;
     if (fresh) {
+      // Not aborted by a pause or cancel: the upload id must reach the record,
+      // or an open multipart upload would be left in the bucket, unknown.
       const created = await withRetry(
-        () =>
-          client.send(new CreateMultipartUploadCommand(this.objectFields(record)), {
-            abortSignal: signal,
-          }),
+        () => client.send(new CreateMultipartUploadCommand(this.objectFields(record))),
         this.retryOptions(record, signal),
       );
       store.clearParts(record.id);
       record = this.update(record.id, { uploadId: created.UploadId ?? null });
+      signal.throwIfAborted();
     }
     const done = fresh ? new Map() : await this.reconcileParts(client, record, signal);
     const total = partCount(record.size, record.partSize);
@@ -606,13 +621,17 @@ export class UploadQueue {
               Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
             },
           }),
-          { abortSignal: signal },
+          // Not aborted either: what S3 completed must reach the record, so a
+          // cancel can remove it.
         ),
       this.retryOptions(record, signal),
     );
-    this.update(record.id, { etag: completed.ETag ?? null, uploadId: null });
+    this.update(record.id, {
+      etag: completed.ETag ?? null,
+      versionId: completed.VersionId ?? null,
+      uploadId: null,
+    });
     store.clearParts(record.id);
-    return { versionId: completed.VersionId };
   }
 
   /**
@@ -844,17 +863,19 @@ export class UploadQueue {
     };
   }
 
+  /** A running upload's record is kept in memory; it changes only through update(). */
   private record(id: string): UploadRecord {
-    const record = this.options.store.getUpload(id);
+    const record = this.jobs.get(id)?.record ?? this.options.store.getUpload(id);
     if (!record) throw new UploadFailure({ code: 'UnknownUpload', message: `No upload "${id}".` });
     return record;
   }
 
   private update(id: string, patch: Partial<Omit<UploadRecord, 'id'>>): UploadRecord {
-    const before = this.options.store.getUpload(id);
+    const job = this.jobs.get(id);
+    const before = job?.record.status ?? this.options.store.getUpload(id)?.status;
     const record = this.options.store.updateUpload(id, patch);
-    if (patch.status && patch.status !== before?.status) {
-      const job = this.jobs.get(id);
+    if (job) job.record = record;
+    if (patch.status && patch.status !== before) {
       const progress = this.progress(record, job, this.now());
       for (const listener of this.listeners) listener(progress);
     }

@@ -435,6 +435,21 @@ export class Store {
     );
   }
 
+  /** The current status of each of these uploads (unknown ids are left out), in one read per 500. */
+  statusesOf(ids: readonly string[]): Map<string, UploadStatus> {
+    const statuses = new Map<string, UploadStatus>();
+    this.guard(() => {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT id, status FROM uploads WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        ).all(...chunk) as Array<{ id: string; status: UploadStatus }>;
+        for (const row of rows) statuses.set(row.id, row.status);
+      }
+    });
+    return statuses;
+  }
+
   /**
    * History, newest first. `search` is a case-insensitive substring of the
    * local path, bucket or key; `from` and `to` bound createdAt (ms, both

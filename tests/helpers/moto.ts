@@ -91,6 +91,8 @@ export interface RecordingProxy {
   partsInFlight: { now: number; max: number };
   /** Lets request bodies through at this many bytes a second (all together); null for full speed. */
   bytesPerSecond: number | null;
+  /** Holds the server's answer to a request back this many milliseconds. */
+  delay: ((request: RecordedRequest) => number) | null;
   stop(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
     intercept: null,
     partsInFlight,
     bytesPerSecond: null,
+    delay: null,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -127,6 +130,7 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
       partsInFlight.max = Math.max(partsInFlight.max, ++partsInFlight.now);
       res.on('close', () => partsInFlight.now--);
     }
+    const wait = proxy.delay?.(recorded) ?? 0;
     const forward = request(
       {
         host: upstream.hostname,
@@ -136,13 +140,14 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
         headers: req.headers,
       },
       (reply) => {
-        res.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(res);
+        setTimeout(() => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        }, wait);
       },
     );
     forward.on('error', () => res.destroy());
     req.on('error', () => forward.destroy());
-    res.on('close', () => forward.destroy());
     req.pipe(throttle()).pipe(forward);
   });
   // One budget for all connections, so a big file uploads slowly enough on
