@@ -26,6 +26,7 @@ import {
   type RecordingProxy,
 } from './helpers/moto';
 import { expectObjectMatches, writeTestFile } from './helpers/objects';
+import { recordFault } from './faults/report';
 
 const BUCKET = 'fault-bucket';
 const PART = TEST_PART_SIZE;
@@ -93,6 +94,19 @@ async function waitForParts(id: string, count: number) {
   }
 }
 
+/** One row of docs/reliability.md (written by `npm run test:faults`). */
+function record(fault: string, parts: number, notes = 'retried; the object is right') {
+  recordFault({
+    fault,
+    trials: 1,
+    files: 1,
+    filesCompleted: 1,
+    corruptObjects: 0,
+    partsResent: uploadPartRequests(recorder.requests).length - parts,
+    notes,
+  });
+}
+
 async function expectNothingIn(prefix: string) {
   const client = testClient(moto.endpoint);
   const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
@@ -118,6 +132,7 @@ describe('the network fails', () => {
     expect(store.getUpload(id)?.status).toBe('done');
     expect(faults.applied).toHaveLength(3);
     await expectObjectMatches(moto.endpoint, BUCKET, 'reset/reset.bin', path);
+    record('Connections reset part-way through 3 part bodies', 5);
   });
 
   it('a stalled connection times out and is retried', async () => {
@@ -129,6 +144,7 @@ describe('the network fails', () => {
     expect(store.getUpload(id)?.status).toBe('done');
     expect(faults.applied).toHaveLength(1);
     await expectObjectMatches(moto.endpoint, BUCKET, 'stall/stall.bin', path);
+    record('A connection stalls without closing (timed out after 1 s, retried)', 3);
   });
 
   it('SlowDown bursts: backs off, lowers the part concurrency, then completes', async () => {
@@ -151,6 +167,7 @@ describe('the network fails', () => {
     expect(store.getUpload(id)?.status).toBe('done');
     expect(recorder.partsInFlight.max).toBeLessThan(4);
     await expectObjectMatches(moto.endpoint, BUCKET, 'slow/slow.bin', path);
+    record('A burst of six 503 SlowDown answers', 12, 'part concurrency lowered, then completed');
   });
 
   it('the server loses the multipart upload: it starts over and completes', async () => {
@@ -174,6 +191,11 @@ describe('the network fails', () => {
     expect(store.getUpload(id)?.lastError).toBeNull();
     expect(store.getUpload(id)?.status).toBe('done');
     await expectObjectMatches(moto.endpoint, BUCKET, 'lost/lost.bin', path);
+    record(
+      'The server loses the multipart upload (NoSuchUpload)',
+      8,
+      'started over once, from the file',
+    );
   });
 });
 
@@ -198,6 +220,15 @@ describe('the source file changes mid-upload', () => {
       await expectNothingIn(`${name}/`);
       const parts = uploadPartRequests(recorder.requests).length;
       expect(parts).toBeLessThan(8);
+      recordFault({
+        fault: `The source file ${name} mid-upload`,
+        trials: 1,
+        files: 1,
+        filesCompleted: 0,
+        corruptObjects: 0,
+        partsResent: 0,
+        notes: `failed with ${code}; nothing completed, the parts aborted`,
+      });
     });
   }
 });
