@@ -11,6 +11,7 @@ import {
   Notification,
   powerMonitor,
   powerSaveBlocker,
+  safeStorage,
   type BrowserWindow,
 } from 'electron';
 import type { AppInfo, DemoInfo } from '../shared/ipc';
@@ -28,6 +29,9 @@ import { createHandlers } from './ipc/handlers';
 import { ProgressBatcher } from './ipc/progress-batcher';
 import { SettingsFile } from './ipc/settings-file';
 import { UploadSession } from './ipc/upload-session';
+import { CredentialService } from './services/credentials';
+import { ProfileStore } from './services/profiles';
+import { createTargetServices } from './services/target-services';
 import { createMainWindow } from './window';
 
 const DEMO = process.argv.includes('--demo') || process.env.LABDROP_DEMO === '1';
@@ -76,19 +80,32 @@ async function start(): Promise<void> {
     demo ? join(home, 'labdrop.db') : defaultDatabasePath(),
     !app.isPackaged && existsSync(nativeBinding) ? { nativeBinding } : {},
   );
-  // The demo endpoint takes s3rver's fixed keys; everything else the AWS chain.
+  // One credential service for uploads, checks and browsing: keys typed in
+  // the app are kept encrypted by the OS keychain (safeStorage, after ready).
+  const credentials = new CredentialService({
+    store,
+    secrets: safeStorage,
+    // The demo's default credentials are the demo endpoint's fixed keys, so
+    // "Check access" there signs as the uploads do.
+    ...(demo ? { chainSource: () => async () => demo.endpoint.credentials } : {}),
+  });
+  // The demo endpoint takes s3rver's fixed keys; everything else the credential service.
   const demoClients = demo
     ? createClientCache({
         demo: { endpoint: demo.endpoint.endpoint, credentials: demo.endpoint.credentials },
+        credentialsFor: credentials.providerFor,
       })
     : null;
   const services: Services = createServices({
     store,
     ...(demoClients ? { clientFor: demoClients.clientFor } : {}),
+    credentialsFor: credentials.providerFor,
+    profileNamed: (name) => new ProfileStore(store).get(name),
     partConcurrency: initial.partConcurrency,
     partSize: initial.partSizeMiB * MiB,
   });
   const { queue } = services;
+  const targets = createTargetServices({ store, credentials, clientFor: services.clientFor });
   const session = new UploadSession(store, queue);
 
   let win: BrowserWindow | null = null;
@@ -106,6 +123,7 @@ async function start(): Promise<void> {
     appInfo,
     partSizeMiB: initial.partSizeMiB,
     clientFor: services.clientFor,
+    targets,
     openPaths: async (kind) => {
       const options: Electron.OpenDialogOptions = {
         title: kind === 'files' ? 'Choose files to upload' : 'Choose a folder to upload',
@@ -116,9 +134,20 @@ async function start(): Promise<void> {
         : await dialog.showOpenDialog(options);
       return chosen.canceled ? [] : chosen.filePaths;
     },
-    savePath: async (name, format) => {
+    openJsonFile: async (title) => {
+      const options: Electron.OpenDialogOptions = {
+        title,
+        properties: ['openFile'],
+        filters: [{ name: 'JSON', extensions: ['json'] }],
+      };
+      const chosen = win
+        ? await dialog.showOpenDialog(win, options)
+        : await dialog.showOpenDialog(options);
+      return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+    },
+    savePath: async (name, format, title = 'Export upload history') => {
       const options: Electron.SaveDialogOptions = {
-        title: 'Export upload history',
+        title,
         defaultPath: join(app.getPath('documents'), name),
         filters: [
           format === 'csv'
@@ -233,6 +262,7 @@ async function start(): Promise<void> {
     if (blocker !== null) powerSaveBlocker.stop(blocker);
     unbind();
     await services.close();
+    targets.close();
     demoClients?.destroy();
     if (demo) {
       await demo.endpoint.stop();

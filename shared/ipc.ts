@@ -122,11 +122,75 @@ export const DEFAULT_SETTINGS: AppSettings = { partConcurrency: 8, partSizeMiB: 
 
 const none = z.undefined();
 const byId = z.strictObject({ id: UploadId });
+const SavedTargetId = z.string().trim().min(1).max(128);
+const Prefix = z.string().max(1024);
+const SynapseId = z
+  .string()
+  .trim()
+  .regex(/^syn\d{1,12}$/, 'A Synapse folder ID looks like syn12345678.');
+const SubmissionProfileName = z.string().trim().min(1).max(64);
+/** Where to reach S3 without a bucket: for listing buckets and asking who we are. */
+const SourceSchema = TargetSchema.omit({ bucket: true });
+
+/** A saved target as the picker sends it; main validates it again in TargetStore. */
+export const SavedTargetInputSchema = z.strictObject({
+  name: z.string().trim().max(128).nullable().optional(),
+  bucket: BucketName,
+  prefix: Prefix.optional(),
+  endpoint: EndpointUrl.nullable().optional(),
+  region: Region,
+  awsProfile: AwsProfileName.nullable().optional(),
+  synapseId: SynapseId.nullable().optional(),
+  submissionProfile: SubmissionProfileName.optional(),
+});
+export type SavedTargetInput = z.infer<typeof SavedTargetInputSchema>;
+
+/**
+ * Access keys typed into Settings: the one request that carries a secret
+ * from the renderer to main (see the note on secrets in
+ * electron/services/credentials.ts). No answer ever carries one back.
+ */
+export const SaveKeysSchema = z.strictObject({
+  name: z.string().trim().min(1).max(64),
+  accessKeyId: z.string().trim().min(3).max(128),
+  secretAccessKey: z.string().trim().min(8).max(256),
+  sessionToken: z.string().trim().max(4096).nullable().optional(),
+  region: Region.nullable().optional(),
+});
+export type SaveKeysInput = z.infer<typeof SaveKeysSchema>;
 
 export const requestSchemas = {
   'app:info': none,
   'dialog:openFiles': z.strictObject({ kind: z.enum(['files', 'folder']) }),
-  'targets:check': z.strictObject({ target: TargetSchema }),
+  'credentials:choices': none,
+  'credentials:summary': z.strictObject({ profile: AwsProfileName.nullable() }),
+  'credentials:storageProblem': none,
+  'credentials:saveKeys': SaveKeysSchema,
+  'credentials:removeKeys': z.strictObject({ name: z.string().trim().min(1).max(64) }),
+  /** The user signed in again (e.g. `aws sso login`): forget cached credentials. */
+  'credentials:signedIn': z.strictObject({ profile: AwsProfileName.nullable().optional() }),
+  'targets:check': z.strictObject({
+    target: TargetSchema,
+    prefix: Prefix,
+    submissionProfile: SubmissionProfileName.optional(),
+  }),
+  'targets:listBuckets': z.strictObject({ source: SourceSchema }),
+  'targets:listFolders': z.strictObject({ target: TargetSchema, prefix: Prefix }),
+  'targets:newFolder': z.strictObject({ parent: Prefix, name: z.string().max(1024) }),
+  'targets:list': none,
+  'targets:add': SavedTargetInputSchema,
+  'targets:update': z.strictObject({
+    id: SavedTargetId,
+    patch: SavedTargetInputSchema.partial(),
+  }),
+  'targets:remove': z.strictObject({ id: SavedTargetId }),
+  'targets:markUsed': z.strictObject({ id: SavedTargetId }),
+  'profiles:list': none,
+  /** Main shows its open dialog and imports the chosen file. */
+  'profiles:importJson': z.strictObject({ replace: z.boolean().optional() }),
+  /** Main shows its save dialog and writes the profile there. */
+  'profiles:exportJson': z.strictObject({ name: SubmissionProfileName }),
+  'profiles:remove': z.strictObject({ name: SubmissionProfileName }),
   'uploads:plan': z.strictObject({
     paths: z.array(AbsolutePath).min(1).max(100_000),
     prefix: z.string().max(1024),
@@ -136,6 +200,8 @@ export const requestSchemas = {
     target: TargetSchema,
     /** The user saw the plan's warnings and chose to upload anyway. */
     acceptWarnings: z.boolean(),
+    /** The saved target chosen in the picker: its Synapse folder is recorded with each upload. */
+    savedTargetId: SavedTargetId.nullable().optional(),
   }),
   'uploads:list': none,
   'uploads:pause': byId,
@@ -202,17 +268,102 @@ export interface PlanSummary {
   warningCount: number;
 }
 
-export type TargetWarningCode = 'acls-disabled';
+/** Where credentials come from (see electron/services/credentials.ts). */
+export type CredentialKind =
+  | 'keys'
+  | 'sso'
+  | 'assume-role'
+  | 'process'
+  | 'web-identity'
+  | 'other'
+  | 'app-keys'
+  | 'environment'
+  | 'default-chain';
 
-export interface TargetWarning {
-  code: TargetWarningCode;
-  message: string;
+/** A choice for the credential picker. `name: null` is the default chain. */
+export interface CredentialChoice {
+  name: string | null;
+  source: 'aws-config' | 'app' | 'default';
+  kind: CredentialKind;
+  region: string | null;
+  keyIdLast4: string | null;
 }
 
-/** The target answered; failures to reach it come back as an IpcError. */
-export interface TargetCheck {
+/** All the window ever learns about credentials: never a secret, never a whole key ID. */
+export interface CredentialSummary {
+  profile: string | null;
+  kind: CredentialKind;
+  keyIdLast4: string | null;
+  region: string | null;
+  /** Epoch ms; null for long-term keys. */
+  expiresAt: number | null;
+}
+
+export interface StoredKeysSummary {
+  name: string;
+  keyIdLast4: string;
+  region: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type AccessStepName = 'credentials' | 'identity' | 'bucket' | 'ownership' | 'write';
+export type AccessStepStatus = 'ok' | 'failed' | 'unknown' | 'skipped';
+
+/** What "Check access" found, step by step; `ok` only when an upload there would succeed. */
+export interface AccessReport {
+  ok: boolean;
+  target: TargetInput & { prefix: string };
+  bucketRegion: string | null;
+  credentials: CredentialSummary | null;
+  identity: { account: string | null; arn: string | null } | null;
+  steps: Array<{ step: AccessStepName; status: AccessStepStatus; message: string }>;
+  /** The first thing that stops uploads there (ACLs disabled: AccessControlListNotSupported). */
+  problem: IpcError | null;
+  warnings: string[];
+}
+
+export type BucketList =
+  | { allowed: true; buckets: Array<{ name: string; region: string | null }> }
+  /** Listing buckets is not allowed (usual for upload-only access): type the bucket name. */
+  | { allowed: false; reason: IpcError };
+
+export interface FolderList {
   bucket: string;
-  warnings: TargetWarning[];
+  /** '' or ending in '/'. */
+  prefix: string;
+  /** Full prefixes of the sub-folders, each ending in '/'. */
+  folders: string[];
+  fileCount: number;
+  truncated: boolean;
+}
+
+export interface NewFolder {
+  prefix: string;
+  warnings: string[];
+}
+
+export interface SavedTarget {
+  id: string;
+  name: string;
+  bucket: string;
+  prefix: string;
+  endpoint: string | null;
+  region: string;
+  awsProfile: string | null;
+  synapseId: string | null;
+  submissionProfile: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface SubmissionProfileView {
+  name: string;
+  fullControlIds: string[];
+  md5MetadataKey: string;
+  /** The center's preset: cannot be changed or removed. */
+  builtIn: boolean;
+  isDefault: boolean;
 }
 
 export interface ExportResult {
@@ -240,7 +391,26 @@ export interface QueueList {
 export interface Responses {
   'app:info': AppInfo;
   'dialog:openFiles': string[];
-  'targets:check': TargetCheck;
+  'credentials:choices': CredentialChoice[];
+  'credentials:summary': CredentialSummary;
+  'credentials:storageProblem': string | null;
+  'credentials:saveKeys': StoredKeysSummary;
+  'credentials:removeKeys': boolean;
+  'credentials:signedIn': null;
+  'targets:check': AccessReport;
+  'targets:listBuckets': BucketList;
+  'targets:listFolders': FolderList;
+  'targets:newFolder': NewFolder;
+  'targets:list': SavedTarget[];
+  'targets:add': SavedTarget;
+  'targets:update': SavedTarget;
+  'targets:remove': boolean;
+  'targets:markUsed': null;
+  'profiles:list': SubmissionProfileView[];
+  /** Null when the user cancelled the open dialog. */
+  'profiles:importJson': SubmissionProfileView | null;
+  'profiles:exportJson': ExportResult;
+  'profiles:remove': boolean;
   'uploads:plan': PlanSummary;
   'uploads:add': UploadProgress[];
   'uploads:list': UploadProgress[];
@@ -277,12 +447,38 @@ export interface LabdropApi {
   /** The absolute path of a dropped file ('' when it has none, e.g. dragged from a web page). */
   pathForFile(file: FileLike): string;
   openFiles(kind: 'files' | 'folder'): Promise<IpcResult<string[]>>;
-  checkTarget(target: TargetInput): Promise<IpcResult<TargetCheck>>;
+  credentialChoices(): Promise<IpcResult<CredentialChoice[]>>;
+  credentialSummary(profile: string | null): Promise<IpcResult<CredentialSummary>>;
+  /** Why keys cannot be stored encrypted here (plain-text-only storage), or null. */
+  credentialStorageProblem(): Promise<IpcResult<string | null>>;
+  /** The one call that sends a secret to main; the answer has only the last 4 of the key ID. */
+  saveKeys(input: SaveKeysInput): Promise<IpcResult<StoredKeysSummary>>;
+  removeKeys(name: string): Promise<IpcResult<boolean>>;
+  /** After `aws sso login` or similar; null/undefined profile: every profile. */
+  signedIn(profile?: string | null): Promise<IpcResult<null>>;
+  checkTarget(
+    target: TargetInput,
+    prefix: string,
+    submissionProfile?: string,
+  ): Promise<IpcResult<AccessReport>>;
+  listBuckets(source: Omit<TargetInput, 'bucket'>): Promise<IpcResult<BucketList>>;
+  listFolders(target: TargetInput, prefix: string): Promise<IpcResult<FolderList>>;
+  newFolder(parent: string, name: string): Promise<IpcResult<NewFolder>>;
+  listTargets(): Promise<IpcResult<SavedTarget[]>>;
+  addTarget(input: SavedTargetInput): Promise<IpcResult<SavedTarget>>;
+  updateTarget(id: string, patch: Partial<SavedTargetInput>): Promise<IpcResult<SavedTarget>>;
+  removeTarget(id: string): Promise<IpcResult<boolean>>;
+  markTargetUsed(id: string): Promise<IpcResult<null>>;
+  listProfiles(): Promise<IpcResult<SubmissionProfileView[]>>;
+  importProfile(replace?: boolean): Promise<IpcResult<SubmissionProfileView | null>>;
+  exportProfile(name: string): Promise<IpcResult<ExportResult>>;
+  removeProfile(name: string): Promise<IpcResult<boolean>>;
   planUpload(paths: string[], prefix: string): Promise<IpcResult<PlanSummary>>;
   addUploads(
     planId: string,
     target: TargetInput,
     acceptWarnings: boolean,
+    savedTargetId?: string | null,
   ): Promise<IpcResult<UploadProgress[]>>;
   listUploads(): Promise<IpcResult<UploadProgress[]>>;
   pause(id: string): Promise<IpcResult<null>>;

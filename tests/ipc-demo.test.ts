@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { AppInfo, IpcResult, PlanSummary } from '../shared/ipc';
+import type { AccessReport, AppInfo, IpcResult, PlanSummary } from '../shared/ipc';
 import type { UploadProgress } from '../shared/types';
 
 const fake = await vi.hoisted(async () => {
@@ -68,7 +68,9 @@ it('uploads the sample study to the demo endpoint, and cleans up on quit', async
     region: demo.region,
     awsProfile: null,
   };
-  await invoke('targets:check', { target });
+  const report = await invoke<AccessReport>('targets:check', { target, prefix: demo.prefix });
+  expect(report.credentials).toMatchObject({ profile: null });
+  expect(report.steps.find((s) => s.step === 'bucket')?.status).toBe('ok');
   const plan = await invoke<PlanSummary>('uploads:plan', {
     paths: [demo.sampleFolder],
     prefix: demo.prefix,

@@ -133,6 +133,20 @@ describe('the Electron shell', () => {
     });
   });
 
+  it('hands safeStorage to the credentials, which refuse a plain-text keychain', async () => {
+    // The fake's safeStorage reports Linux's basic_text backend (no keyring).
+    if (process.platform !== 'linux') return;
+    expect(await value(invoke('credentials:storageProblem'))).toMatch(/plain text/);
+    expect(
+      await invoke('credentials:saveKeys', {
+        name: 'lab',
+        accessKeyId: 'AKIAEXAMPLE1234',
+        secretAccessKey: 'not-a-real-secret-key',
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'KeychainUnavailable' } });
+    expect(await value(invoke('profiles:list'))).toMatchObject([{ name: 'center', builtIn: true }]);
+  });
+
   it('uploads, streams progress, keeps the computer awake, and notifies when done', async () => {
     const path = join(home, 'shell.bin');
     await writeFile(path, Buffer.alloc(12 * MiB, 7));

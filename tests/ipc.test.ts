@@ -8,11 +8,12 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketOwnershipControlsCommand,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Events, IpcResult, RequestChannel } from '../shared/ipc';
 import { MiB } from '../shared/parts';
-import { CENTER_PROFILE } from '../shared/profile';
+import { CENTER_PROFILE, profileToJson } from '../shared/profile';
 import { HashPool } from '../electron/engine/hash-pool';
 import { UploadQueue } from '../electron/engine/queue';
 import { createS3Client } from '../electron/engine/s3-client';
@@ -22,7 +23,10 @@ import { createClientCache } from '../electron/ipc/clients';
 import { createHandlers, type IpcHandlers } from '../electron/ipc/handlers';
 import { SettingsFile } from '../electron/ipc/settings-file';
 import { UploadSession } from '../electron/ipc/upload-session';
+import { CredentialService } from '../electron/services/credentials';
+import { createTargetServices, type TargetServices } from '../electron/services/target-services';
 import { HASH_WORKER } from './helpers/build';
+import { testKeychain, type TestKeychain } from './helpers/keychain';
 import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
 
 const PART = 5 * MiB;
@@ -37,7 +41,11 @@ let clients: ReturnType<typeof createClientCache>;
 let handlers: IpcHandlers;
 let events: Array<{ channel: keyof Events; payload: unknown }>;
 let chosen: string[];
+let chosenJson: string | null;
 let savedTo: string | null;
+let keychain: TestKeychain;
+let credentials: CredentialService;
+let targetServices: TargetServices;
 
 beforeAll(async () => {
   Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
@@ -64,6 +72,7 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
     hasher: pool,
     clientFor,
     profile: CENTER_PROFILE,
+    profileNamed: (name) => targetServices.profiles.get(name),
     partSize: PART,
     partConcurrency,
     retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
@@ -72,6 +81,8 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
   });
   const session = new UploadSession(store, queue);
   session.restore();
+  targetServices?.close();
+  targetServices = createTargetServices({ store, credentials, clientFor, timeoutMs: 10_000 });
   handlers = createHandlers({
     store,
     queue,
@@ -85,7 +96,9 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
     },
     partSizeMiB: 8,
     clientFor,
+    targets: targetServices,
     openPaths: async () => chosen,
+    openJsonFile: async () => chosenJson,
     savePath: async (name) => savedTo && join(savedTo, name),
     broadcast: (channel, payload) => events.push({ channel, payload }),
   });
@@ -94,15 +107,19 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'labdrop-ipc-'));
   store = Store.open(join(dir, 'labdrop.db'));
-  clients = createClientCache();
+  keychain = testKeychain();
+  credentials = new CredentialService({ store, secrets: keychain });
+  clients = createClientCache({ credentialsFor: credentials.providerFor });
   events = [];
   chosen = [];
+  chosenJson = null;
   savedTo = dir;
   build();
 });
 
 afterEach(async () => {
   await queue.pauseAll();
+  targetServices.close();
   store.close();
   clients.destroy();
   await rm(dir, { recursive: true, force: true });
@@ -162,6 +179,13 @@ describe('the contract at the boundary', () => {
       ['history:query', { status: 'exploded' }],
       ['history:export', { format: 'xlsx', filter: {} }],
       ['settings:set', { partConcurrency: 0 }],
+      ['credentials:saveKeys', { name: 'lab', accessKeyId: 'AKIAEXAMPLE' }],
+      ['credentials:summary', { profile: 'has spaces' }],
+      ['targets:check', { target: target() }],
+      ['targets:listFolders', { target: target(), prefix: 7 }],
+      ['targets:add', { bucket: 'lab-bucket', region: 'us-east-1', synapseId: 'folder-1' }],
+      ['targets:remove', {}],
+      ['profiles:exportJson', { name: '' }],
       ['settings:set', { partSizeMiB: 1 }],
       ['dialog:openFiles', { kind: 'anything' }],
       ['targets:check', 'lab-bucket'],
@@ -282,9 +306,13 @@ describe('uploading through the handlers', () => {
 
   it('reports an unknown bucket, and keeps the plan for a corrected target', async () => {
     const path = await file('a.txt', 10);
-    expect(await handlers['targets:check']({ target: target('no-such-bucket') })).toMatchObject({
+    expect(
+      value(
+        await handlers['targets:check']({ target: target('no-such-bucket'), prefix: 'center' }),
+      ),
+    ).toMatchObject({
       ok: false,
-      error: {
+      problem: {
         code: 'NoSuchBucket',
         message: expect.stringContaining('"no-such-bucket" does not exist'),
       },
@@ -309,15 +337,30 @@ describe('uploading through the handlers', () => {
     expect(store.query()[0]?.status).toBe('done');
   });
 
-  it('checks access, and warns when a bucket has ACLs disabled', async () => {
-    expect(value(await handlers['targets:check']({ target: target() }))).toEqual({
-      bucket: 'lab-bucket',
-      warnings: [],
+  it('checks access with the access report, and explains a bucket with ACLs disabled', async () => {
+    const report = value(await handlers['targets:check']({ target: target(), prefix: 'center' }));
+    expect(report).toMatchObject({
+      ok: true,
+      target: { bucket: 'lab-bucket', prefix: 'center' },
+      credentials: { profile: null, keyIdLast4: 'ting' },
+      problem: null,
     });
-    const check = value(await handlers['targets:check']({ target: target('owner-enforced') }));
-    expect(check.warnings).toMatchObject([
-      { code: 'acls-disabled', message: expect.stringContaining('Bucket owner preferred') },
-    ]);
+    expect(report.steps.map((s) => [s.step, s.status])).toContainEqual(['write', 'ok']);
+    const enforced = value(
+      await handlers['targets:check']({ target: target('owner-enforced'), prefix: 'center' }),
+    );
+    expect(enforced).toMatchObject({
+      ok: false,
+      problem: {
+        code: 'AccessControlListNotSupported',
+        message: expect.stringContaining('Bucket owner preferred'),
+      },
+    });
+    // The probe upload was aborted: nothing is left in the bucket.
+    const parts = await testClient(moto.endpoint).send(
+      new ListMultipartUploadsCommand({ Bucket: 'lab-bucket' }),
+    );
+    expect(parts.Uploads ?? []).toEqual([]);
   });
 
   it('pauses, resumes and cancels one file, and all files', async () => {
@@ -469,6 +512,204 @@ describe('uploading through the handlers', () => {
     await queue.idle();
     expect(store.getUpload(id)?.status).toBe('done');
     client.destroy();
+  });
+});
+
+describe('credentials, targets and profiles through the handlers', () => {
+  const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1';
+  const KEY_ID = 'AKIAIOSFODNN7LABWXYZ';
+
+  it('stores keys encrypted, answers only with a summary, and uploads with them', async () => {
+    expect(value(await handlers['credentials:storageProblem'](undefined))).toBeNull();
+    const saved = value(
+      await handlers['credentials:saveKeys']({
+        name: 'lab-keys',
+        accessKeyId: KEY_ID,
+        secretAccessKey: SECRET,
+        region: 'us-east-1',
+      }),
+    );
+    expect(saved).toMatchObject({ name: 'lab-keys', keyIdLast4: 'WXYZ', region: 'us-east-1' });
+    expect(keychain.encrypted).toBe(1);
+
+    const choices = value(await handlers['credentials:choices'](undefined));
+    expect(choices).toContainEqual(
+      expect.objectContaining({ name: 'lab-keys', source: 'app', keyIdLast4: 'WXYZ' }),
+    );
+    const summary = value(await handlers['credentials:summary']({ profile: 'lab-keys' }));
+    expect(summary).toMatchObject({ profile: 'lab-keys', kind: 'app-keys', keyIdLast4: 'WXYZ' });
+
+    // The window's check and the upload sign with the same stored keys.
+    const withKeys = { ...target(), awsProfile: 'lab-keys' };
+    const report = value(await handlers['targets:check']({ target: withKeys, prefix: 'center' }));
+    expect(report).toMatchObject({
+      ok: true,
+      credentials: { kind: 'app-keys', keyIdLast4: 'WXYZ' },
+    });
+    const path = await file('with-keys.txt', 100);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: 'center' }));
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: withKeys,
+        acceptWarnings: false,
+      }),
+    );
+    await queue.idle();
+    expect(store.query()[0]).toMatchObject({ status: 'done', awsProfile: 'lab-keys' });
+
+    // No answer and no byte of the database carries the secret or the whole key ID.
+    const answers = JSON.stringify([saved, choices, summary, report, store.query()]);
+    expect(answers).not.toContain(SECRET);
+    expect(answers).not.toContain(KEY_ID);
+    const database = await readFile(join(dir, 'labdrop.db'));
+    expect(database.includes(SECRET)).toBe(false);
+
+    expect(value(await handlers['credentials:signedIn']({ profile: 'lab-keys' }))).toBeNull();
+    expect(value(await handlers['credentials:removeKeys']({ name: 'lab-keys' }))).toBe(true);
+    expect(value(await handlers['credentials:choices'](undefined))).not.toContainEqual(
+      expect.objectContaining({ name: 'lab-keys' }),
+    );
+  });
+
+  it('refuses to store keys where the keychain is plain text, and says why', async () => {
+    credentials = new CredentialService({
+      store,
+      secrets: testKeychain({ backend: 'basic_text' }),
+      platform: 'linux',
+    });
+    build();
+    expect(value(await handlers['credentials:storageProblem'](undefined))).toMatch(/plain text/);
+    const refused = await handlers['credentials:saveKeys']({
+      name: 'lab-keys',
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'KeychainUnavailable' } });
+    expect(JSON.stringify(refused)).not.toContain(SECRET);
+  });
+
+  it('lists buckets and folders, and names a new folder', async () => {
+    const s3 = testClient(moto.endpoint);
+    for (const key of ['browse/study-1/r1.fastq', 'browse/study-2/r1.fastq', 'browse/top.txt']) {
+      await s3.send(new PutObjectCommand({ Bucket: 'lab-bucket', Key: key, Body: 'x' }));
+    }
+    const { endpoint, region, awsProfile } = target();
+    const source = { endpoint, region, awsProfile };
+    const buckets = value(await handlers['targets:listBuckets']({ source }));
+    expect(buckets.allowed && buckets.buckets.map((b) => b.name)).toContain('lab-bucket');
+    expect(
+      value(await handlers['targets:listFolders']({ target: target(), prefix: 'browse' })),
+    ).toMatchObject({
+      bucket: 'lab-bucket',
+      prefix: 'browse/',
+      folders: ['browse/study-1/', 'browse/study-2/'],
+      fileCount: 1,
+    });
+    expect(
+      value(await handlers['targets:newFolder']({ parent: 'center/', name: 'run-3' })),
+    ).toEqual({ prefix: 'center/run-3/', warnings: [] });
+  });
+
+  it('saves targets, and records the saved target’s Synapse folder with each upload', async () => {
+    const saved = value(
+      await handlers['targets:add']({
+        name: 'Study one',
+        ...target(),
+        prefix: 'center/study-1',
+        synapseId: 'syn123456',
+      }),
+    );
+    expect(saved).toMatchObject({ prefix: 'center/study-1/', synapseId: 'syn123456' });
+    expect(value(await handlers['targets:list'](undefined))).toEqual([saved]);
+    const renamed = value(
+      await handlers['targets:update']({ id: saved.id, patch: { name: 'Study 1' } }),
+    );
+    expect(renamed.name).toBe('Study 1');
+
+    const path = await file('study.txt', 10);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: saved.prefix }));
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+        savedTargetId: saved.id,
+      }),
+    );
+    await queue.idle();
+    expect(store.query()[0]).toMatchObject({ status: 'done', synapseId: 'syn123456' });
+    expect(value(await handlers['targets:list'](undefined))[0]?.lastUsedAt).not.toBeNull();
+
+    expect(value(await handlers['targets:markUsed']({ id: saved.id }))).toBeNull();
+    expect(await handlers['targets:markUsed']({ id: 'nope' })).toMatchObject({ ok: false });
+    expect(value(await handlers['targets:remove']({ id: saved.id }))).toBe(true);
+    expect(value(await handlers['targets:list'](undefined))).toEqual([]);
+  });
+
+  it('uploads through a saved target under that target’s submission profile', async () => {
+    chosenJson = join(dir, 'other.json');
+    const other = { name: 'other', fullControlIds: [GRANTEE_A as string], md5MetadataKey: 'md5' };
+    await writeFile(chosenJson, profileToJson(other));
+    value(await handlers['profiles:importJson']({}));
+    const saved = value(
+      await handlers['targets:add']({ ...target(), prefix: 'other', submissionProfile: 'other' }),
+    );
+    const path = await file('other.txt', 10);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: saved.prefix }));
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+        savedTargetId: saved.id,
+      }),
+    );
+    await queue.idle();
+    const [record] = store.query();
+    expect(record).toMatchObject({
+      status: 'done',
+      submissionProfile: 'other',
+      grants: `id=${GRANTEE_A}`,
+    });
+    const head = await testClient(moto.endpoint).send(
+      new HeadObjectCommand({ Bucket: 'lab-bucket', Key: 'other/other.txt' }),
+    );
+    expect(head.Metadata).toEqual({ md5: record?.md5Base64 });
+  });
+
+  it('imports, exports and removes submission profiles through main’s dialogs', async () => {
+    const profiles = value(await handlers['profiles:list'](undefined));
+    expect(profiles).toEqual([
+      expect.objectContaining({ name: 'center', builtIn: true, isDefault: true }),
+    ]);
+    chosenJson = join(dir, 'lab.json');
+    await writeFile(
+      chosenJson,
+      profileToJson({ name: 'lab', fullControlIds: [GRANTEE_A as string], md5MetadataKey: 'md5' }),
+    );
+    expect(value(await handlers['profiles:importJson']({}))).toMatchObject({
+      name: 'lab',
+      builtIn: false,
+    });
+    const exported = value(await handlers['profiles:exportJson']({ name: 'lab' }));
+    expect(exported.path).toBe(join(dir, 'lab.labdrop-profile.json'));
+    expect(JSON.parse(await readFile(exported.path as string, 'utf8'))).toMatchObject({
+      format: 'labdrop-submission-profile',
+    });
+    expect(await handlers['profiles:remove']({ name: 'center' })).toMatchObject({
+      ok: false,
+      error: { code: 'ProfileReadOnly' },
+    });
+    expect(value(await handlers['profiles:remove']({ name: 'lab' }))).toBe(true);
+
+    await writeFile(chosenJson, '{"format":"something-else"}');
+    expect(await handlers['profiles:importJson']({})).toMatchObject({
+      ok: false,
+      error: { code: 'BadProfile' },
+    });
+    chosenJson = null;
+    expect(value(await handlers['profiles:importJson']({}))).toBeNull();
   });
 });
 

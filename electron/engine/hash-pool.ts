@@ -53,6 +53,8 @@ export interface HashFileOptions {
   /** Cumulative bytes hashed, at most every ~64 MiB or 100 ms, and once at the end with the size. */
   onProgress?: (bytesHashed: number) => void;
   signal?: AbortSignal;
+  /** The part size this file will be uploaded with, if not the pool's `partSize`; null: none ahead. */
+  partSize?: number | null;
 }
 
 export interface HashRangeOptions {
@@ -128,7 +130,7 @@ export class HashPool {
   private readonly workerFile: string;
   private readonly slots: Slot[];
   private readonly queue: Task[] = [];
-  /** Ahead-of-time range tasks, in file then part order, for idle threads. */
+  /** Ahead-of-time range tasks, in file then part order, for idle threads (some discarded or started since). */
   private readonly background: Task[] = [];
   private readonly prehashed = new Map<string, Prehash>();
   private prehashedRanges = 0;
@@ -155,9 +157,8 @@ export class HashPool {
     );
     this.dropPrehash(path);
     let failed = false;
-    if (this.partSize !== null) {
-      void this.prehash(path, this.partSize, options.signal, () => !failed);
-    }
+    const partSize = options.partSize === undefined ? this.partSize : options.partSize;
+    if (partSize !== null) void this.prehash(path, partSize, options.signal, () => !failed);
     let done: HashDoneResponse;
     try {
       done = await whole;
@@ -255,6 +256,12 @@ export class HashPool {
       this.start(slot, this.queue.shift()!);
     }
     while (this.background.length > 0 && !this.closing) {
+      const next = this.background[0]!;
+      if (next.settled || next.slot) {
+        // Discarded, or started early because an upload asked for it.
+        this.background.shift();
+        continue;
+      }
       const slot = this.leastLoaded(
         this.slots.filter(
           (candidate) => candidate.fileTasks === 0 && candidate.tasks.size < PREHASH_PER_THREAD,
@@ -350,10 +357,9 @@ export class HashPool {
     entry.ranges.delete(key);
     this.prehashedRanges--;
     if (entry.ranges.size === 0) this.forgetPrehash(entry);
-    const queued = this.background.indexOf(range.task);
-    if (queued >= 0) {
-      // Asked for before an idle thread got to it: hash it now, like any range.
-      this.background.splice(queued, 1);
+    if (!range.task.slot && !range.task.settled) {
+      // Asked for before an idle thread got to it: hash it now, like any range
+      // (pump() drops it from the background queue).
       this.start(this.leastLoaded(this.slots), range.task);
     }
     let current: Stats;
@@ -397,11 +403,12 @@ export class HashPool {
     entry.onAbort = undefined;
   }
 
-  /** Stops a task nobody waits for: out of its queue, or cancelled in its worker. */
+  /**
+   * Stops a task nobody waits for: cancelled in its worker, or, still queued,
+   * skipped when pump() reaches it.
+   */
   private discard(task: Task): void {
     if (task.settled) return;
-    const queued = this.background.indexOf(task);
-    if (queued >= 0) this.background.splice(queued, 1);
     this.settle(
       task,
       makeError('The range was hashed ahead for nobody', 'AbortError', 'ABORT_ERR'),

@@ -161,13 +161,20 @@ export class UploadQueue {
     );
   }
 
-  /** Records every planned file and starts the batch. Refuses a plan with problems. */
-  async add(plan: Plan, target: Target): Promise<UploadRecord[]> {
+  /**
+   * Records every planned file and starts the batch, under `profile` (a saved
+   * target's) or the queue's. Refuses a plan with problems.
+   */
+  async add(
+    plan: Plan,
+    target: Target,
+    profile: SubmissionProfile = this.options.profile,
+  ): Promise<UploadRecord[]> {
     if (plan.problems.length > 0) {
       throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
     }
     await this.preflight(target);
-    const grants = grantFullControlHeader(this.options.profile);
+    const grants = grantFullControlHeader(profile);
     const records = plan.files.map((file) =>
       this.options.store.createUpload({
         id: randomUUID(),
@@ -179,7 +186,7 @@ export class UploadQueue {
         endpoint: target.endpoint,
         region: target.region,
         awsProfile: target.awsProfile,
-        submissionProfile: this.options.profile.name,
+        submissionProfile: profile.name,
         synapseId: target.synapseId ?? null,
         grants,
         partSize: choosePartSize(file.size, this.partSize),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   describeIssues,
@@ -13,6 +13,7 @@ import {
   type RequestChannel,
   type Responses,
   type SettingsView,
+  type SubmissionProfileView,
   type TargetInput,
 } from '../../shared/ipc';
 import type { UploadStatus } from '../../shared/types';
@@ -22,8 +23,9 @@ import type { Target, UploadQueue } from '../engine/queue';
 import type { Endpoint } from '../engine/s3-client';
 import { planUpload, type Plan } from '../engine/scan';
 import { StoreError, type Store } from '../engine/store';
+import { redactSecrets } from '../services/service-error';
+import type { TargetServices } from '../services/target-services';
 import type { SettingsFile } from './settings-file';
-import { checkTarget } from './target-check';
 import { recordProgress, type UploadSession } from './upload-session';
 
 export interface HandlerDeps {
@@ -35,10 +37,18 @@ export interface HandlerDeps {
   /** The part size the running queue was built with; a new one applies after a restart. */
   partSizeMiB: number;
   clientFor(endpoint: Endpoint): S3Client;
+  /**
+   * Credentials, access checks, browsing, saved targets and submission
+   * profiles (electron/services), built on the same credentials and clients
+   * as the queue.
+   */
+  targets: TargetServices;
   /** Main's open dialog (the test host's stand-in in end-to-end tests); [] when cancelled. */
   openPaths(kind: 'files' | 'folder'): Promise<string[]>;
+  /** Main's open dialog for one JSON file (a submission profile); null when cancelled. */
+  openJsonFile(title: string): Promise<string | null>;
   /** Main's save dialog; null when cancelled. */
-  savePath(suggestedName: string, format: 'csv' | 'json'): Promise<string | null>;
+  savePath(suggestedName: string, format: 'csv' | 'json', title?: string): Promise<string | null>;
   /** Sends an event to every window. */
   broadcast<E extends keyof Events>(channel: E, payload: Events[E]): void;
   plan?: (paths: readonly string[], prefix: string) => Promise<Plan>;
@@ -53,6 +63,9 @@ type Implementations = {
     arg: ReturnType<(typeof requestSchemas)[C]['parse']>,
   ) => Promise<Responses[C]>;
 };
+
+/** A submission profile file is a few hundred bytes; anything huge is not one. */
+const MAX_PROFILE_FILE_BYTES = 1024 * 1024;
 
 /** Plans kept for the renderer to refer to; older ones are dropped. */
 const MAX_PLANS = 8;
@@ -74,7 +87,7 @@ interface HeldPlan {
  * answers with a value, never a throw: see the note in shared/ipc.ts.
  */
 export function createHandlers(deps: HandlerDeps): IpcHandlers {
-  const { store, queue, session, settings } = deps;
+  const { store, queue, session, settings, targets } = deps;
   const plan = deps.plan ?? planUpload;
   const plans = new Map<string, HeldPlan>();
 
@@ -93,6 +106,12 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     });
   };
   queue.onAttention((reason) => deps.broadcast('uploads:attention', reason));
+  const profileView = (name: string): SubmissionProfileView => {
+    const found = targets.profiles.list().find((p) => p.name === name);
+    if (!found)
+      throw new UploadFailure({ code: 'UnknownProfile', message: `No profile "${name}".` });
+    return found;
+  };
   const known = (id: string) => {
     if (!store.getUpload(id)) {
       throw new UploadFailure({ code: 'UnknownUpload', message: `There is no upload "${id}".` });
@@ -104,8 +123,81 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     'dialog:openFiles': async ({ kind }) => (await deps.openPaths(kind)).filter(isAbsolutePath),
 
-    'targets:check': async ({ target }) =>
-      checkTarget(queue, deps.clientFor(target), toTarget(target)),
+    // Note on secrets: these answers carry summaries only (see
+    // electron/services/credentials.ts); saveKeys is the one request with one.
+    'credentials:choices': async () => targets.credentials.choices(),
+
+    'credentials:summary': async ({ profile }) => targets.credentials.summary(profile),
+
+    'credentials:storageProblem': async () => targets.credentials.storageProblem(),
+
+    'credentials:saveKeys': async (input) => targets.credentials.saveKeys(input),
+
+    'credentials:removeKeys': async ({ name }) => targets.credentials.removeKeys(name),
+
+    'credentials:signedIn': async ({ profile }) => {
+      targets.credentials.signedIn(profile);
+      return null;
+    },
+
+    // The ACL-disabled verdict is the report's problem (AccessControlListNotSupported).
+    'targets:check': async ({ target, prefix, submissionProfile }) =>
+      targets.checkAccess({ ...toTarget(target), prefix }, submissionProfile),
+
+    'targets:listBuckets': async ({ source }) =>
+      targets.listBuckets({
+        endpoint: source.endpoint,
+        region: source.region,
+        awsProfile: source.awsProfile,
+      }),
+
+    'targets:listFolders': async ({ target, prefix }) =>
+      targets.listFolders(toTarget(target), prefix),
+
+    'targets:newFolder': async ({ parent, name }) => targets.newFolder(parent, name),
+
+    'targets:list': async () => targets.targets.list(),
+
+    'targets:add': async (input) => targets.targets.add(input),
+
+    'targets:update': async ({ id, patch }) => targets.targets.update(id, patch),
+
+    'targets:remove': async ({ id }) => targets.targets.remove(id),
+
+    'targets:markUsed': async ({ id }) => {
+      targets.targets.require(id);
+      targets.targets.markUsed(id);
+      return null;
+    },
+
+    'profiles:list': async () => targets.profiles.list(),
+
+    'profiles:importJson': async ({ replace }) => {
+      const path = await deps.openJsonFile('Import a submission profile');
+      if (!path) return null;
+      if ((await stat(path)).size > MAX_PROFILE_FILE_BYTES) {
+        throw new UploadFailure({
+          code: 'BadProfile',
+          message: `${path} is too large to be a submission profile file.`,
+        });
+      }
+      const imported = targets.profiles.importJson(await readFile(path, 'utf8'), { replace });
+      return profileView(imported.name);
+    },
+
+    'profiles:exportJson': async ({ name }) => {
+      const text = targets.profiles.exportJson(name);
+      const path = await deps.savePath(
+        `${name}.labdrop-profile.json`,
+        'json',
+        'Export submission profile',
+      );
+      if (!path) return { path: null, rows: 0 };
+      await writeFile(path, text);
+      return { path, rows: 1 };
+    },
+
+    'profiles:remove': async ({ name }) => targets.profiles.remove(name),
 
     'uploads:plan': async ({ paths, prefix }) => {
       const planned = await plan(paths, prefix);
@@ -115,7 +207,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       return summarize(planId, prefix, planned);
     },
 
-    'uploads:add': async ({ planId, target, acceptWarnings }) => {
+    'uploads:add': async ({ planId, target, acceptWarnings, savedTargetId }) => {
       const held = plans.get(planId);
       if (!held) {
         throw new UploadFailure({
@@ -132,10 +224,16 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
           message: `${held.plan.warnings.length} keys would be skipped by the center's sync job. Review the warnings and confirm, or change the prefix.`,
         });
       }
+      const saved = savedTargetId ? targets.targets.require(savedTargetId) : null;
       held.adding = true;
       try {
-        const records = await queue.add(held.plan, toTarget(target));
+        const records = await queue.add(
+          held.plan,
+          { ...toTarget(target), synapseId: saved?.synapseId ?? null },
+          saved ? targets.profiles.require(saved.submissionProfile) : undefined,
+        );
         plans.delete(planId);
+        if (saved) targets.targets.markUsed(saved.id);
         session.track(records.map((r) => r.id));
         settings.update({
           target: {
@@ -266,7 +364,8 @@ export function toIpcError(error: unknown): IpcError {
   if (error instanceof UploadFailure || error instanceof StoreError) {
     return { code: error.code, message: error.message };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  // Explained failures are worded without secrets; an unexpected one might echo a key.
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
   return { code: 'Internal', message: `Labdrop hit an unexpected error: ${message}` };
 }
 

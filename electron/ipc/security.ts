@@ -36,7 +36,18 @@ export function isTrustedUrl(url: string, page: TrustedPage): boolean {
   if (page.devOrigin && parsed.origin === page.devOrigin) return true;
   if (page.fileUrl && parsed.protocol === 'file:') {
     const expected = new URL(page.fileUrl);
-    return decodeURIComponent(parsed.pathname) === decodeURIComponent(expected.pathname);
+    // file://host/… is a share on another machine (UNC on Windows), not our copy.
+    if (parsed.host !== expected.host) return false;
+    return decodedPath(parsed) === decodedPath(expected);
   }
   return false;
+}
+
+/** The pathname with %-escapes decoded; null for malformed escapes (never trusted). */
+function decodedPath(url: URL): string | null {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
 }

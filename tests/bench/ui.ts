@@ -296,10 +296,36 @@ async function measurePage(rendererDir: string, rows: number): Promise<PageFigur
 async function countMessages(
   options: UiOptions,
   path: string,
-): Promise<{ seconds: number; messages: number; perSecond: number[]; items: number }> {
+): Promise<{
+  seconds: number;
+  messages: number;
+  perSecond: number[];
+  items: number;
+  commits: number;
+  commitMs: number;
+  synchronous: string;
+}> {
   const home = await mkdtemp(join(tmpdir(), 'labdrop-bench-ui-'));
   // The engine as services.ts composes it for the app (defaults: 8 parts at once, 8 MiB).
   const store = Store.open(join(home, 'labdrop.db'));
+  // How long the main thread waits in the store's writes.
+  let commits = 0;
+  let commitMs = 0;
+  const synchronous = store.settings().synchronous;
+  for (const name of ['createUpload', 'updateUpload', 'recordPart', 'clearParts'] as const) {
+    const write = store[name].bind(store) as (...args: unknown[]) => unknown;
+    Object.assign(store, {
+      [name]: (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return write(...args);
+        } finally {
+          commits++;
+          commitMs += performance.now() - started;
+        }
+      },
+    });
+  }
   const hasher = new HashPool({ workerFile: HASH_WORKER });
   const target = {
     bucket: options.bucket,
@@ -341,7 +367,7 @@ async function countMessages(
   for (let from = started; from + 1000 <= started + seconds * 1000; from += 100) {
     perSecond.push(sent.filter((t) => t >= from && t < from + 1000).length);
   }
-  return { seconds, messages: sent.length, perSecond, items };
+  return { seconds, messages: sent.length, perSecond, items, commits, commitMs, synchronous };
 }
 
 export async function uiSection(options: UiOptions): Promise<Section> {
@@ -406,7 +432,7 @@ export async function uiSection(options: UiOptions): Promise<Section> {
         'electron/ipc/progress-batcher.ts: one batch per 100 ms tick while bytes move, plus one at once (next event-loop turn) for every status change',
     });
     notes.push(
-      `Uploading ${upload.label} with the real engine in-process and the real ProgressBatcher: ${counted.messages} messages in ${counted.seconds.toFixed(1)} s (${(counted.messages / counted.seconds).toFixed(1)}/s on average, ${counted.items} rows in all), most in a 1 s window ${Math.max(0, ...counted.perSecond)}, median ${median(counted.perSecond)}.`,
+      `Uploading ${upload.label} with the real engine in-process and the real ProgressBatcher: ${counted.messages} messages in ${counted.seconds.toFixed(1)} s (${(counted.messages / counted.seconds).toFixed(1)}/s on average, ${counted.items} rows in all), most in a 1 s window ${Math.max(0, ...counted.perSecond)}, median ${median(counted.perSecond)}. The engine’s main thread spent ${(counted.commitMs / 1000).toFixed(2)} s in ${counted.commits} state-database writes (${(counted.commitMs / counted.commits).toFixed(2)} ms each, on the main thread; SQLite synchronous = ${counted.synchronous.toUpperCase()}).`,
     );
   }
   return { title: 'UI', text: notes };

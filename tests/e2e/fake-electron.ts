@@ -139,6 +139,13 @@ export function createFakeElectron() {
       }
     },
     powerMonitor: state.powerMonitor,
+    // A keychain Chromium would call plain text: keys typed in the app are refused.
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (text: string) => Buffer.from(text, 'utf8'),
+      decryptString: (data: Buffer) => data.toString('utf8'),
+      getSelectedStorageBackend: () => 'basic_text',
+    },
     powerSaveBlocker: {
       start: () => {
         const id = nextBlocker++;

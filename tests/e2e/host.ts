@@ -15,6 +15,10 @@ import { ProgressBatcher } from '../../electron/ipc/progress-batcher';
 import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/security';
 import { SettingsFile } from '../../electron/ipc/settings-file';
 import { UploadSession } from '../../electron/ipc/upload-session';
+import { CredentialService } from '../../electron/services/credentials';
+import { ProfileStore } from '../../electron/services/profiles';
+import { createTargetServices } from '../../electron/services/target-services';
+import { testKeychain, type TestKeychain } from '../helpers/keychain';
 
 export interface HostOptions {
   /** The built renderer (out/renderer). */
@@ -30,8 +34,12 @@ export interface TestHost {
   url: string;
   queue: UploadQueue;
   store: Store;
+  /** The OS keychain stand-in keys typed in Settings are encrypted with. */
+  keychain: TestKeychain;
   /** What the next "Choose files" dialog returns. */
   chooseNext(paths: string[]): void;
+  /** What the next "Import profile" dialog returns. */
+  chooseJsonNext(path: string | null): void;
   /** Where exports were written. */
   exports: string[];
   stop(): Promise<void>;
@@ -55,12 +63,22 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
   const partSizeMiB = options.partSizeMiB ?? 5;
   const store = Store.open(join(options.dataDir, 'labdrop.db'));
   const hasher = new HashPool({ threads: 2, workerFile: options.hashWorker });
-  const clients = createClientCache();
+  // As in electron/main.ts: one credential service behind uploads, checks and browsing.
+  const keychain = testKeychain();
+  const credentials = new CredentialService({ store, secrets: keychain });
+  const clients = createClientCache({ credentialsFor: credentials.providerFor });
+  const targets = createTargetServices({
+    store,
+    credentials,
+    clientFor: clients.clientFor,
+    timeoutMs: 10_000,
+  });
   const queue = new UploadQueue({
     store,
     hasher,
     clientFor: clients.clientFor,
     profile: CENTER_PROFILE,
+    profileNamed: (name) => new ProfileStore(store).get(name),
     partSize: partSizeMiB * MiB,
     partConcurrency: options.partConcurrency ?? 4,
     hashConcurrency: 2,
@@ -74,6 +92,7 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
   const send = <E extends keyof Events>(res: ServerResponse, channel: E, payload: Events[E]) =>
     res.write(`event: ${channel}\ndata: ${JSON.stringify(payload)}\n\n`);
   let chosen: string[] = [];
+  let chosenJson: string | null = null;
   const exports: string[] = [];
 
   const handlers = createHandlers({
@@ -89,7 +108,9 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
     },
     partSizeMiB,
     clientFor: clients.clientFor,
+    targets,
     openPaths: async () => chosen,
+    openJsonFile: async () => chosenJson,
     savePath: async (name) => {
       const path = join(options.dataDir, name);
       exports.push(path);
@@ -164,8 +185,12 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
     queue,
     store,
     exports,
+    keychain,
     chooseNext: (paths) => {
       chosen = paths;
+    },
+    chooseJsonNext: (path) => {
+      chosenJson = path;
     },
     async stop() {
       for (const res of streams) res.end();
@@ -173,6 +198,7 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
       await new Promise((resolve) => server.close(resolve));
       await queue.pauseAll();
       await hasher.close();
+      targets.close();
       clients.destroy();
       store.close();
     },

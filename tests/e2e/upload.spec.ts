@@ -13,7 +13,7 @@ test('drop files, watch them upload, and find them in history', async ({ labdrop
 
   await labdrop.setTarget({ bucket: BUCKET, prefix: 'study-42', endpoint: labdrop.endpoint });
   await page.getByRole('button', { name: 'Check access' }).click();
-  await expect(page.getByText(`Bucket “${BUCKET}” is reachable.`)).toBeVisible();
+  await expect(page.getByText(`Uploads to s3://${BUCKET}/study-42/ will work.`)).toBeVisible();
 
   await labdrop.addFiles([small, big]);
   const review = page.getByRole('region', { name: 'Review before uploading' });

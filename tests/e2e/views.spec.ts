@@ -88,6 +88,7 @@ test('a queue of 10,000 files renders a window of rows and stays responsive', as
             restartNeeded: false,
           }),
         listUploads: () => ok(list),
+        listTargets: () => ok([]),
         onProgress: (listener: typeof progress) => {
           progress = listener;
           return () => (progress = null);

@@ -2,7 +2,7 @@ import { useApp, useAppStore } from '../state/store';
 import type { View } from '../state/ui.slice';
 import { DropZone } from './drop-zone';
 import { HistoryView } from './history-view';
-import { LogoMark } from './icons';
+import { AlertIcon, LogoMark } from './icons';
 import { Notices } from './notices';
 import { PlanReview } from './plan-review';
 import { QueueView } from './queue-view';
@@ -32,6 +32,38 @@ function DemoBanner() {
       >
         Add the sample study
       </button>
+    </div>
+  );
+}
+
+/**
+ * The queue paused itself because the credentials stopped working (an SSO
+ * session or a role's hour ran out): sign in, then resume. No file failed.
+ */
+function SignInPrompt() {
+  const reason = useApp((s) => s.credentials.signIn);
+  const store = useAppStore();
+  if (!reason) return null;
+  return (
+    <div className="callout callout-warning sign-in" role="alert" data-testid="sign-in">
+      <AlertIcon />
+      <div>
+        <strong>Uploads are paused until you sign in again.</strong>
+        <p>{reason.message}</p>
+        <p className="muted">
+          Sign in (for example run <code>aws sso login</code> in a terminal, or store new keys in
+          Settings), then resume: only the parts not yet sent are uploaded.
+        </p>
+        <div className="row-actions">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => void store.getState().signedInResume()}
+          >
+            Resume
+          </button>
+        </div>
+      </div>
     </div>
   );
 }
@@ -87,6 +119,7 @@ export function App() {
         </nav>
       </header>
       <DemoBanner />
+      <SignInPrompt />
       <main className="app-main" aria-busy={!ready}>
         {fatal ? (
           <p className="callout callout-error" role="alert">

@@ -28,7 +28,8 @@ export function PlanReview() {
   const blocked = (summary?.problems.length ?? 0) > 0 || summary?.fileCount === 0;
   const canStart =
     plan.status === 'ready' && !blocked && validTarget && (!warned || plan.acceptWarnings);
-  const targetWarnings = check.status === 'ok' ? (check.result?.warnings ?? []) : [];
+  // What "Check access" found that stops uploads (e.g. ACLs disabled), repeated by the button.
+  const targetProblem = check.status === 'done' ? (check.result?.problem ?? null) : null;
 
   return (
     <section
@@ -76,11 +77,11 @@ export function PlanReview() {
         </div>
       )}
 
-      {targetWarnings.map((warning) => (
-        <p key={warning.code} className="callout callout-warning">
-          <AlertIcon /> {warning.message}
+      {targetProblem && (
+        <p className="callout callout-warning">
+          <AlertIcon /> {targetProblem.message}
         </p>
-      ))}
+      )}
 
       {summary && warned && (
         <div className="callout callout-warning" data-testid="plan-warnings">

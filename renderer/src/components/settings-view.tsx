@@ -1,8 +1,9 @@
-import { useId, useState } from 'react';
+import { Fragment, useId, useState } from 'react';
 import {
   MAX_PART_CONCURRENCY,
   MAX_PART_SIZE_MIB,
   MIN_PART_SIZE_MIB,
+  type CredentialChoice,
   type SettingsView as SettingsAnswer,
 } from '../../../shared/ipc';
 import { useApp, useAppStore } from '../state/store';
@@ -101,7 +102,275 @@ function UploadSettings({ view }: { view: SettingsAnswer | null }) {
   );
 }
 
-/** Upload settings, the submission profile in force, and where credentials come from. */
+const KIND_LABELS: Record<CredentialChoice['kind'], string> = {
+  keys: 'access keys in ~/.aws',
+  sso: 'SSO sign-in',
+  'assume-role': 'assumed role',
+  process: 'credential process',
+  'web-identity': 'web identity',
+  other: 'AWS profile',
+  'app-keys': 'keys stored by Labdrop',
+  environment: 'environment variables',
+  'default-chain': 'default AWS credentials',
+};
+
+/**
+ * Access keys typed here go to main once (saveKeys) and are encrypted by the
+ * system keychain; the fields are cleared at once, and nothing secret comes
+ * back (see the note in renderer/src/state/credentials.slice.ts).
+ */
+function StoreKeysForm({ problem }: { problem: string | null }) {
+  const id = useId();
+  const store = useAppStore();
+  const saving = useApp((s) => s.credentials.saving);
+  const error = useApp((s) => s.credentials.error);
+  const [name, setName] = useState('');
+  const [keyId, setKeyId] = useState('');
+  const [secret, setSecret] = useState('');
+  const [token, setToken] = useState('');
+  const [region, setRegion] = useState('');
+  const complete = name.trim() !== '' && keyId.trim() !== '' && secret.trim() !== '';
+
+  if (problem) {
+    return (
+      <p className="callout callout-warning" role="alert" data-testid="keys-refused">
+        <AlertIcon /> {problem}
+      </p>
+    );
+  }
+  return (
+    <form
+      aria-labelledby={`${id}-title`}
+      autoComplete="off"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!complete) return;
+        void store
+          .getState()
+          .saveKeys({
+            name,
+            accessKeyId: keyId,
+            secretAccessKey: secret,
+            sessionToken: token.trim() || null,
+            region: region.trim() || null,
+          })
+          .then((saved) => {
+            // The secret leaves the window's memory whether or not main took it.
+            setSecret('');
+            setToken('');
+            if (saved) {
+              setName('');
+              setKeyId('');
+              setRegion('');
+            }
+          });
+      }}
+    >
+      <h3 id={`${id}-title`} className="subsection-title">
+        Store access keys
+      </h3>
+      <div className="field-grid">
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input
+            id={`${id}-name`}
+            value={name}
+            placeholder="lab-uploader"
+            spellCheck={false}
+            onChange={(event) => setName(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-region`}>Region (optional)</label>
+          <input
+            id={`${id}-region`}
+            value={region}
+            placeholder="us-east-1"
+            spellCheck={false}
+            onChange={(event) => setRegion(event.target.value)}
+          />
+        </div>
+        <div className="field field-wide">
+          <label htmlFor={`${id}-key`}>Access key ID</label>
+          <input
+            id={`${id}-key`}
+            value={keyId}
+            placeholder="AKIA…"
+            spellCheck={false}
+            onChange={(event) => setKeyId(event.target.value)}
+          />
+        </div>
+        <div className="field field-wide">
+          <label htmlFor={`${id}-secret`}>Secret access key</label>
+          <input
+            id={`${id}-secret`}
+            type="password"
+            value={secret}
+            spellCheck={false}
+            autoComplete="new-password"
+            onChange={(event) => setSecret(event.target.value)}
+          />
+        </div>
+        <div className="field field-wide">
+          <label htmlFor={`${id}-token`}>Session token (optional)</label>
+          <input
+            id={`${id}-token`}
+            type="password"
+            value={token}
+            spellCheck={false}
+            autoComplete="new-password"
+            onChange={(event) => setToken(event.target.value)}
+          />
+        </div>
+      </div>
+      {error && (
+        <p className="callout callout-error" role="alert">
+          <AlertIcon /> {error.message}
+        </p>
+      )}
+      <div className="row-actions">
+        <button type="submit" className="button button-primary" disabled={!complete || saving}>
+          {saving ? 'Storing…' : 'Store keys'}
+        </button>
+        <span className="muted">Encrypted by the system keychain; never shown again.</span>
+      </div>
+    </form>
+  );
+}
+
+/** Where credentials come from: ~/.aws profiles, the default chain, keys stored by Labdrop. */
+function CredentialsPanel() {
+  const id = useId();
+  const store = useAppStore();
+  const credentials = useApp((s) => s.credentials);
+  const profile = useApp((s) => s.target.awsProfile.trim());
+
+  return (
+    <section className="card" aria-labelledby={`${id}-credentials`}>
+      <h2 id={`${id}-credentials`} className="card-title">
+        Credentials
+      </h2>
+      <p className="muted">
+        The target's AWS profile chooses the credentials; uploads, checks and folder browsing all
+        use them. Keys never reach this window: only a name, the last four characters of the key ID
+        and the region.
+      </p>
+      <ul className="credential-list" aria-label="Credential choices">
+        {credentials.choices.map((choice) => {
+          const name = choice.name ?? '';
+          const inUse = name === profile;
+          return (
+            <li key={`${choice.source}:${name}`} className="credential-row">
+              <div className="credential-name">
+                <strong>{choice.name ?? 'Default'}</strong>
+                <span className="muted">
+                  {[
+                    KIND_LABELS[choice.kind],
+                    choice.keyIdLast4 ? `key …${choice.keyIdLast4}` : null,
+                    choice.region,
+                  ]
+                    .filter(Boolean)
+                    .map((part, index) => (
+                      <Fragment key={index}>
+                        {index > 0 && ' · '}
+                        <span className="nowrap">{part}</span>
+                      </Fragment>
+                    ))}
+                </span>
+              </div>
+              {inUse ? (
+                <span className="badge">In use</span>
+              ) : (
+                <button
+                  type="button"
+                  className="button button-small"
+                  onClick={() => store.getState().setTargetField('awsProfile', name)}
+                >
+                  Use for the target
+                </button>
+              )}
+              {choice.source === 'app' && choice.name && (
+                <button
+                  type="button"
+                  className="button button-small button-danger"
+                  onClick={() => void store.getState().removeKeys(choice.name as string)}
+                >
+                  Remove
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {credentials.loaded && <StoreKeysForm problem={credentials.storageProblem} />}
+    </section>
+  );
+}
+
+/** Who gets full control and the checksum rule: the center's preset and imported ones. */
+function ProfilesPanel() {
+  const id = useId();
+  const store = useAppStore();
+  const profiles = useApp((s) => s.credentials.profiles);
+  return (
+    <section className="card" aria-labelledby={`${id}-profiles`}>
+      <div className="card-head">
+        <h2 id={`${id}-profiles`} className="card-title">
+          Submission profiles
+        </h2>
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => void store.getState().importProfile()}
+        >
+          Import…
+        </button>
+      </div>
+      <ul className="profile-list" aria-label="Submission profiles">
+        {profiles.map((profile) => (
+          <li key={profile.name} className="profile-row">
+            <div className="profile-name">
+              <strong>
+                {profile.builtIn ? 'Data coordinating center' : profile.name}
+                {profile.isDefault ? ' (default)' : ''}
+              </strong>
+              <span className="muted">
+                Full control for {profile.fullControlIds.length} canonical{' '}
+                {profile.fullControlIds.length === 1 ? 'ID' : 'IDs'} · checksum in{' '}
+                <code>x-amz-meta-{profile.md5MetadataKey}</code>
+              </span>
+              {profile.fullControlIds.map((grantee) => (
+                <code key={grantee} className="selectable grantee">
+                  {grantee}
+                </code>
+              ))}
+            </div>
+            <div className="profile-actions">
+              <button
+                type="button"
+                className="button button-small"
+                onClick={() => void store.getState().exportProfile(profile.name)}
+              >
+                Export…
+              </button>
+              {!profile.builtIn && (
+                <button
+                  type="button"
+                  className="button button-small button-danger"
+                  onClick={() => void store.getState().removeProfile(profile.name)}
+                >
+                  Remove
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Upload settings, credentials, and the submission profiles. */
 export function SettingsView() {
   const id = useId();
   const view = useApp((s) => s.settings.view);
@@ -110,53 +379,8 @@ export function SettingsView() {
   return (
     <div className="settings-view">
       <UploadSettings key={view ? JSON.stringify(view.settings) : 'loading'} view={view} />
-
-      <section className="card" aria-labelledby={`${id}-profile`}>
-        <h2 id={`${id}-profile`} className="card-title">
-          Submission profile
-        </h2>
-        {info && (
-          <dl className="detail-list">
-            <div className="detail-line">
-              <dt>Profile</dt>
-              <dd>
-                {info.profile.name === 'center'
-                  ? 'Data coordinating center (default)'
-                  : info.profile.name}
-              </dd>
-            </div>
-            {info.profile.fullControlIds.map((grantee, index) => (
-              <div key={grantee} className="detail-line">
-                <dt>{index === 0 ? 'Full control for' : ''}</dt>
-                <dd>
-                  <code className="selectable">{grantee}</code>
-                </dd>
-              </div>
-            ))}
-            <div className="detail-line">
-              <dt>Checksum metadata</dt>
-              <dd>
-                <code>x-amz-meta-{info.profile.md5MetadataKey}</code>: base64 of the file's MD5
-              </dd>
-            </div>
-          </dl>
-        )}
-      </section>
-
-      <section className="card" aria-labelledby={`${id}-credentials`}>
-        <h2 id={`${id}-credentials`} className="card-title">
-          Credentials
-        </h2>
-        <p>
-          Labdrop signs requests with the AWS profile named in the target, or with your default AWS
-          credentials (environment variables, <code>~/.aws/credentials</code>, or an SSO login).
-          Keys never reach this window.
-        </p>
-        <p className="muted">
-          Managing keys and profiles inside Labdrop is coming in a later version.
-        </p>
-      </section>
-
+      <CredentialsPanel />
+      <ProfilesPanel />
       {info && (
         <section className="card" aria-labelledby={`${id}-about`}>
           <h2 id={`${id}-about`} className="card-title">

@@ -1,6 +1,15 @@
-import { useId } from 'react';
+import { Fragment, useId, useState } from 'react';
+import type { AccessReport } from '../../../shared/ipc';
 import { useApp, useAppStore } from '../state/store';
-import { destinationLabel, validateTarget, type TargetField } from '../state/target.logic';
+import {
+  accessVerdict,
+  credentialParts,
+  destinationLabel,
+  folderLabel,
+  parentFolder,
+  validateTarget,
+  type TargetField,
+} from '../state/target.logic';
 import { AlertIcon, CheckIcon } from './icons';
 
 const FIELDS: ReadonlyArray<{
@@ -23,14 +32,286 @@ const FIELDS: ReadonlyArray<{
   { field: 'awsProfile', label: 'AWS profile', placeholder: 'default' },
 ];
 
-/** Where the batch goes, with a "Check access" that asks main to reach the bucket. */
+/** Choose a saved target, or type a new one. */
+function SavedTargetPicker() {
+  const id = useId();
+  const store = useAppStore();
+  const saved = useApp((s) => s.savedTargets);
+  const chosen = useApp((s) => s.savedTargetId);
+  if (saved.length === 0) return null;
+  return (
+    <div className="field field-wide">
+      <label htmlFor={`${id}-saved`}>Saved target</label>
+      <select
+        id={`${id}-saved`}
+        value={chosen ?? ''}
+        onChange={(event) => store.getState().chooseSavedTarget(event.target.value || null)}
+      >
+        <option value="">New target (type it below)</option>
+        {saved.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name}
+            {t.synapseId ? ` · ${t.synapseId}` : ''}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** The bucket list when the credentials may list buckets; otherwise the reason to type it. */
+function BucketChoices({ listId }: { listId: string }) {
+  const buckets = useApp((s) => s.buckets);
+  if (buckets.status !== 'done') return null;
+  if (buckets.error) return <p className="field-error">{buckets.error.message}</p>;
+  if (!buckets.list) return null;
+  if (!buckets.list.allowed) {
+    return <p className="field-hint">{buckets.list.reason.message} Type the bucket name.</p>;
+  }
+  return (
+    <datalist id={listId}>
+      {buckets.list.buckets.map((b) => (
+        <option key={b.name} value={b.name} />
+      ))}
+    </datalist>
+  );
+}
+
+/** Folders (common prefixes) of the bucket, one level at a time, with "New folder". */
+function FolderBrowser() {
+  const id = useId();
+  const store = useAppStore();
+  const folders = useApp((s) => s.folders);
+  const [name, setName] = useState('');
+  if (!folders.open) return null;
+  const listing = folders.listing;
+  const here = listing?.prefix ?? '';
+  return (
+    <div className="folder-browser" role="region" aria-label="Folders">
+      <div className="folder-path">
+        <button
+          type="button"
+          className="button button-small"
+          disabled={!listing || here === ''}
+          onClick={() => void store.getState().browseFolders(parentFolder(here))}
+        >
+          Up
+        </button>
+        <code>
+          s3://{listing?.bucket ?? '…'}/{here}
+        </code>
+        <button
+          type="button"
+          className="icon-button folder-close"
+          aria-label="Close folders"
+          onClick={() => store.getState().closeFolders()}
+        >
+          ×
+        </button>
+      </div>
+      {folders.status === 'loading' && <p className="muted">Listing…</p>}
+      {folders.status === 'failed' && folders.error && (
+        <p className="error-text">
+          <AlertIcon /> {folders.error.message}
+        </p>
+      )}
+      {listing && folders.status === 'done' && (
+        <>
+          <ul className="folder-list" aria-label="Sub-folders">
+            {listing.folders.map((folder) => (
+              <li key={folder}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => void store.getState().browseFolders(folder)}
+                >
+                  {folderLabel(folder)}/
+                </button>
+              </li>
+            ))}
+            {listing.folders.length === 0 && <li className="muted">No sub-folders.</li>}
+          </ul>
+          <p className="muted">
+            {listing.fileCount} {listing.fileCount === 1 ? 'file' : 'files'} here
+            {listing.truncated ? ' (more not listed)' : ''}.
+          </p>
+        </>
+      )}
+      <div className="folder-new">
+        <label htmlFor={`${id}-new`} className="visually-hidden">
+          New folder name
+        </label>
+        <input
+          id={`${id}-new`}
+          value={name}
+          placeholder="New folder name"
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(event) => setName(event.target.value)}
+        />
+        <button
+          type="button"
+          className="button button-small"
+          disabled={name.trim() === ''}
+          onClick={() =>
+            void store
+              .getState()
+              .createFolder(name)
+              .then((made) => made && setName(''))
+          }
+        >
+          New folder
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** "Save as target": the form's place under a name, with the Synapse folder it syncs into. */
+function SaveTarget({ disabled }: { disabled: boolean }) {
+  const id = useId();
+  const store = useAppStore();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [synapse, setSynapse] = useState('');
+  const synapseOk = synapse.trim() === '' || /^syn\d{1,12}$/.test(synapse.trim());
+  if (!open) {
+    return (
+      <button type="button" className="button" disabled={disabled} onClick={() => setOpen(true)}>
+        Save as target…
+      </button>
+    );
+  }
+  return (
+    <div className="save-target" role="group" aria-label="Save as target">
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Target name</label>
+        <input
+          id={`${id}-name`}
+          value={name}
+          placeholder="bucket/folder"
+          autoComplete="off"
+          onChange={(event) => setName(event.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-synapse`}>Synapse folder ID</label>
+        <input
+          id={`${id}-synapse`}
+          value={synapse}
+          placeholder="syn12345678 (optional)"
+          spellCheck={false}
+          autoComplete="off"
+          aria-invalid={!synapseOk || undefined}
+          onChange={(event) => setSynapse(event.target.value)}
+        />
+        {!synapseOk && <p className="field-error">A Synapse folder ID looks like syn12345678.</p>}
+      </div>
+      <div className="row-actions">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={disabled || !synapseOk}
+          onClick={() =>
+            void store
+              .getState()
+              .saveTarget(name, synapse)
+              .then((saved) => {
+                if (!saved) return;
+                setOpen(false);
+                setName('');
+                setSynapse('');
+              })
+          }
+        >
+          Save target
+        </button>
+        <button type="button" className="button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
+const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
+  credentials: 'Credentials',
+  identity: 'Signed in as',
+  bucket: 'Bucket',
+  ownership: 'ACLs',
+  write: 'Upload with grants',
+};
+
+/** What "Check access" found: verdict, who, where, ACL state, and what to do. */
+function AccessReportView({ report }: { report: AccessReport }) {
+  return (
+    <div
+      className={`access-report ${report.ok ? 'access-ok' : 'access-failed'}`}
+      data-testid="access-report"
+    >
+      <p className={report.ok ? 'ok-text' : 'error-text'}>
+        {report.ok ? <CheckIcon /> : <AlertIcon />} {accessVerdict(report)}
+      </p>
+      <dl className="detail-list">
+        {report.credentials && (
+          <div className="detail-line">
+            <dt>Credentials</dt>
+            <dd>
+              {credentialParts(report.credentials).map((part, index) => (
+                <Fragment key={part}>
+                  {index > 0 && ' · '}
+                  <span className="nowrap">{part}</span>
+                </Fragment>
+              ))}
+            </dd>
+          </div>
+        )}
+        {report.identity?.arn && (
+          <div className="detail-line">
+            <dt>Identity</dt>
+            <dd>
+              <code className="selectable">{report.identity.arn}</code>
+            </dd>
+          </div>
+        )}
+        {report.bucketRegion && (
+          <div className="detail-line">
+            <dt>Bucket region</dt>
+            <dd>{report.bucketRegion}</dd>
+          </div>
+        )}
+        {report.steps
+          .filter((s) => s.step === 'ownership' || s.step === 'write')
+          .map((s) => (
+            <div key={s.step} className="detail-line">
+              <dt>{STEP_LABELS[s.step]}</dt>
+              <dd className={s.status === 'failed' ? 'error-text' : undefined}>{s.message}</dd>
+            </div>
+          ))}
+      </dl>
+      {report.warnings.map((warning) => (
+        <p key={warning} className="callout callout-warning">
+          <AlertIcon /> {warning}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * Where the batch goes: a saved target or a typed one, with the bucket list
+ * and folder browser where the credentials allow them, and "Check access",
+ * which shows main's access report before anything is uploaded.
+ */
 export function TargetForm() {
   const id = useId();
   const target = useApp((s) => s.target);
   const check = useApp((s) => s.targetCheck);
+  const buckets = useApp((s) => s.buckets);
   const store = useAppStore();
   const { errors, target: valid } = validateTarget(target);
   const touched = (field: TargetField) => target[field].trim() !== '';
+  const sourceValid = validateTarget({ ...target, bucket: 'any-bucket' }).target !== null;
 
   return (
     <form
@@ -45,6 +326,7 @@ export function TargetForm() {
         Target
       </h2>
       <div className="field-grid">
+        <SavedTargetPicker />
         {FIELDS.map(({ field, label, placeholder, hint, wide }) => {
           const error = touched(field) || field === 'region' ? errors[field] : undefined;
           const describedBy = [
@@ -56,17 +338,41 @@ export function TargetForm() {
           return (
             <div key={field} className={`field ${wide ? 'field-wide' : ''}`}>
               <label htmlFor={`${id}-${field}`}>{label}</label>
-              <input
-                id={`${id}-${field}`}
-                name={field}
-                value={target[field]}
-                placeholder={placeholder}
-                spellCheck={false}
-                autoComplete="off"
-                aria-invalid={error ? true : undefined}
-                aria-describedby={describedBy || undefined}
-                onChange={(event) => store.getState().setTargetField(field, event.target.value)}
-              />
+              <div className="field-row">
+                <input
+                  id={`${id}-${field}`}
+                  name={field}
+                  value={target[field]}
+                  placeholder={placeholder}
+                  spellCheck={false}
+                  autoComplete="off"
+                  list={field === 'bucket' ? `${id}-buckets` : undefined}
+                  aria-invalid={error ? true : undefined}
+                  aria-describedby={describedBy || undefined}
+                  onChange={(event) => store.getState().setTargetField(field, event.target.value)}
+                />
+                {field === 'bucket' && (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={!sourceValid || buckets.status === 'loading'}
+                    onClick={() => void store.getState().loadBuckets()}
+                  >
+                    {buckets.status === 'loading' ? 'Listing…' : 'List buckets'}
+                  </button>
+                )}
+                {field === 'prefix' && (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={!valid}
+                    onClick={() => void store.getState().browseFolders()}
+                  >
+                    Browse…
+                  </button>
+                )}
+              </div>
+              {field === 'bucket' && <BucketChoices listId={`${id}-buckets`} />}
               {error ? (
                 <p id={`${id}-${field}-error`} className="field-error">
                   {error}
@@ -76,6 +382,7 @@ export function TargetForm() {
                   {hint}
                 </p>
               ) : null}
+              {field === 'prefix' && <FolderBrowser />}
             </div>
           );
         })}
@@ -87,25 +394,16 @@ export function TargetForm() {
         <button type="submit" className="button" disabled={!valid || check.status === 'checking'}>
           {check.status === 'checking' ? 'Checking…' : 'Check access'}
         </button>
-        <div className="check-result" role="status" aria-live="polite">
-          {check.status === 'ok' && check.result && (
-            <span className="ok-text">
-              <CheckIcon /> Bucket “{check.result.bucket}” is reachable.
-            </span>
-          )}
-          {check.status === 'failed' && check.error && (
-            <span className="error-text">
-              <AlertIcon /> {check.error.message}
-            </span>
-          )}
-        </div>
+        <SaveTarget disabled={!valid} />
       </div>
-      {check.status === 'ok' &&
-        check.result?.warnings.map((warning) => (
-          <p key={warning.code} className="callout callout-warning" role="alert">
-            <AlertIcon /> {warning.message}
+      <div className="check-result" role="status" aria-live="polite">
+        {check.status === 'done' && check.result && <AccessReportView report={check.result} />}
+        {check.status === 'failed' && check.error && (
+          <p className="error-text">
+            <AlertIcon /> {check.error.message}
           </p>
-        ))}
+        )}
+      </div>
     </form>
   );
 }

@@ -11,9 +11,7 @@ export function connectBridge(store: AppStore, api: LabdropApi): () => void {
   const offProgress = api.onProgress((batch) => store.getState().applyBatch(batch));
   const offChanged = api.onQueueChanged((list) => store.getState().replaceQueue(list));
   // E.g. the session expired: the queue paused itself until the user signs in again.
-  const offAttention = api.onAttention((reason) =>
-    store.getState().notify('error', reason.message),
-  );
+  const offAttention = api.onAttention((reason) => store.getState().attention(reason));
   void (async () => {
     const [info, settings, list] = await Promise.all([
       api.appInfo(),
@@ -27,6 +25,7 @@ export function connectBridge(store: AppStore, api: LabdropApi): () => void {
     }
     const view = settings.ok ? settings.value : null;
     store.getState().setTarget(initialTarget(view?.settings ?? null, info.value.demo));
+    void store.getState().loadSavedTargets();
     store.getState().replaceQueue({ items: list.value });
     store.setState((s) => ({
       appInfo: info.value,

@@ -119,7 +119,12 @@ export const createPlanSlice =
           return;
         }
         set((s) => ({ plan: { ...s.plan, status: 'adding', error: null } }));
-        const answer = await api.addUploads(current.summary.planId, target, current.acceptWarnings);
+        const answer = await api.addUploads(
+          current.summary.planId,
+          target,
+          current.acceptWarnings,
+          get().savedTargetId,
+        );
         if (answer.ok) {
           const count = answer.value.length;
           get().clearPlan();

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type {
+  AccessReport,
   IpcError,
   IpcResult,
   LabdropApi,
   PlanSummary,
   ProgressBatch,
   QueueList,
+  SavedTarget,
 } from '../../../shared/ipc';
 import type { UploadProgress } from '../../../shared/types';
 import { connectBridge } from './connect';
@@ -43,6 +45,39 @@ function summary(patch: Partial<PlanSummary> = {}): PlanSummary {
   };
 }
 
+function report(target: AccessReport['target']): AccessReport {
+  return {
+    ok: true,
+    target,
+    bucketRegion: target.region,
+    credentials: {
+      profile: null,
+      kind: 'environment',
+      keyIdLast4: 'MPLE',
+      region: 'us-east-1',
+      expiresAt: null,
+    },
+    identity: { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/lab' },
+    steps: [],
+    problem: null,
+    warnings: [],
+  };
+}
+
+const SAVED: SavedTarget = {
+  id: 't-1',
+  name: 'Study one',
+  bucket: 'lab-bucket',
+  prefix: 'center/study-1/',
+  endpoint: null,
+  region: 'us-east-1',
+  awsProfile: null,
+  synapseId: 'syn123',
+  submissionProfile: 'center',
+  createdAt: 1,
+  lastUsedAt: null,
+};
+
 /** The bridge at its edge: a stand-in for main that records calls and pushes events. */
 function fakeApi(overrides: Partial<LabdropApi> = {}) {
   const listeners: {
@@ -60,7 +95,36 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
       }),
     pathForFile: (file) => `/data/${file.name}`,
     openFiles: () => ok(['/data/chosen']),
-    checkTarget: (target) => ok({ bucket: target.bucket, warnings: [] }),
+    checkTarget: vi.fn((target, prefix: string) => ok(report({ ...target, prefix }))),
+    credentialChoices: () =>
+      ok([{ name: null, source: 'default', kind: 'environment', region: null, keyIdLast4: null }]),
+    credentialSummary: () =>
+      ok({ profile: null, kind: 'environment', keyIdLast4: 'MPLE', region: null, expiresAt: null }),
+    credentialStorageProblem: () => ok(null),
+    saveKeys: vi.fn((input) =>
+      ok({
+        name: input.name,
+        keyIdLast4: input.accessKeyId.slice(-4),
+        region: null,
+        createdAt: 1,
+        updatedAt: 1,
+      }),
+    ),
+    removeKeys: () => ok(true),
+    signedIn: vi.fn(() => ok(null)),
+    listBuckets: () => ok({ allowed: true, buckets: [{ name: 'lab-bucket', region: null }] }),
+    listFolders: (target, prefix) =>
+      ok({ bucket: target.bucket, prefix, folders: [], fileCount: 0, truncated: false }),
+    newFolder: (parent, name) => ok({ prefix: `${parent}${name}/`, warnings: [] }),
+    listTargets: () => ok([SAVED]),
+    addTarget: vi.fn((input) => ok({ ...SAVED, id: 't-2', name: input.name ?? 'x' })),
+    updateTarget: () => ok(SAVED),
+    removeTarget: () => ok(true),
+    markTargetUsed: () => ok(null),
+    listProfiles: () => ok([]),
+    importProfile: () => ok(null),
+    exportProfile: () => ok({ path: null, rows: 0 }),
+    removeProfile: () => ok(true),
     planUpload: vi.fn((_paths: string[], prefix: string) => ok(summary({ prefix }))),
     addUploads: vi.fn(() => ok([progress('a')])),
     listUploads: () => ok([]),
@@ -69,7 +133,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     cancel: () => ok(null),
     retry: () => ok(null),
     pauseAll: () => ok(null),
-    resumeAll: () => ok(null),
+    resumeAll: vi.fn(() => ok(null)),
     retryAll: () => ok(null),
     cancelAll: () => ok(null),
     clearFinished: () => ok(null),
@@ -164,7 +228,37 @@ describe('the window store', () => {
       'plan-1',
       { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
       true,
+      null,
     );
+  });
+
+  it('fills the form from a saved target, and uploads with it until an edit', async () => {
+    const { api, store } = await connected();
+    await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
+    store.getState().chooseSavedTarget('t-1');
+    expect(store.getState().target).toMatchObject({
+      bucket: 'lab-bucket',
+      prefix: 'center/study-1/',
+    });
+    await store.getState().addPaths(['/data/a']);
+    await store.getState().startUpload();
+    expect(vi.mocked(api.addUploads).mock.lastCall?.[3]).toBe('t-1');
+    store.getState().setTargetField('prefix', 'center/study-2');
+    expect(store.getState().savedTargetId).toBeNull();
+  });
+
+  it('saves the form as a target with its Synapse folder', async () => {
+    const { api, store } = await connected();
+    expect(await store.getState().saveTarget('Run 2', ' syn42 ')).toBe(true);
+    expect(api.addTarget).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        name: 'Run 2',
+        bucket: 'lab-bucket',
+        prefix: 'center/',
+        synapseId: 'syn42',
+      }),
+    );
+    expect(store.getState().savedTargetId).toBe('t-2');
   });
 
   it('clears the plan and shows the new rows after a successful add', async () => {
@@ -201,22 +295,36 @@ describe('the window store', () => {
     expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a'], 'center/run-2');
   });
 
-  it('forgets a check-access result when the bucket changes, not when the prefix does', async () => {
-    const { store } = await connected();
+  it('forgets a check-access result when the place changes (the check writes in the folder)', async () => {
+    const { api, store } = await connected();
     await store.getState().checkAccess();
-    expect(store.getState().targetCheck.status).toBe('ok');
+    expect(api.checkTarget).toHaveBeenLastCalledWith(expect.anything(), 'center', undefined);
+    expect(store.getState().targetCheck).toMatchObject({ status: 'done', result: { ok: true } });
+    store.getState().setTargetField('prefix', 'center/');
+    expect(store.getState().targetCheck.status).toBe('done');
     store.getState().setTargetField('prefix', 'elsewhere');
-    expect(store.getState().targetCheck.status).toBe('ok');
+    expect(store.getState().targetCheck.status).toBe('idle');
+    await store.getState().checkAccess();
     store.getState().setTargetField('bucket', 'other-bucket');
     expect(store.getState().targetCheck.status).toBe('idle');
   });
 
-  it('shows why the queue paused itself until the user acts', async () => {
-    const { store, listeners } = await connected();
+  it('asks the user to sign in when the queue paused for credentials, then resumes', async () => {
+    const { api, store, listeners } = await connected();
     listeners.attention?.({ code: 'ExpiredToken', message: 'Your AWS session has expired.' });
+    expect(store.getState().credentials.signIn?.code).toBe('ExpiredToken');
+    await store.getState().signedInResume();
+    expect(api.signedIn).toHaveBeenCalledWith();
+    expect(api.resumeAll).toHaveBeenCalled();
+    expect(store.getState().credentials.signIn).toBeNull();
+  });
+
+  it('shows why the queue paused itself when signing in does not help', async () => {
+    const { store, listeners } = await connected();
+    listeners.attention?.({ code: 'DiskFull', message: 'The disk is full.' });
     expect(store.getState().notices.at(-1)).toMatchObject({
       kind: 'error',
-      text: 'Your AWS session has expired.',
+      text: 'The disk is full.',
     });
   });
 

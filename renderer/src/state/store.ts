@@ -2,6 +2,7 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LabdropApi } from '../../../shared/ipc';
+import { createCredentialsSlice, type CredentialsSlice } from './credentials.slice';
 import { createHistorySlice, type HistorySlice } from './history.slice';
 import { createPlanSlice, type PlanSlice } from './plan.slice';
 import { createQueueSlice, type QueueSlice } from './queue.slice';
@@ -18,7 +19,8 @@ export type AppState = UiSlice &
   PlanSlice &
   QueueSlice &
   HistorySlice &
-  SettingsSlice;
+  SettingsSlice &
+  CredentialsSlice;
 
 export type AppStore = StoreApi<AppState>;
 
@@ -30,6 +32,7 @@ export function createAppStore(api: LabdropApi): AppStore {
     ...createQueueSlice(api)(...a),
     ...createHistorySlice(api)(...a),
     ...createSettingsSlice(api)(...a),
+    ...createCredentialsSlice(api)(...a),
   }));
 }
 

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../shared/ipc';
 import {
+  describeCredentials,
   destinationLabel,
   EMPTY_TARGET,
+  folderLabel,
   initialTarget,
+  needsSignIn,
+  parentFolder,
   targetKey,
   validateTarget,
 } from './target.logic';
@@ -70,5 +74,35 @@ describe('target helpers', () => {
     expect(targetKey(a)).toBe(targetKey(b));
     expect(targetKey(a)).not.toBe(targetKey(c));
     expect(targetKey(null)).toBe('');
+  });
+});
+
+describe('the target picker helpers', () => {
+  it('walks folders up to the bucket root', () => {
+    expect(parentFolder('center/study-1/')).toBe('center/');
+    expect(parentFolder('center/')).toBe('');
+    expect(parentFolder('')).toBe('');
+    expect(folderLabel('center/study-1/')).toBe('study-1');
+  });
+
+  it('says what credentials are in use without any secret', () => {
+    const now = 1_000_000;
+    expect(
+      describeCredentials(
+        {
+          profile: 'lab',
+          kind: 'sso',
+          keyIdLast4: 'WXYZ',
+          region: 'us-west-2',
+          expiresAt: now + 30 * 60_000,
+        },
+        now,
+      ),
+    ).toBe('profile lab · key …WXYZ · us-west-2 · expires in 30 min');
+  });
+
+  it('knows which pauses signing in again fixes', () => {
+    expect(needsSignIn({ code: 'ExpiredToken' })).toBe(true);
+    expect(needsSignIn({ code: 'NoSuchBucket' })).toBe(false);
   });
 });

@@ -4,8 +4,11 @@ import {
   BucketName,
   EndpointUrl,
   Region,
+  type AccessReport,
   type AppSettings,
+  type CredentialSummary,
   type DemoInfo,
+  type SavedTarget,
   type TargetInput,
 } from '../../../shared/ipc';
 
@@ -68,10 +71,19 @@ export function destinationLabel(form: TargetForm): string {
   return `s3://${bucket}/${normalizePrefix(form.prefix)}`;
 }
 
-/** Identifies what a check-access result was for, so an edit makes it stale. */
-export function targetKey(target: TargetInput | null): string {
+/**
+ * Identifies what a check-access result or a listing was for, so an edit
+ * makes it stale. The prefix counts: the check writes (and aborts) there.
+ */
+export function targetKey(target: TargetInput | null, prefix?: string): string {
   return target
-    ? JSON.stringify([target.bucket, target.endpoint, target.region, target.awsProfile])
+    ? JSON.stringify([
+        target.bucket,
+        target.endpoint,
+        target.region,
+        target.awsProfile,
+        prefix === undefined ? null : normalizePrefix(prefix),
+      ])
     : '';
 }
 
@@ -91,4 +103,73 @@ export function initialTarget(settings: AppSettings | null, demo: DemoInfo | nul
 
 function firstMessage(error: { issues: ReadonlyArray<{ message: string }> }): string {
   return error.issues[0]?.message ?? 'Invalid value.';
+}
+
+/** The form filled from a saved target. */
+export function formFromSaved(saved: SavedTarget): TargetForm {
+  return {
+    bucket: saved.bucket,
+    prefix: saved.prefix,
+    endpoint: saved.endpoint ?? '',
+    region: saved.region,
+    awsProfile: saved.awsProfile ?? '',
+  };
+}
+
+/** Whether the form still says what the saved target says (prefix compared normalised). */
+export function matchesSaved(form: TargetForm, saved: SavedTarget): boolean {
+  return (
+    form.bucket.trim() === saved.bucket &&
+    normalizePrefix(form.prefix) === saved.prefix &&
+    form.endpoint.trim() === (saved.endpoint ?? '') &&
+    form.region.trim() === saved.region &&
+    form.awsProfile.trim() === (saved.awsProfile ?? '')
+  );
+}
+
+/** The folder above `prefix` ('' at the bucket root). */
+export function parentFolder(prefix: string): string {
+  const clean = normalizePrefix(prefix);
+  const parts = clean.split('/').filter(Boolean);
+  parts.pop();
+  return parts.length ? `${parts.join('/')}/` : '';
+}
+
+/** The last part of a folder prefix: `a/b/` -> `b`. */
+export function folderLabel(prefix: string): string {
+  return prefix.split('/').filter(Boolean).pop() ?? prefix;
+}
+
+/** The access report's one-line verdict, for the target card. */
+export function accessVerdict(report: AccessReport): string {
+  const where = `s3://${report.target.bucket}/${normalizePrefix(report.target.prefix)}`;
+  return report.ok
+    ? `Uploads to ${where} will work.`
+    : (report.problem?.message ?? `Uploads to ${where} would fail.`);
+}
+
+/** What a credential summary may say: a name, the key's last four characters, region, expiry. */
+export function credentialParts(summary: CredentialSummary, now = Date.now()): string[] {
+  const parts = [
+    summary.profile ? `profile ${summary.profile}` : 'default credentials',
+    summary.keyIdLast4 ? `key …${summary.keyIdLast4}` : null,
+    summary.region,
+    summary.expiresAt !== null
+      ? summary.expiresAt > now
+        ? `expires in ${Math.max(1, Math.round((summary.expiresAt - now) / 60_000))} min`
+        : 'expired'
+      : null,
+  ];
+  return parts.filter((part): part is string => Boolean(part));
+}
+
+export function describeCredentials(summary: CredentialSummary, now = Date.now()): string {
+  return credentialParts(summary, now).join(' · ');
+}
+
+/** Codes of an `uploads:attention` that signing in again fixes. */
+export function needsSignIn(error: { code: string }): boolean {
+  return ['ExpiredToken', 'NoCredentials', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'].includes(
+    error.code,
+  );
 }

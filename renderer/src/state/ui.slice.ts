@@ -38,7 +38,11 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
     setView: (view) => {
       set({ view });
       if (view === 'history') void get().refreshHistory();
-      if (view === 'settings') void get().loadSettings();
+      if (view === 'settings') {
+        void get().loadSettings();
+        void get().loadCredentials();
+        void get().loadProfiles();
+      }
     },
     notify: (kind, text) => {
       const id = nextId++;
