@@ -16,6 +16,15 @@ import { z } from 'zod';
 import type { KeyWarning } from './keys';
 import { UPLOAD_STATUSES } from './types';
 import type { UploadError, UploadProgress, UploadRecord } from './types';
+import type {
+  AccessReport,
+  BucketList,
+  CredentialChoice,
+  CredentialSummary,
+  FolderList,
+  SavedTarget,
+  StoredKeysSummary,
+} from './targets';
 
 /** Request/response channels (renderer `invoke`, main `handle`), `domain:verb`. */
 export type RequestChannel = keyof typeof requestSchemas;
@@ -268,93 +277,23 @@ export interface PlanSummary {
   warningCount: number;
 }
 
-/** Where credentials come from (see electron/services/credentials.ts). */
-export type CredentialKind =
-  | 'keys'
-  | 'sso'
-  | 'assume-role'
-  | 'process'
-  | 'web-identity'
-  | 'other'
-  | 'app-keys'
-  | 'environment'
-  | 'default-chain';
-
-/** A choice for the credential picker. `name: null` is the default chain. */
-export interface CredentialChoice {
-  name: string | null;
-  source: 'aws-config' | 'app' | 'default';
-  kind: CredentialKind;
-  region: string | null;
-  keyIdLast4: string | null;
-}
-
-/** All the window ever learns about credentials: never a secret, never a whole key ID. */
-export interface CredentialSummary {
-  profile: string | null;
-  kind: CredentialKind;
-  keyIdLast4: string | null;
-  region: string | null;
-  /** Epoch ms; null for long-term keys. */
-  expiresAt: number | null;
-}
-
-export interface StoredKeysSummary {
-  name: string;
-  keyIdLast4: string;
-  region: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export type AccessStepName = 'credentials' | 'identity' | 'bucket' | 'ownership' | 'write';
-export type AccessStepStatus = 'ok' | 'failed' | 'unknown' | 'skipped';
-
-/** What "Check access" found, step by step; `ok` only when an upload there would succeed. */
-export interface AccessReport {
-  ok: boolean;
-  target: TargetInput & { prefix: string };
-  bucketRegion: string | null;
-  credentials: CredentialSummary | null;
-  identity: { account: string | null; arn: string | null } | null;
-  steps: Array<{ step: AccessStepName; status: AccessStepStatus; message: string }>;
-  /** The first thing that stops uploads there (ACLs disabled: AccessControlListNotSupported). */
-  problem: IpcError | null;
-  warnings: string[];
-}
-
-export type BucketList =
-  | { allowed: true; buckets: Array<{ name: string; region: string | null }> }
-  /** Listing buckets is not allowed (usual for upload-only access): type the bucket name. */
-  | { allowed: false; reason: IpcError };
-
-export interface FolderList {
-  bucket: string;
-  /** '' or ending in '/'. */
-  prefix: string;
-  /** Full prefixes of the sub-folders, each ending in '/'. */
-  folders: string[];
-  fileCount: number;
-  truncated: boolean;
-}
+export type {
+  AccessReport,
+  AccessStep,
+  AccessStepName,
+  AccessStepStatus,
+  BucketList,
+  CredentialChoice,
+  CredentialKind,
+  CredentialSummary,
+  FolderList,
+  SavedTarget,
+  StoredKeysSummary,
+} from './targets';
 
 export interface NewFolder {
   prefix: string;
   warnings: string[];
-}
-
-export interface SavedTarget {
-  id: string;
-  name: string;
-  bucket: string;
-  prefix: string;
-  endpoint: string | null;
-  region: string;
-  awsProfile: string | null;
-  synapseId: string | null;
-  submissionProfile: string;
-  createdAt: number;
-  lastUsedAt: number | null;
 }
 
 export interface SubmissionProfileView {

@@ -9,8 +9,15 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REQUEST_CHANNELS, type IpcResult } from '../shared/ipc';
 import { CONTENT_SECURITY_POLICY } from '../electron/ipc/security';
-import { startThrottleProxy, type ThrottleProxy } from './e2e/throttle-proxy';
-import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
+import {
+  createBucket,
+  startMoto,
+  startRecordingProxy,
+  TEST_CREDENTIALS,
+  testClient,
+  type Moto,
+  type RecordingProxy,
+} from './helpers/moto';
 
 const fake = await vi.hoisted(async () => {
   const { createFakeElectron } = await import('./e2e/fake-electron');
@@ -33,13 +40,14 @@ vi.mock('../electron/engine/hash-pool', async (importOriginal) => {
 
 const MiB = 1024 * 1024;
 let moto: Moto;
-let slow: ThrottleProxy;
+let slow: RecordingProxy;
 let home: string;
 
 beforeAll(async () => {
   Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
   moto = await startMoto();
-  slow = await startThrottleProxy(moto.endpoint, 8 * MiB);
+  slow = await startRecordingProxy(moto.endpoint);
+  slow.bytesPerSecond = 8 * MiB;
   await createBucket(moto.endpoint, 'lab-bucket');
   home = await mkdtemp(join(tmpdir(), 'labdrop-main-'));
   process.env.LABDROP_HOME = home;

@@ -11,45 +11,19 @@ import { normalizePrefix } from '../../shared/keys';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import { UploadFailure } from '../engine/errors';
 import { createRequestHandler, serviceUrl, type Endpoint } from '../engine/s3-client';
-import type { CredentialService, CredentialSummary } from './credentials';
-import { toProblem, type Problem } from './service-error';
+import type {
+  AccessReport,
+  AccessStepName,
+  AccessStepStatus,
+  AccessTarget,
+  CredentialSummary,
+  Identity,
+  Problem,
+} from '../../shared/targets';
+import type { CredentialService } from './credentials';
+import { toProblem } from './service-error';
 
-/** Where a check looks: a bucket, a folder in it, and how to reach it. */
-export interface AccessTarget extends Endpoint {
-  bucket: string;
-  /** Folder in the bucket; '' for the root. */
-  prefix: string;
-}
-
-export interface Identity {
-  account: string | null;
-  arn: string | null;
-}
-
-export type StepName = 'credentials' | 'identity' | 'bucket' | 'ownership' | 'write';
-/** `unknown`: the check could not tell (e.g. not allowed to ask); a later step decides. */
-export type StepStatus = 'ok' | 'failed' | 'unknown' | 'skipped';
-
-export interface AccessStep {
-  step: StepName;
-  status: StepStatus;
-  message: string;
-}
-
-/** What "Check access" found, step by step; `ok` only when an upload there would succeed. */
-export interface AccessReport {
-  ok: boolean;
-  target: AccessTarget;
-  /** The bucket's own region, from HeadBucket; uploads must use it. Null when S3 did not say. */
-  bucketRegion: string | null;
-  credentials: CredentialSummary | null;
-  identity: Identity | null;
-  steps: AccessStep[];
-  /** The first thing that stops uploads there, for a lab technician; null when ok. */
-  problem: Problem | null;
-  /** Things worth knowing that do not stop uploads. */
-  warnings: string[];
-}
+export type { AccessReport, AccessStep, AccessTarget, Identity } from '../../shared/targets';
 
 export interface AccessDeps {
   credentials: CredentialService;
@@ -161,9 +135,9 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
     problem: null,
     warnings: [],
   };
-  const step = (name: StepName, status: StepStatus, message: string) =>
+  const step = (name: AccessStepName, status: AccessStepStatus, message: string) =>
     report.steps.push({ step: name, status, message });
-  const stop = (name: StepName, problem: Problem): AccessReport => {
+  const stop = (name: AccessStepName, problem: Problem): AccessReport => {
     step(name, 'failed', problem.message);
     report.problem = problem;
     return report;

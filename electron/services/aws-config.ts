@@ -3,7 +3,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** How a profile in ~/.aws gets its credentials; decides what "sign in again" means. */
-export type AwsProfileKind = 'keys' | 'sso' | 'assume-role' | 'process' | 'web-identity' | 'other';
+import type { AwsProfileKind } from '../../shared/targets';
+
+export type { AwsProfileKind };
 
 /** A profile in ~/.aws/config or ~/.aws/credentials: names and settings, never a secret. */
 export interface AwsProfileInfo {

@@ -1,29 +1,15 @@
 import { ListBucketsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { keyProblem, keyWarnings, normalizePrefix } from '../../shared/keys';
 import type { Endpoint } from '../engine/s3-client';
-import { ServiceError, toProblem, type Problem } from './service-error';
+import type { BucketList, FolderList } from '../../shared/targets';
+import { ServiceError, toProblem } from './service-error';
 
 /**
  * The target picker's view of S3: buckets where listing them is allowed,
  * folders (common prefixes) inside a bucket, and new folder names.
  */
 
-export type BucketList =
-  | { allowed: true; buckets: Array<{ name: string; region: string | null }> }
-  /** Listing buckets is not allowed (usual for upload-only access): type the bucket name. */
-  | { allowed: false; reason: Problem };
-
-export interface FolderList {
-  bucket: string;
-  /** The folder listed, normalised ('' or ending in '/'). */
-  prefix: string;
-  /** Full prefixes of the sub-folders, each ending in '/', sorted. */
-  folders: string[];
-  /** Objects directly in this folder (counted up to the listing cap). */
-  fileCount: number;
-  /** More folders or files exist than were listed. */
-  truncated: boolean;
-}
+export type { BucketList, FolderList } from '../../shared/targets';
 
 export interface BrowseOptions {
   /** Most entries (folders plus files) one listing reads; default 5,000. */

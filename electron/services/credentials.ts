@@ -3,7 +3,13 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { UploadFailure } from '../engine/errors';
 import { createRequestHandler, regionFromEnv } from '../engine/s3-client';
 import type { Store } from '../engine/store';
-import { awsConfigPaths, listAwsProfiles, type AwsProfileKind } from './aws-config';
+import type {
+  CredentialChoice,
+  CredentialKind,
+  CredentialSummary,
+  StoredKeysSummary,
+} from '../../shared/targets';
+import { awsConfigPaths, listAwsProfiles } from './aws-config';
 import { secretStorageProblem, type SecretStore } from './secret-store';
 import { redactSecrets, ServiceError } from './service-error';
 
@@ -16,29 +22,12 @@ import { redactSecrets, ServiceError } from './service-error';
  * written. The renderer, the logs, the history and the CLI see only that.
  */
 
-/** Where a profile's credentials come from. */
-export type CredentialKind = AwsProfileKind | 'app-keys' | 'environment' | 'default-chain';
-
-/** A choice for the credential picker. `name: null` is the default chain. */
-export interface CredentialChoice {
-  name: string | null;
-  /** `aws-config`: ~/.aws; `app`: keys stored by Labdrop; `default`: the standard chain. */
-  source: 'aws-config' | 'app' | 'default';
-  kind: CredentialKind;
-  region: string | null;
-  /** Known without resolving only for keys stored by the app. */
-  keyIdLast4: string | null;
-}
-
-/** What the UI, the CLI and the logs may know about credentials in use. */
-export interface CredentialSummary {
-  profile: string | null;
-  kind: CredentialKind;
-  keyIdLast4: string | null;
-  region: string | null;
-  /** Epoch ms; null for long-term keys. */
-  expiresAt: number | null;
-}
+export type {
+  CredentialChoice,
+  CredentialKind,
+  CredentialSummary,
+  StoredKeysSummary,
+} from '../../shared/targets';
 
 export interface StoredKeysInput {
   name: string;
@@ -46,14 +35,6 @@ export interface StoredKeysInput {
   secretAccessKey: string;
   sessionToken?: string | null;
   region?: string | null;
-}
-
-export interface StoredKeysSummary {
-  name: string;
-  keyIdLast4: string;
-  region: string | null;
-  createdAt: number;
-  updatedAt: number;
 }
 
 /** A provider the SDK calls before each request, plus what main needs around it. */

@@ -1,11 +1,9 @@
 import { classifyError, UploadFailure, type ErrorContext } from '../engine/errors';
 import { StoreError } from '../engine/store';
 
-/** `{ code, message }`: what the UI shows and what a lab technician acts on. */
-export interface Problem {
-  code: string;
-  message: string;
-}
+import type { Problem } from '../../shared/targets';
+
+export type { Problem };
 
 /**
  * An expected failure of a service call (a bad name, a refused import). It

@@ -3,28 +3,10 @@ import { keyProblem, normalizePrefix } from '../../shared/keys';
 import { CENTER_PROFILE_NAME } from '../../shared/profile';
 import type { Store } from '../engine/store';
 import type { ProfileStore } from './profiles';
+import type { SavedTarget } from '../../shared/targets';
 import { ServiceError } from './service-error';
 
-/** A place uploads go, saved so nobody guesses a bucket name twice. */
-export interface SavedTarget {
-  id: string;
-  /** What the picker and `labdrop targets` show; unique. */
-  name: string;
-  bucket: string;
-  /** Folder in the bucket: '' or ending in '/'. */
-  prefix: string;
-  /** S3-compatible endpoint URL; null for AWS S3. */
-  endpoint: string | null;
-  region: string;
-  /** AWS profile or stored keys' name; null for the default chain. */
-  awsProfile: string | null;
-  /** The Synapse folder (syn…) the center syncs this folder into: a label for the history. */
-  synapseId: string | null;
-  /** The submission profile uploads there use. */
-  submissionProfile: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
+export type { SavedTarget } from '../../shared/targets';
 
 export interface TargetInput {
   /** Default: bucket/prefix. */

@@ -14,9 +14,16 @@ import {
 } from '@playwright/test';
 import { build } from 'vite';
 import { HASH_WORKER } from '../helpers/build';
-import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from '../helpers/moto';
+import {
+  createBucket,
+  startMoto,
+  startRecordingProxy,
+  TEST_CREDENTIALS,
+  testClient,
+  type Moto,
+  type RecordingProxy,
+} from '../helpers/moto';
 import { startTestHost, type TestHost } from './host';
-import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BUCKET = 'lab-bucket';
@@ -30,7 +37,7 @@ export type Mode = 'browser' | 'electron';
 
 interface Backend {
   moto: Moto;
-  slow: ThrottleProxy;
+  slow: RecordingProxy;
   bridgeScript: string;
 }
 
@@ -141,7 +148,8 @@ export const test = base.extend<
           Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
           const moto = await startMoto();
           await createBucket(moto.endpoint, BUCKET);
-          const slow = await startThrottleProxy(moto.endpoint, SLOW_BYTES_PER_SECOND);
+          const slow = await startRecordingProxy(moto.endpoint);
+          slow.bytesPerSecond = SLOW_BYTES_PER_SECOND;
           return { moto, slow, bridgeScript: await bundleBridge() };
         })();
         return started;
