@@ -88,15 +88,38 @@ describe('ProgressBatcher', () => {
     expect(batches.at(-1)?.items[0]?.uploadedBytes).toBeGreaterThan(180);
   });
 
-  it('sends a status change without waiting for the next window', () => {
+  it('sends a status change at once, unless a batch went less than 100 ms ago', () => {
     queue.setStatus('a', 'uploading');
     vi.advanceTimersByTime(0);
+    const first = batches.length;
+    expect(first).toBeGreaterThan(0);
     vi.advanceTimersByTime(30);
-    const before = batches.length;
     queue.setStatus('a', 'verifying');
     vi.advanceTimersByTime(0);
-    expect(batches).toHaveLength(before + 1);
+    expect(batches).toHaveLength(first); // 30 ms after the last batch: waits
+    vi.advanceTimersByTime(70);
     expect(batches.at(-1)?.items).toMatchObject([{ id: 'a', status: 'verifying' }]);
+
+    vi.advanceTimersByTime(500); // quiet: the next change goes at once
+    const before = batches.length;
+    queue.setStatus('a', 'done');
+    vi.advanceTimersByTime(0);
+    expect(batches).toHaveLength(before + 1);
+  });
+
+  it('never sends more than ten batches a second, however many files change', () => {
+    const start = batches.length;
+    for (let i = 0; i < 200; i++) {
+      queue.setStatus(`f${i}`, 'uploading');
+      vi.advanceTimersByTime(5);
+      queue.setStatus(`f${i}`, 'done');
+      vi.advanceTimersByTime(0);
+    }
+    // 200 × 5 ms = 1 s of status changes
+    expect(batches.length - start).toBeLessThanOrEqual(11);
+    vi.advanceTimersByTime(200);
+    const statuses = new Map(batches.flatMap((b) => b.items).map((p) => [p.id, p.status]));
+    expect([...statuses.entries()].filter(([, s]) => s === 'done')).toHaveLength(200);
   });
 
   it('sends nothing and stops polling when nothing runs', () => {

@@ -42,8 +42,9 @@ const realTimers: Timers = {
  * while uploads run it polls the queue's snapshot every `intervalMs` and sends
  * what changed as one batch; a status change is sent at once (on the next turn
  * of the event loop, so the thousand "queued" changes of a big drop go as one
- * batch). When nothing runs it stops polling; when a poll is costly it polls
- * less often.
+ * batch) unless a batch went less than `intervalMs` ago: then it waits for the
+ * rest of that interval, so a window never gets more than ten batches a second.
+ * When nothing runs it stops polling; when a poll is costly it polls less often.
  */
 export class ProgressBatcher {
   private readonly pending = new Map<string, UploadProgress>();
@@ -54,6 +55,7 @@ export class ProgressBatcher {
   private readonly onPoll: ((snapshot: readonly UploadProgress[]) => void) | undefined;
   private tick: unknown = null;
   private flushSoon: unknown = null;
+  private lastSent = -Infinity;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -70,10 +72,7 @@ export class ProgressBatcher {
     if (this.unsubscribe) return this;
     this.unsubscribe = this.source.onChange((progress) => {
       this.pending.set(progress.id, progress);
-      this.flushSoon ??= this.timers.setTimeout(() => {
-        this.flushSoon = null;
-        this.flush();
-      }, 0);
+      this.flushLater(0);
       this.ensureTicking();
     });
     // Uploads may already be running when a window (re)loads.
@@ -115,8 +114,19 @@ export class ProgressBatcher {
     if (live.length > 0) this.ensureTicking(Math.max(this.intervalMs, cost / MAX_POLL_SHARE));
   }
 
+  private flushLater(ms: number): void {
+    this.flushSoon ??= this.timers.setTimeout(() => {
+      this.flushSoon = null;
+      this.flush();
+    }, ms);
+  }
+
+  /** Sends what is pending, but never two batches within `intervalMs`. */
   private flush(): void {
     if (this.pending.size === 0) return;
+    const wait = this.lastSent + this.intervalMs - this.timers.now();
+    if (wait > 0) return this.flushLater(wait);
+    this.lastSent = this.timers.now();
     const items = [...this.pending.values()];
     this.pending.clear();
     for (const progress of items) this.sent.set(progress.id, signature(progress));
