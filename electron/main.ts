@@ -25,6 +25,7 @@ import { Store } from './engine/store';
 import { batchNotice, BatchWatcher, SuspendGuard, uploadsRunning } from './ipc/batch-watcher';
 import { bindIpc } from './ipc/channels.ipc';
 import { createClientCache } from './ipc/clients';
+import { ChosenPaths } from './ipc/chosen-paths';
 import { createHandlers } from './ipc/handlers';
 import { ProgressBatcher } from './ipc/progress-batcher';
 import { SettingsFile } from './ipc/settings-file';
@@ -115,7 +116,11 @@ async function start(): Promise<void> {
     demo: demo?.info ?? null,
     profile: CENTER_PROFILE,
   };
+  const chosen = new ChosenPaths();
+  // The demo's sample study is main's own: its button may plan it without a drop.
+  if (demo) chosen.allow([demo.info.sampleFolder]);
   const handlers = createHandlers({
+    chosen,
     store,
     queue,
     session,
@@ -167,10 +172,15 @@ async function start(): Promise<void> {
 
   const indexHtml = join(import.meta.dirname, '../renderer/index.html');
   const devUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
-  const unbind = bindIpc(handlers, () => win, {
-    fileUrl: pathToFileURL(indexHtml).href,
-    ...(devUrl ? { devOrigin: new URL(devUrl).origin } : {}),
-  });
+  const unbind = bindIpc(
+    handlers,
+    () => win,
+    {
+      fileUrl: pathToFileURL(indexHtml).href,
+      ...(devUrl ? { devOrigin: new URL(devUrl).origin } : {}),
+    },
+    (path) => chosen.allow([path]),
+  );
 
   win = createMainWindow({
     preload: join(import.meta.dirname, '../preload/preload.cjs'),

@@ -29,6 +29,12 @@ import type {
 /** Request/response channels (renderer `invoke`, main `handle`), `domain:verb`. */
 export type RequestChannel = keyof typeof requestSchemas;
 
+/**
+ * Preload to main only (never on `window.labdrop`): the path of a file the
+ * user dropped, from webUtils.getPathForFile. See electron/ipc/chosen-paths.ts.
+ */
+export const DROPPED_PATH_CHANNEL = 'paths:dropped';
+
 /** Events, main to renderer. */
 export const EVENT_CHANNELS = ['uploads:progress', 'uploads:changed', 'uploads:attention'] as const;
 export type EventChannel = (typeof EVENT_CHANNELS)[number];

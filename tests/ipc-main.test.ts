@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REQUEST_CHANNELS, type IpcResult } from '../shared/ipc';
+import { DROPPED_PATH_CHANNEL, REQUEST_CHANNELS, type IpcResult } from '../shared/ipc';
 import { CONTENT_SECURITY_POLICY } from '../electron/ipc/security';
 import {
   createBucket,
@@ -87,6 +87,14 @@ function invoke(
   return Promise.resolve(handler({ sender: contents, senderFrame: frame }, arg));
 }
 
+/** What the preload does for a file dropped on the window (see chosen-paths.ts). */
+function drop(path: string) {
+  const contents = win().webContents;
+  const listener = fake.state.listeners.get(DROPPED_PATH_CHANNEL);
+  if (!listener) throw new Error('nothing listens for dropped paths');
+  void listener({ sender: contents, senderFrame: contents.mainFrame }, path);
+}
+
 async function value<T>(answer: Promise<IpcResult<T>> | IpcResult<T>): Promise<T> {
   const result = await answer;
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
@@ -158,6 +166,12 @@ describe('the Electron shell', () => {
   it('uploads, streams progress, keeps the computer awake, and notifies when done', async () => {
     const path = join(home, 'shell.bin');
     await writeFile(path, Buffer.alloc(12 * MiB, 7));
+    // Main reads only files the user dropped (the preload reports them) or chose.
+    expect(await invoke('uploads:plan', { paths: [path], prefix: 'shell' })).toMatchObject({
+      ok: false,
+      error: { code: 'Forbidden' },
+    });
+    drop(path);
     const plan = await value(invoke('uploads:plan', { paths: [path], prefix: 'shell' }));
     const target = {
       bucket: 'lab-bucket',
@@ -204,6 +218,7 @@ describe('the Electron shell', () => {
   it('pauses on suspend and resumes on wake', async () => {
     const path = join(home, 'sleepy.bin');
     await writeFile(path, Buffer.alloc(24 * MiB, 3));
+    drop(path);
     const plan = await value(invoke('uploads:plan', { paths: [path], prefix: 'sleep' }));
     const target = {
       bucket: 'lab-bucket',
@@ -234,6 +249,7 @@ describe('the Electron shell', () => {
   it('asks before quitting while uploads run, and pauses them', async () => {
     const path = join(home, 'quitting.bin');
     await writeFile(path, Buffer.alloc(24 * MiB, 5));
+    drop(path);
     const plan = await value(invoke('uploads:plan', { paths: [path], prefix: 'quit' }));
     const target = {
       bucket: 'lab-bucket',

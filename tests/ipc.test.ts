@@ -21,6 +21,7 @@ import { Store } from '../electron/engine/store';
 import { UploadLocks } from '../electron/engine/upload-lock';
 import { createClientCache } from '../electron/ipc/clients';
 import { createHandlers, type IpcHandlers } from '../electron/ipc/handlers';
+import { ChosenPaths } from '../electron/ipc/chosen-paths';
 import { SettingsFile } from '../electron/ipc/settings-file';
 import { UploadSession } from '../electron/ipc/upload-session';
 import { CredentialService } from '../electron/services/credentials';
@@ -41,6 +42,7 @@ let clients: ReturnType<typeof createClientCache>;
 let handlers: IpcHandlers;
 let events: Array<{ channel: keyof Events; payload: unknown }>;
 let chosen: string[];
+let allowed: ChosenPaths;
 let chosenJson: string | null;
 let savedTo: string | null;
 let keychain: TestKeychain;
@@ -97,6 +99,7 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
     partSizeMiB: 8,
     clientFor,
     targets: targetServices,
+    chosen: allowed,
     openPaths: async () => chosen,
     openJsonFile: async () => chosenJson,
     savePath: async (name) => savedTo && join(savedTo, name),
@@ -106,6 +109,8 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'labdrop-ipc-'));
+  allowed = new ChosenPaths();
+  allowed.allow([dir]);
   store = Store.open(join(dir, 'labdrop.db'));
   keychain = testKeychain();
   credentials = new CredentialService({ store, secrets: keychain });
@@ -201,6 +206,7 @@ describe('the contract at the boundary', () => {
   });
 
   it('accepts Windows and UNC paths as absolute', async () => {
+    allowed.allow(['C:\\data\\run1.fastq', '\\\\lab-nas\\share\\run2.fastq']);
     const result = await handlers['uploads:plan']({
       paths: ['C:\\data\\run1.fastq', '\\\\lab-nas\\share\\run2.fastq'],
       prefix: 'center',

@@ -1,5 +1,10 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { REQUEST_CHANNELS, type IpcResult } from '../../shared/ipc';
+import {
+  DROPPED_PATH_CHANNEL,
+  isAbsolutePath,
+  REQUEST_CHANNELS,
+  type IpcResult,
+} from '../../shared/ipc';
 import type { IpcHandlers } from './handlers';
 import { isTrustedUrl, type TrustedPage } from './security';
 
@@ -12,8 +17,9 @@ export function bindIpc(
   handlers: IpcHandlers,
   window: () => BrowserWindow | null,
   page: TrustedPage,
+  onDropped: (path: string) => void = () => undefined,
 ): () => void {
-  const trusted = (event: IpcMainInvokeEvent): boolean => {
+  const trusted = (event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>): boolean => {
     const win = window();
     const frame = event.senderFrame;
     return (
@@ -34,7 +40,20 @@ export function bindIpc(
       trusted(event) ? handlers[channel](arg) : refused,
     );
   }
+  // From the preload only: the page has no ipcRenderer (see chosen-paths.ts).
+  const dropped = (event: Electron.IpcMainEvent, path: unknown) => {
+    if (
+      trusted(event) &&
+      typeof path === 'string' &&
+      path.length <= 4096 &&
+      !path.includes('\0') &&
+      isAbsolutePath(path)
+    )
+      onDropped(path);
+  };
+  ipcMain.on(DROPPED_PATH_CHANNEL, dropped);
   return () => {
     for (const channel of REQUEST_CHANNELS) ipcMain.removeHandler(channel);
+    ipcMain.removeListener(DROPPED_PATH_CHANNEL, dropped);
   };
 }

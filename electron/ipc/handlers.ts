@@ -25,6 +25,7 @@ import { planUpload, type Plan } from '../engine/scan';
 import { StoreError, type Store } from '../engine/store';
 import { redactSecrets } from '../services/service-error';
 import type { TargetServices } from '../services/target-services';
+import type { ChosenPaths } from './chosen-paths';
 import type { SettingsFile } from './settings-file';
 import { recordProgress, type UploadSession } from './upload-session';
 
@@ -43,6 +44,8 @@ export interface HandlerDeps {
    * as the queue.
    */
   targets: TargetServices;
+  /** What the user dropped or chose: `uploads:plan` reads nothing else (see chosen-paths.ts). */
+  chosen: ChosenPaths;
   /** Main's open dialog (the test host's stand-in in end-to-end tests); [] when cancelled. */
   openPaths(kind: 'files' | 'folder'): Promise<string[]>;
   /** Main's open dialog for one JSON file (a submission profile); null when cancelled. */
@@ -121,7 +124,11 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   const impl: Implementations = {
     'app:info': async () => deps.appInfo,
 
-    'dialog:openFiles': async ({ kind }) => (await deps.openPaths(kind)).filter(isAbsolutePath),
+    'dialog:openFiles': async ({ kind }) => {
+      const paths = (await deps.openPaths(kind)).filter(isAbsolutePath);
+      deps.chosen.allow(paths);
+      return paths;
+    },
 
     // Note on secrets: these answers carry summaries only (see
     // electron/services/credentials.ts); saveKeys is the one request with one.
@@ -200,6 +207,15 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'profiles:remove': async ({ name }) => targets.profiles.remove(name),
 
     'uploads:plan': async ({ paths, prefix }) => {
+      const unchosen = paths.filter((path) => !deps.chosen.allows(path));
+      if (unchosen.length > 0) {
+        throw new UploadFailure({
+          code: 'Forbidden',
+          message: `Labdrop reads only files you dropped on its window or chose: ${unchosen[0]}${
+            unchosen.length > 1 ? ` and ${unchosen.length - 1} more were not` : ' was not'
+          }. Drop or choose them again.`,
+        });
+      }
       const planned = await plan(paths, prefix);
       const planId = randomUUID();
       plans.set(planId, { plan: planned, prefix, adding: false });

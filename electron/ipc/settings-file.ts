@@ -24,7 +24,9 @@ export class SettingsFile {
 
   /** Merges a validated patch and writes the file atomically (temp file, then rename). */
   update(patch: Partial<AppSettings>): AppSettings {
-    const next = SettingsSchema.parse({ ...this.current, ...patch });
+    // A key sent as undefined (structured clone keeps it) leaves the saved value alone.
+    const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const next = SettingsSchema.parse({ ...this.current, ...given });
     mkdirSync(dirname(this.path), { recursive: true });
     const temp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`);

@@ -155,7 +155,8 @@ function standInBridge(rows: number): void {
         if (name === 'onProgress') return subscribe(listeners.progress);
         if (name === 'onQueueChanged') return subscribe(listeners.changed);
         if (name.startsWith('on')) return subscribe(null);
-        return answers[name] ?? (() => ok(null));
+        // Lists (saved targets, profiles, credential choices…) are empty; the rest null.
+        return answers[name] ?? (() => ok(/^list|Choices$/.test(name) ? [] : null));
       },
     },
   );

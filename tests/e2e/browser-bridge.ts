@@ -37,7 +37,17 @@ Object.defineProperty(window, 'labdrop', {
         set.add(listener);
         return () => set.delete(listener);
       },
-      pathForFile: (file) => window.__labdropTestFiles?.[file.name] ?? '',
+      // As the preload registers a dropped file with main: synchronously, so
+      // the host has it before the page asks for a plan.
+      pathForFile: (file) => {
+        const path = window.__labdropTestFiles?.[file.name] ?? '';
+        if (path) {
+          const request = new XMLHttpRequest();
+          request.open('POST', '/dropped', false);
+          request.send(path);
+        }
+        return path;
+      },
     }),
   ),
 });

@@ -27,6 +27,8 @@ export function createFakeElectron() {
   const state = {
     windows: [] as FakeWindow[],
     handlers: new Map<string, Handler>(),
+    /** ipcMain.on listeners: messages the preload sends (e.g. a dropped file's path). */
+    listeners: new Map<string, Handler>(),
     blockers: new Set<number>(),
     notifications: [] as Array<{ title: string; body: string }>,
     messageBoxes: [] as unknown[],
@@ -116,6 +118,8 @@ export function createFakeElectron() {
     ipcMain: {
       handle: (channel: string, handler: Handler) => state.handlers.set(channel, handler),
       removeHandler: (channel: string) => state.handlers.delete(channel),
+      on: (channel: string, listener: Handler) => state.listeners.set(channel, listener),
+      removeListener: (channel: string) => state.listeners.delete(channel),
     },
     dialog: {
       showOpenDialog: async () => ({ canceled: true, filePaths: [] }),

@@ -13,6 +13,7 @@ import { createClientCache } from '../../electron/ipc/clients';
 import { createHandlers } from '../../electron/ipc/handlers';
 import { ProgressBatcher } from '../../electron/ipc/progress-batcher';
 import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/security';
+import { ChosenPaths } from '../../electron/ipc/chosen-paths';
 import { SettingsFile } from '../../electron/ipc/settings-file';
 import { UploadSession } from '../../electron/ipc/upload-session';
 import { CredentialService } from '../../electron/services/credentials';
@@ -95,7 +96,10 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
   let chosenJson: string | null = null;
   const exports: string[] = [];
 
+  // As main does from the preload: browser-bridge.ts posts each dropped file's path.
+  const chosenPaths = new ChosenPaths();
   const handlers = createHandlers({
+    chosen: chosenPaths,
     store,
     queue,
     session,
@@ -149,7 +153,14 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://host');
-    if (req.method === 'POST' && url.pathname.startsWith('/ipc/')) {
+    if (req.method === 'POST' && url.pathname === '/dropped') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        chosenPaths.allow([body]);
+        res.writeHead(204).end();
+      });
+    } else if (req.method === 'POST' && url.pathname.startsWith('/ipc/')) {
       void invoke(req, res, decodeURIComponent(url.pathname.slice(5))).catch((error: unknown) =>
         res.writeHead(500).end(String(error)),
       );
