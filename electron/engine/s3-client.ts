@@ -49,6 +49,9 @@ export function createS3Client(target: Endpoint, options: ClientOptions = {}): S
     ...(target.awsProfile ? { profile: target.awsProfile } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 1,
+    // A bucket in another region than the one configured answers with a
+    // redirect naming its own; the SDK then asks there (and remembers it).
+    followRegionRedirects: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: createRequestHandler(serviceUrl(target, 's3'), options),
