@@ -267,6 +267,84 @@ describe('HashPool.hashRange', () => {
   });
 });
 
+describe('HashPool parts hashed ahead', () => {
+  const partsOf = (size: number, partSize = choosePartSize(size)) =>
+    Array.from({ length: partCount(size, partSize) }, (_, i) => partRange(i + 1, size, partSize));
+
+  it('answers the parts of a hashed file with the digests of their bytes', async () => {
+    const size = 3 * 8 * MiB + 12345;
+    const { path, bytes } = await randomFile('ahead', size);
+    expect((await pool.hashFile(path)).md5Hex).toBe(md5(bytes).hex);
+    for (const { start, end } of partsOf(size)) {
+      expect(await pool.hashRange(path, start, end)).toBe(md5(bytes.subarray(start, end)).base64);
+    }
+    // Asked again (a retry after a pause): hashed afresh, the same.
+    const [first] = partsOf(size);
+    expect(await pool.hashRange(path, first!.start, first!.end)).toBe(
+      md5(bytes.subarray(first!.start, first!.end)).base64,
+    );
+  });
+
+  it('hashes the bytes there now when the file changed after hashFile', async () => {
+    const size = 2 * 8 * MiB + 1;
+    const { path } = await randomFile('changed-after', size);
+    await pool.hashFile(path);
+    const now = randomBytes(size);
+    await writeFile(path, now);
+    for (const { start, end } of partsOf(size)) {
+      expect(await pool.hashRange(path, start, end)).toBe(md5(now.subarray(start, end)).base64);
+    }
+  });
+
+  it('gives the right digests to a caller that cuts the file in other parts', async () => {
+    const size = 4 * 5 * MiB + 7;
+    const { path, bytes } = await randomFile('other-cut', size);
+    await pool.hashFile(path);
+    for (const { start, end } of partsOf(size, 5 * MiB)) {
+      expect(await pool.hashRange(path, start, end)).toBe(md5(bytes.subarray(start, end)).base64);
+    }
+  });
+
+  it('hashes ahead with the part size hashFile is given', async () => {
+    const size = 3 * 5 * MiB + 9;
+    const { path, bytes } = await randomFile('given-cut', size);
+    await pool.hashFile(path, { partSize: 5 * MiB });
+    for (const { start, end } of partsOf(size, 5 * MiB)) {
+      expect(await pool.hashRange(path, start, end)).toBe(md5(bytes.subarray(start, end)).base64);
+    }
+  });
+
+  it('hashes nothing ahead with partSize null, and still answers ranges', async () => {
+    const plain = new HashPool({
+      threads: 2,
+      workerFile: WORKER_FILE,
+      partSize: null,
+    });
+    try {
+      const size = 2 * 8 * MiB + 3;
+      const { path, bytes } = await randomFile('no-ahead', size);
+      await plain.hashFile(path);
+      const [, second] = partsOf(size);
+      expect(await plain.hashRange(path, second!.start, second!.end)).toBe(
+        md5(bytes.subarray(second!.start, second!.end)).base64,
+      );
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('closes cleanly with parts still queued ahead', async () => {
+    const single = new HashPool({ threads: 1, workerFile: WORKER_FILE });
+    const big = await zeroFile('ahead-close', 256 * MiB);
+    await single.hashFile(big);
+    // The parts are hashing ahead on the only thread now; nobody asks for them.
+    await single.close();
+    await expect(single.hashRange(big, 0, 8 * MiB)).rejects.toMatchObject({
+      code: HASH_POOL_CLOSED,
+    });
+  });
+});
+
 describe('HashPool lifecycle', () => {
   it('rejects pending and new tasks once closed', async () => {
     const closing = new HashPool({ threads: 1, workerFile: WORKER_FILE });

@@ -67,12 +67,12 @@ afterEach(() => {
 });
 
 describe('opening', () => {
-  it('creates the folders and a database at the latest schema, in WAL with FULL sync', () => {
+  it('creates the folders and a database at the latest schema, in WAL with NORMAL sync', () => {
     const store = openStore();
     expect(existsSync(dbFile)).toBe(true);
     expect(store.settings()).toEqual({
       journalMode: 'wal',
-      synchronous: 'full',
+      synchronous: 'normal',
       foreignKeys: true,
       busyTimeoutMs: 5000,
       schemaVersion: LATEST_SCHEMA_VERSION,

@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import S3rver from 's3rver';
 
 /**
  * A throwaway S3-compatible endpoint on 127.0.0.1 (s3rver, in-process), so a
@@ -18,6 +17,8 @@ export interface DemoEndpoint {
 export const DEMO_BUCKET = 'labdrop-demo';
 
 export async function startDemoEndpoint(directory: string): Promise<DemoEndpoint> {
+  // Loaded for the demo only: s3rver and its Koa stack add ~0.1 s to every CLI start.
+  const { default: S3rver } = await import('s3rver');
   await mkdir(directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',

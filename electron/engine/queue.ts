@@ -441,6 +441,8 @@ export class UploadQueue {
       this.update(job.id, { status: 'hashing' });
       const hash = await this.options.hasher.hashFile(record.localPath, {
         signal,
+        // The pool hashes the parts ahead too, cut as they will be sent.
+        partSize: record.partSize,
         onProgress: (bytes) => {
           job.hashedBytes = bytes;
         },

@@ -307,6 +307,14 @@ async function countMessages(
   synchronous: string;
 }> {
   const home = await mkdtemp(join(tmpdir(), 'labdrop-bench-ui-'));
+  try {
+    return await countMessagesIn(home, options, path);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+async function countMessagesIn(home: string, options: UiOptions, path: string) {
   // The engine as services.ts composes it for the app (defaults: 8 parts at once, 8 MiB).
   const store = Store.open(join(home, 'labdrop.db'));
   // How long the main thread waits in the store's writes.
@@ -350,19 +358,19 @@ async function countMessages(
     items += batch.items.length;
   }).start();
   const started = performance.now();
+  let seconds: number;
   try {
     const plan = await planUpload([path], `center/ui-${Date.now()}`);
     await queue.add(plan, target);
     await queue.idle();
     await new Promise((resolve) => setTimeout(resolve, 300));
+    seconds = (performance.now() - started) / 1000;
   } finally {
     batcher.stop();
     await hasher.close();
     client.destroy();
     store.close();
-    await rm(home, { recursive: true, force: true });
   }
-  const seconds = (performance.now() - started) / 1000;
   // Messages in each one-second window, sliding by 100 ms.
   const perSecond: number[] = [];
   for (let from = started; from + 1000 <= started + seconds * 1000; from += 100) {
@@ -408,7 +416,7 @@ export async function uiSection(options: UiOptions): Promise<Section> {
     unit: 'ms',
     samples: [Math.max(...page.frames)],
     target: { op: '<=', value: 50, text: 'frames under 50 ms' },
-    bound: `applying a batch (one set) and re-rendering changed rows; p95 frame ${(sorted[Math.floor(sorted.length * 0.95)] ?? 0).toFixed(1)} ms, median ${median(page.frames).toFixed(1)} ms over ${page.frames.length} frames`,
+    bound: `the display: headless Chromium paints at 60 Hz, so 16.7 ms is one frame; applying a batch (one set) and re-rendering changed rows fit in it; p95 frame ${(sorted[Math.floor(sorted.length * 0.95)] ?? 0).toFixed(1)} ms, median ${median(page.frames).toFixed(1)} ms over ${page.frames.length} frames`,
   });
   add({
     section,
@@ -430,7 +438,7 @@ export async function uiSection(options: UiOptions): Promise<Section> {
       samples: [Math.max(0, ...counted.perSecond)],
       target: { op: '<=', value: 10, text: '≤ 10 per second per window' },
       bound:
-        'electron/ipc/progress-batcher.ts: one batch per 100 ms tick while bytes move, plus one at once (next event-loop turn) for every status change',
+        'electron/ipc/progress-batcher.ts: a batch per 100 ms poll while bytes move; a status change goes at once unless a batch went out less than 100 ms before',
     });
     notes.push(
       `Uploading ${upload.label} with the real engine in-process and the real ProgressBatcher: ${counted.messages} messages in ${counted.seconds.toFixed(1)} s (${(counted.messages / counted.seconds).toFixed(1)}/s on average, ${counted.items} rows in all), most in a 1 s window ${Math.max(0, ...counted.perSecond)}, median ${median(counted.perSecond)}. The engine’s main thread spent ${(counted.commitMs / 1000).toFixed(2)} s in ${counted.commits} state-database writes (${(counted.commitMs / counted.commits).toFixed(2)} ms each, on the main thread; SQLite synchronous = ${counted.synchronous.toUpperCase()}).`,
