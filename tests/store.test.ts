@@ -380,7 +380,17 @@ describe('durability', () => {
         md5Base64: `md5-${n}`,
       });
     }
-    return rec;
+    // Each part's commit also records the bytes uploaded: the sum of the parts.
+    const after = store.getUpload('resume-me') as UploadRecord;
+    expect(after).toEqual({ ...rec, bytesUploaded: 40 * 64 * 1024 ** 2 });
+    store.recordPart('resume-me', {
+      partNumber: 40,
+      etag: '"etag-40"',
+      size: 64 * 1024 ** 2,
+      md5Base64: 'md5-40',
+    });
+    expect(store.getUpload('resume-me')?.bytesUploaded).toBe(40 * 64 * 1024 ** 2);
+    return after;
   }
 
   it('keeps the upload and its parts across close and reopen', () => {

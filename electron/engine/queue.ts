@@ -592,9 +592,8 @@ export class UploadQueue {
             partNumber,
             fileController.signal,
           );
-          store.recordPart(record.id, part);
+          store.recordPart(record.id, part); // also records bytesUploaded
           job.confirmedBytes += part.size;
-          this.update(record.id, { bytesUploaded: job.confirmedBytes });
         }
       };
       const loops = Array.from({ length: Math.min(this.parts.limit, missing.length) }, () =>

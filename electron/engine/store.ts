@@ -392,15 +392,25 @@ export class Store {
   }
 
   /** Records a part S3 accepted; recording the same part number again replaces it. */
+  /**
+   * Records a completed part and, in the same commit, the upload's
+   * bytesUploaded as the sum of its recorded parts: one write per part.
+   */
   recordPart(id: string, part: CompletedPart): void {
     this.guard(() => {
       try {
-        this.sql(
-          `INSERT INTO parts (record_id, part_number, etag, size, md5_base64)
-             VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (record_id, part_number) DO UPDATE SET
-               etag = excluded.etag, size = excluded.size, md5_base64 = excluded.md5_base64`,
-        ).run(id, part.partNumber, part.etag, part.size, part.md5Base64);
+        this.db.transaction(() => {
+          this.sql(
+            `INSERT INTO parts (record_id, part_number, etag, size, md5_base64)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (record_id, part_number) DO UPDATE SET
+                 etag = excluded.etag, size = excluded.size, md5_base64 = excluded.md5_base64`,
+          ).run(id, part.partNumber, part.etag, part.size, part.md5Base64);
+          this.sql(
+            `UPDATE uploads SET bytes_uploaded =
+               (SELECT COALESCE(SUM(size), 0) FROM parts WHERE record_id = ?) WHERE id = ?`,
+          ).run(id, id);
+        })();
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
           throw new StoreError(
