@@ -25,6 +25,7 @@ import { HASH_WORKER } from '../helpers/build';
 import type { UploadProgress } from '../../shared/types';
 import type { Section } from './report';
 import { median, type Figure } from './stats';
+import { CHROMIUM } from '../helpers/chromium';
 
 export interface UiOptions {
   add: (figure: Figure) => Figure;
@@ -36,17 +37,6 @@ export interface UiOptions {
   uploads: Array<{ label: string; path: string }>;
   rows: number;
 }
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -267,7 +257,7 @@ async function pageWorkload(seconds: number): Promise<Omit<PageFigures, 'firstRo
 
 async function measurePage(rendererDir: string, rows: number): Promise<PageFigures> {
   const { url, server } = await serve(rendererDir);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch(CHROMIUM);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
@@ -427,7 +417,7 @@ export async function uiSection(options: UiOptions): Promise<Section> {
     bound: 'applying 10,000 updates to the queue state (totals recomputed), then the visible rows',
   });
   const notes = [
-    `Built renderer (out/renderer) served on 127.0.0.1, Chromium ${CHROMIUM} headless, 1280×900; a stand-in window.labdrop answers with ${options.rows.toLocaleString('en-US')} uploads and pushes batches like the main process does. ${page.domRows} row elements were in the DOM (virtualized). Batch to paint: median ${median(page.batchToPaint).toFixed(1)} ms, max ${Math.max(...page.batchToPaint).toFixed(1)} ms; long tasks (> 50 ms) while updating: ${page.longTasks.length ? page.longTasks.map((d) => d.toFixed(0)).join(', ') + ' ms' : 'none'}.`,
+    `Built renderer (out/renderer) served on 127.0.0.1, Chromium ${CHROMIUM.executablePath} headless, 1280×900; a stand-in window.labdrop answers with ${options.rows.toLocaleString('en-US')} uploads and pushes batches like the main process does. ${page.domRows} row elements were in the DOM (virtualized). Batch to paint: median ${median(page.batchToPaint).toFixed(1)} ms, max ${Math.max(...page.batchToPaint).toFixed(1)} ms; long tasks (> 50 ms) while updating: ${page.longTasks.length ? page.longTasks.map((d) => d.toFixed(0)).join(', ') + ' ms' : 'none'}.`,
   ];
   for (const upload of options.uploads) {
     const counted = await countMessages(options, upload.path);

@@ -14,6 +14,7 @@ import {
 } from '@playwright/test';
 import { build } from 'vite';
 import { HASH_WORKER } from '../helpers/build';
+import { CHROMIUM } from '../helpers/chromium';
 import {
   createBucket,
   startMoto,
@@ -40,20 +41,6 @@ interface Backend {
   slow: RecordingProxy;
   bridgeScript: string;
 }
-
-/** Debian's Chromium: Playwright's own browsers cannot be downloaded here. */
-const CHROMIUM = {
-  executablePath: process.env.LABDROP_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
 
 export interface Labdrop {
   page: Page;
@@ -131,8 +118,6 @@ async function bundleBridge(): Promise<string> {
   if (!chunk?.code) throw new Error('Bundling the test bridge produced no code.');
   return chunk.code;
 }
-
-export { CHROMIUM };
 
 export const test = base.extend<
   { labdrop: Labdrop },
