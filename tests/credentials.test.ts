@@ -20,8 +20,8 @@ import { HASH_WORKER } from './helpers/build';
 import { testKeychain } from './helpers/keychain';
 import { createBucket, startMoto, testClient, type Moto } from './helpers/moto';
 import { startGate, type Gate } from './helpers/s3-gate';
+import { MiB } from '../shared/parts';
 
-const MiB = 1024 * 1024;
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSTOREDSECRET';
 const KEY_ID = 'AKIASTOREDKEY0001WXYZ';
 const LAB_SECRET = 'labProfileSecretKey0000000000000000000000';

@@ -17,14 +17,8 @@ const fake = await vi.hoisted(async () => {
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
 
 vi.mock('../electron/engine/hash-pool', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../electron/engine/hash-pool')>();
-  const { HASH_WORKER } = await import('./helpers/build');
-  class BuiltWorkerPool extends original.HashPool {
-    constructor(options: ConstructorParameters<typeof original.HashPool>[0] = {}) {
-      super({ ...options, threads: 2, workerFile: HASH_WORKER });
-    }
-  }
-  return { ...original, HashPool: BuiltWorkerPool };
+  const { withBuiltWorker } = await import('./helpers/built-worker-pool');
+  return withBuiltWorker(await importOriginal());
 });
 
 let home: string;

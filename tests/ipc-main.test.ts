@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DROPPED_PATH_CHANNEL, REQUEST_CHANNELS, type IpcResult } from '../shared/ipc';
+import { MiB } from '../shared/parts';
 import { CONTENT_SECURITY_POLICY } from '../electron/ipc/security';
 import {
   createBucket,
@@ -28,17 +29,10 @@ vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
 
 // From the source tree the pool cannot find the built worker next to itself.
 vi.mock('../electron/engine/hash-pool', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../electron/engine/hash-pool')>();
-  const { HASH_WORKER } = await import('./helpers/build');
-  class BuiltWorkerPool extends original.HashPool {
-    constructor(options: ConstructorParameters<typeof original.HashPool>[0] = {}) {
-      super({ ...options, threads: 2, workerFile: HASH_WORKER });
-    }
-  }
-  return { ...original, HashPool: BuiltWorkerPool };
+  const { withBuiltWorker } = await import('./helpers/built-worker-pool');
+  return withBuiltWorker(await importOriginal());
 });
 
-const MiB = 1024 * 1024;
 let moto: Moto;
 let slow: RecordingProxy;
 let home: string;

@@ -1,3 +1,4 @@
+import { GiB, MiB } from '../../shared/parts';
 // Figures as the bench reports them: every sample kept, the median quoted
 // with the spread (min to max), and the target it is held against.
 
@@ -67,8 +68,7 @@ export function describe(figure: Figure): string {
 }
 
 export const MB = 1e6;
-export const MiB = 1024 * 1024;
-export const GiB = 1024 * MiB;
+export { GiB, MiB };
 
 export function sizeText(bytes: number): string {
   if (bytes >= GiB && bytes % GiB === 0) return `${bytes / GiB} GiB`;

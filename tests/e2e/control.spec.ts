@@ -4,8 +4,7 @@ import {
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { BUCKET, expect, test } from './fixtures';
-
-const MiB = 1024 * 1024;
+import { MiB } from '../../shared/parts';
 
 test('pauses a big upload and resumes it to the end', async ({ labdrop }) => {
   const { page } = labdrop;

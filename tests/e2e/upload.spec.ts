@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { GetObjectAclCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE } from '../../shared/profile';
 import { BUCKET, expect, test } from './fixtures';
-
-const MiB = 1024 * 1024;
+import { MiB } from '../../shared/parts';
 
 test('drop files, watch them upload, and find them in history', async ({ labdrop }) => {
   const { page } = labdrop;

@@ -58,7 +58,7 @@ async function newTrial(name: string): Promise<Trial> {
   return { dir, home, env: cliEnv(dir, home), files };
 }
 
-function upload(trial: Trial, name: string, endpoint = proxy.endpoint) {
+function upload(trial: Trial, name: string, endpoint = proxy.endpoint, prefix = name) {
   return startCli(
     [
       'upload',
@@ -68,7 +68,7 @@ function upload(trial: Trial, name: string, endpoint = proxy.endpoint) {
       '--endpoint',
       endpoint,
       '--prefix',
-      name,
+      prefix,
       '--part-size',
       '5',
       '--concurrency',
@@ -226,19 +226,7 @@ describe('the state database cannot be written', () => {
     expect((await upload(trial, name).done).code).toBe(0);
     const holder = new Database(join(trial.home, 'labdrop.db'));
     holder.exec('BEGIN EXCLUSIVE');
-    const run = await startCli(
-      [
-        'upload',
-        join(trial.dir, name),
-        '--bucket',
-        BUCKET,
-        '--endpoint',
-        proxy.endpoint,
-        '--prefix',
-        'again',
-      ],
-      { env: trial.env },
-    ).done;
+    const run = await upload(trial, name, proxy.endpoint, 'again').done;
     holder.exec('ROLLBACK');
     holder.close();
     expect(run.code).not.toBe(0);
@@ -274,19 +262,7 @@ describe('the state database cannot be written', () => {
           '-c',
           `dd if=/dev/zero of=${join(trial.home, 'filler')} bs=4k 2>/dev/null || true`,
         ]);
-        const run = await startCli(
-          [
-            'upload',
-            join(trial.dir, name),
-            '--bucket',
-            BUCKET,
-            '--endpoint',
-            proxy.endpoint,
-            '--prefix',
-            'again',
-          ],
-          { env: trial.env },
-        ).done;
+        const run = await upload(trial, name, proxy.endpoint, 'again').done;
         expect(run.code).not.toBe(0);
         expect(run.stderr).toMatch(/disk is full|full/i);
         expect(run.stderr).toContain(trial.home);
