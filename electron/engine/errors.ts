@@ -48,7 +48,7 @@ const RETRYABLE_SERVICE_CODES = new Set([
 ]);
 
 export function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'AbortSignal');
+  return error instanceof Error && error.name === 'AbortError';
 }
 
 function where(ctx: ErrorContext): string {
