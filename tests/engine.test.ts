@@ -217,7 +217,11 @@ describe('pause, resume and cancel', () => {
       Number(new URL(r.url, 'http://x').searchParams.get('partNumber')),
     );
     expect(resent.filter((n) => before.includes(n))).toEqual([]);
-    expect(new Set(resent).size).toBe(10 - before.length);
+    // Each missing part is sent once; the part in flight at the pause may
+    // have reached S3 anyway, and then the resume finds it (ListParts) instead.
+    expect(new Set(resent).size).toBe(resent.length);
+    expect(resent.length).toBeGreaterThanOrEqual(10 - before.length - 1);
+    expect(resent.length).toBeLessThanOrEqual(10 - before.length);
   });
 
   it('resumes after a restart from the state database alone', async () => {

@@ -1,8 +1,13 @@
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { UploadFailure } from './errors';
 
-const READ_CHUNK = 1024 * 1024;
+/** How much of a body is handed to the socket at a time (and counted as progress). */
+const SLICE = 1024 * 1024;
+/** Parts up to this size are read into a reused buffer; bigger ones are streamed from the file. */
+export const MAX_BUFFERED_PART = 16 * 1024 * 1024;
+/** Spare buffers kept between parts: eight parts in flight at the default 8 MiB part size, and room to grow. */
+const MAX_SPARE_BYTES = 128 * 1024 * 1024;
 
 export interface RangeBody {
   body: Readable | Uint8Array;
@@ -10,14 +15,51 @@ export interface RangeBody {
   signal: AbortSignal;
   /** Why the file could not supply its bytes, if it could not. */
   failure(): Error | null;
+  /** Call once the request is over (answered, failed or aborted). */
   close(): void;
+}
+
+/**
+ * Part-sized buffers reused from one part to the next. Allocating a fresh
+ * buffer for every megabyte read (as a file stream does) makes V8 collect
+ * garbage over and over while gigabytes go through; with a pool, steady-state
+ * uploading allocates nothing. A buffer goes back to the pool only when its
+ * request is over, so no bytes are overwritten while they may still be sent.
+ */
+export class PartBuffers {
+  private readonly spare: Buffer[] = [];
+  private spareBytes = 0;
+
+  /** A buffer of at least `size` bytes, `capacity` long if a new one is made (the file's part size). */
+  take(size: number, capacity: number): Buffer {
+    const index = this.spare.findIndex((buffer) => buffer.length >= size);
+    if (index >= 0) {
+      const [buffer] = this.spare.splice(index, 1) as [Buffer];
+      this.spareBytes -= buffer.length;
+      return buffer;
+    }
+    return Buffer.allocUnsafeSlow(Math.max(size, capacity));
+  }
+
+  give(buffer: Buffer): void {
+    // Prefer the newest size: the buffers of an earlier, different part size go first.
+    while (this.spare.length > 0 && this.spareBytes + buffer.length > MAX_SPARE_BYTES) {
+      this.spareBytes -= (this.spare.shift() as Buffer).length;
+    }
+    if (buffer.length > MAX_SPARE_BYTES) return;
+    this.spare.push(buffer);
+    this.spareBytes += buffer.length;
+  }
 }
 
 /**
  * Bytes [start, end) of a file as a request body. The file is opened before
  * the request starts, so a missing file fails at once; a read error or a file
  * that got shorter aborts the request instead of leaving the server waiting
- * for bytes that never come.
+ * for bytes that never come. A range of at most MAX_BUFFERED_PART bytes
+ * (`capacity` is the file's part size) is read whole into a buffer from
+ * `buffers` and handed out in slices; a bigger one is streamed, so memory
+ * stays bounded whatever the part size.
  */
 export async function openRange(
   path: string,
@@ -25,19 +67,95 @@ export async function openRange(
   end: number,
   signal: AbortSignal,
   onBytes: (bytes: number) => void,
+  buffers: PartBuffers,
+  capacity = end - start,
 ): Promise<RangeBody> {
   const handle = await open(path, 'r');
   if (end === start) {
     await handle.close();
     return { body: new Uint8Array(0), signal, failure: () => null, close: () => undefined };
   }
+  if (end - start <= MAX_BUFFERED_PART)
+    return bufferedRange(handle, path, start, end, signal, onBytes, buffers, capacity);
+  return streamedRange(handle, path, start, end, signal, onBytes);
+}
+
+function shorterFailure(path: string): UploadFailure {
+  return new UploadFailure({
+    code: 'FileChanged',
+    message: `${path} got shorter while it was being uploaded. Nothing was completed; retry to upload the current version.`,
+  });
+}
+
+async function bufferedRange(
+  handle: FileHandle,
+  path: string,
+  start: number,
+  end: number,
+  signal: AbortSignal,
+  onBytes: (bytes: number) => void,
+  buffers: PartBuffers,
+  capacity: number,
+): Promise<RangeBody> {
+  const size = end - start;
+  const buffer = buffers.take(size, Math.min(capacity, MAX_BUFFERED_PART));
+  try {
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, start + filled);
+      if (bytesRead === 0) throw shorterFailure(path);
+      filled += bytesRead;
+    }
+  } catch (error) {
+    buffers.give(buffer);
+    throw error;
+  } finally {
+    await handle.close();
+  }
+  let sent = 0;
+  const body = new Readable({
+    read() {
+      if (sent === size) {
+        this.push(null);
+        return;
+      }
+      const slice = Math.min(SLICE, size - sent);
+      // A view, not a copy: the bytes stay in the pooled buffer.
+      const chunk = buffer.subarray(sent, sent + slice);
+      sent += slice;
+      onBytes(slice);
+      this.push(chunk);
+    },
+  });
+  let closed = false;
+  return {
+    body,
+    signal,
+    failure: () => null,
+    close: () => {
+      if (closed) return;
+      closed = true;
+      body.destroy();
+      buffers.give(buffer);
+    },
+  };
+}
+
+function streamedRange(
+  handle: FileHandle,
+  path: string,
+  start: number,
+  end: number,
+  signal: AbortSignal,
+  onBytes: (bytes: number) => void,
+): RangeBody {
   const local = new AbortController();
   let failure: Error | null = null;
   const fail = (error: Error) => {
     failure ??= error;
     local.abort(error);
   };
-  const stream = handle.createReadStream({ start, end: end - 1, highWaterMark: READ_CHUNK });
+  const stream = handle.createReadStream({ start, end: end - 1, highWaterMark: SLICE });
   let read = 0;
   stream.on('data', (chunk) => {
     read += chunk.length;
@@ -45,14 +163,7 @@ export async function openRange(
   });
   stream.on('error', fail);
   stream.on('end', () => {
-    if (read < end - start) {
-      fail(
-        new UploadFailure({
-          code: 'FileChanged',
-          message: `${path} got shorter while it was being uploaded. Nothing was completed; retry to upload the current version.`,
-        }),
-      );
-    }
+    if (read < end - start) fail(shorterFailure(path));
   });
   return {
     body: stream,

@@ -23,7 +23,7 @@ import {
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { contentTypeFor } from './content-type';
-import { openRange, type RangeBody } from './file-range';
+import { openRange, PartBuffers, type RangeBody } from './file-range';
 import { classifyError, isAbort, UploadFailure, type ErrorContext } from './errors';
 import type { HashPool } from './hash-pool';
 import { AdaptiveLimiter } from './limiter';
@@ -103,6 +103,7 @@ export class UploadQueue {
   private readonly parts: AdaptiveLimiter;
   private readonly hashing: AdaptiveLimiter;
   private readonly files: AdaptiveLimiter;
+  private readonly partBuffers = new PartBuffers();
   private readonly retry: RetryPolicy;
   private readonly preflightRetry: RetryPolicy;
   private readonly now: () => number;
@@ -829,9 +830,17 @@ export class UploadQueue {
         await assertUnchanged(record);
         const release = await this.parts.acquire(signal);
         job.inflight.set(slot, 0);
-        const range = await openRange(record.localPath, start, end, signal, (bytes) => {
-          job.inflight.set(slot, (job.inflight.get(slot) ?? 0) + bytes);
-        }).catch((error: unknown) => {
+        const range = await openRange(
+          record.localPath,
+          start,
+          end,
+          signal,
+          (bytes) => {
+            job.inflight.set(slot, (job.inflight.get(slot) ?? 0) + bytes);
+          },
+          this.partBuffers,
+          record.partSize,
+        ).catch((error: unknown) => {
           release();
           throw error;
         });
