@@ -45,8 +45,16 @@ export interface UploadRecord {
   grants: string;
   partSize: number;
   uploadId: string | null;
+  /**
+   * How the open multipart upload's parts are checked: 'crc32' (each part's
+   * x-amz-checksum-crc32, and the whole object's CRC32 at completion); null
+   * for none yet, or one begun before Labdrop sent CRC32s (Content-MD5).
+   */
+  partChecksum: 'crc32' | null;
   md5Hex: string | null;
   md5Base64: string | null;
+  /** The whole file's CRC32 (base64), which S3 checked the completed object against. */
+  crc32Base64: string | null;
   status: UploadStatus;
   etag: string | null;
   versionId: string | null;

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -10,6 +13,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTER_PROFILE } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
+import { crc32ToBase64 } from '../electron/engine/crc32';
 import { HashPool } from '../electron/engine/hash-pool';
 import type { Hasher, Target, UploadQueue } from '../electron/engine/queue';
 import { planUpload } from '../electron/engine/scan';
@@ -155,7 +159,40 @@ describe('uploads with the center rules', () => {
     expect(create[0]?.headers['x-amz-meta-content-md5']).toBe(record?.md5Base64);
     const parts = uploadPartRequests(proxy.requests, 'center/big.bin');
     expect(parts).toHaveLength(6);
-    for (const part of parts) expect(part.headers['content-md5']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+  });
+
+  it('has S3 check every part and the whole object by CRC32', async () => {
+    const size = 3 * PART + 999;
+    const path = await file('checked.bin', size, 11);
+    const [record] = await upload([path]);
+    expect(record?.status).toBe('done');
+    const bytes = await readFile(path);
+    const crc32Of = (data: Uint8Array) => crc32ToBase64(crc32(data));
+
+    const [create] = requestsFor('POST', 'center/checked.bin', 'uploads');
+    expect(create?.headers['x-amz-checksum-algorithm']).toBe('CRC32');
+    expect(create?.headers['x-amz-checksum-type']).toBe('FULL_OBJECT');
+    const parts = uploadPartRequests(proxy.requests, 'center/checked.bin');
+    expect(parts).toHaveLength(4);
+    for (const part of parts) {
+      const n = Number(new URL(part.url, 'http://x').searchParams.get('partNumber'));
+      const range = bytes.subarray((n - 1) * PART, Math.min(n * PART, size));
+      expect(part.headers['x-amz-checksum-crc32']).toBe(crc32Of(range));
+    }
+    const [complete] = requestsFor('POST', 'center/checked.bin', 'uploadId');
+    expect(complete?.headers['x-amz-checksum-crc32']).toBe(crc32Of(bytes));
+    expect(complete?.headers['x-amz-checksum-type']).toBe('FULL_OBJECT');
+
+    // What S3 (here moto, from the bytes it stored) reports for the object.
+    const head = await testClient(moto.endpoint).send(
+      new HeadObjectCommand({
+        Bucket: 'lab-bucket',
+        Key: 'center/checked.bin',
+        ChecksumMode: 'ENABLED',
+      }),
+    );
+    expect(head.ChecksumCRC32).toBe(crc32Of(bytes));
+    expect(record?.crc32Base64).toBe(crc32Of(bytes));
   });
 
   it('keeps a dropped folder name and odd file names in the keys', async () => {
@@ -196,6 +233,48 @@ describe('pause, resume and cancel', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
+
+  it('goes on with Content-MD5 parts for an upload begun before Labdrop sent CRC32s', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const { path, id } = await startBig(q, 4, 'legacy.bin');
+    await waitForParts(id, 1);
+    await q.pause(id);
+    // What an earlier Labdrop left: a multipart upload created without a checksum algorithm.
+    const record = store.getUpload(id) as UploadRecord;
+    const client = testClient(moto.endpoint);
+    await client.send(
+      new AbortMultipartUploadCommand({
+        Bucket: 'lab-bucket',
+        Key: 'center/legacy.bin',
+        UploadId: record.uploadId ?? undefined,
+      }),
+    );
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'lab-bucket',
+        Key: 'center/legacy.bin',
+        GrantFullControl: record.grants,
+        Metadata: { 'content-md5': record.md5Base64 as string },
+      }),
+    );
+    store.clearParts(id);
+    store.updateUpload(id, { uploadId: created.UploadId ?? null, partChecksum: null });
+    const sentBefore = proxy.requests.length;
+
+    q.resume(id);
+    await q.idle();
+    expect(store.getUpload(id)?.lastError).toBeNull();
+    expect(store.getUpload(id)?.status).toBe('done');
+    await expectObject('center/legacy.bin', path);
+    const after = proxy.requests.slice(sentBefore);
+    const parts = uploadPartRequests(after, 'center/legacy.bin');
+    expect(parts).toHaveLength(4);
+    for (const part of parts) {
+      expect(part.headers['content-md5']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(part.headers['x-amz-checksum-crc32']).toBeUndefined();
+    }
+    expect(after.every((r) => r.headers['x-amz-checksum-type'] === undefined)).toBe(true);
+  });
 
   it('resumes after a pause sending only the missing parts', async () => {
     const q = queue({ partConcurrency: 1 });

@@ -4,6 +4,7 @@ import { appendFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FILE_CHANGED,
@@ -12,6 +13,7 @@ import {
   HashPool,
   type HashError,
 } from '../electron/engine/hash-pool';
+import { crc32ToBase64 } from '../electron/engine/crc32';
 import { MiB, choosePartSize, partCount, partRange } from '../shared/parts';
 
 // The pool runs the built worker, as the app and the CLI do; `npm test` builds first.
@@ -35,6 +37,12 @@ afterAll(async () => {
   await pool?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+const CRC32 = { algorithm: 'crc32' } as const;
+
+function crc32Of(bytes: Uint8Array): string {
+  return crc32ToBase64(crc32(bytes));
+}
 
 function md5(bytes: Uint8Array): { hex: string; base64: string } {
   const digest = createHash('md5').update(bytes).digest();
@@ -233,6 +241,20 @@ describe('HashPool.hashRange', () => {
     expect(digests.at(-1)).toBe((await pool.hashFile(path)).md5Base64);
   });
 
+  it('computes CRC32s of ranges, as S3 checks parts', async () => {
+    const size = 9 * MiB + 5;
+    const { path, bytes } = await randomFile('crc-parts', size);
+    for (const { start, end } of [
+      { start: 0, end: size },
+      { start: 4 * MiB - 3, end: 8 * MiB + 2 },
+      { start: 10, end: 10 },
+    ]) {
+      expect(await pool.hashRange(path, start, end, CRC32)).toBe(
+        crc32Of(bytes.subarray(start, end)),
+      );
+    }
+  });
+
   it('rejects with FileChanged when the range runs past the end of the file', async () => {
     const { path } = await randomFile('short', 100);
     await expect(pool.hashRange(path, 50, 150)).rejects.toMatchObject({ code: FILE_CHANGED });
@@ -271,17 +293,19 @@ describe('HashPool parts hashed ahead', () => {
   const partsOf = (size: number, partSize = choosePartSize(size)) =>
     Array.from({ length: partCount(size, partSize) }, (_, i) => partRange(i + 1, size, partSize));
 
-  it('answers the parts of a hashed file with the digests of their bytes', async () => {
+  it('answers the parts of a hashed file with the CRC32s of their bytes', async () => {
     const size = 3 * 8 * MiB + 12345;
     const { path, bytes } = await randomFile('ahead', size);
     expect((await pool.hashFile(path)).md5Hex).toBe(md5(bytes).hex);
     for (const { start, end } of partsOf(size)) {
-      expect(await pool.hashRange(path, start, end)).toBe(md5(bytes.subarray(start, end)).base64);
+      expect(await pool.hashRange(path, start, end, CRC32)).toBe(
+        crc32Of(bytes.subarray(start, end)),
+      );
     }
     // Asked again (a retry after a pause): hashed afresh, the same.
     const [first] = partsOf(size);
-    expect(await pool.hashRange(path, first!.start, first!.end)).toBe(
-      md5(bytes.subarray(first!.start, first!.end)).base64,
+    expect(await pool.hashRange(path, first!.start, first!.end, CRC32)).toBe(
+      crc32Of(bytes.subarray(first!.start, first!.end)),
     );
   });
 
@@ -292,7 +316,7 @@ describe('HashPool parts hashed ahead', () => {
     const now = randomBytes(size);
     await writeFile(path, now);
     for (const { start, end } of partsOf(size)) {
-      expect(await pool.hashRange(path, start, end)).toBe(md5(now.subarray(start, end)).base64);
+      expect(await pool.hashRange(path, start, end, CRC32)).toBe(crc32Of(now.subarray(start, end)));
     }
   });
 
@@ -301,7 +325,9 @@ describe('HashPool parts hashed ahead', () => {
     const { path, bytes } = await randomFile('other-cut', size);
     await pool.hashFile(path);
     for (const { start, end } of partsOf(size, 5 * MiB)) {
-      expect(await pool.hashRange(path, start, end)).toBe(md5(bytes.subarray(start, end)).base64);
+      expect(await pool.hashRange(path, start, end, CRC32)).toBe(
+        crc32Of(bytes.subarray(start, end)),
+      );
     }
   });
 
@@ -310,7 +336,9 @@ describe('HashPool parts hashed ahead', () => {
     const { path, bytes } = await randomFile('given-cut', size);
     await pool.hashFile(path, { partSize: 5 * MiB });
     for (const { start, end } of partsOf(size, 5 * MiB)) {
-      expect(await pool.hashRange(path, start, end)).toBe(md5(bytes.subarray(start, end)).base64);
+      expect(await pool.hashRange(path, start, end, CRC32)).toBe(
+        crc32Of(bytes.subarray(start, end)),
+      );
     }
   });
 
@@ -325,8 +353,8 @@ describe('HashPool parts hashed ahead', () => {
       const { path, bytes } = await randomFile('no-ahead', size);
       await plain.hashFile(path);
       const [, second] = partsOf(size);
-      expect(await plain.hashRange(path, second!.start, second!.end)).toBe(
-        md5(bytes.subarray(second!.start, second!.end)).base64,
+      expect(await plain.hashRange(path, second!.start, second!.end, CRC32)).toBe(
+        crc32Of(bytes.subarray(second!.start, second!.end)),
       );
     } finally {
       await plain.close();

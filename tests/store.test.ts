@@ -179,8 +179,10 @@ describe('uploads', () => {
       bytesUploaded: 0,
       attempts: 0,
       uploadId: null,
+      partChecksum: null,
       md5Hex: null,
       md5Base64: null,
+      crc32Base64: null,
       etag: null,
       versionId: null,
       lastError: null,
@@ -328,16 +330,16 @@ describe('parts', () => {
     const store = openStore();
     store.createUpload(newUpload({ id: 'p' }));
     store.createUpload(newUpload({ id: 'other' }));
-    store.recordPart('p', { partNumber: 3, etag: '"e3"', size: 10, md5Base64: 'm3' });
-    store.recordPart('p', { partNumber: 1, etag: '"e1"', size: 10, md5Base64: 'm1' });
-    store.recordPart('p', { partNumber: 2, etag: '"old"', size: 10, md5Base64: 'old' });
-    store.recordPart('p', { partNumber: 2, etag: '"e2"', size: 10, md5Base64: 'm2' });
-    store.recordPart('other', { partNumber: 1, etag: '"x"', size: 1, md5Base64: 'x' });
+    store.recordPart('p', { partNumber: 3, etag: '"e3"', size: 10, checksum: 'm3' });
+    store.recordPart('p', { partNumber: 1, etag: '"e1"', size: 10, checksum: 'm1' });
+    store.recordPart('p', { partNumber: 2, etag: '"old"', size: 10, checksum: 'old' });
+    store.recordPart('p', { partNumber: 2, etag: '"e2"', size: 10, checksum: 'm2' });
+    store.recordPart('other', { partNumber: 1, etag: '"x"', size: 1, checksum: 'x' });
 
     expect(store.completedParts('p')).toEqual([
-      { partNumber: 1, etag: '"e1"', size: 10, md5Base64: 'm1' },
-      { partNumber: 2, etag: '"e2"', size: 10, md5Base64: 'm2' },
-      { partNumber: 3, etag: '"e3"', size: 10, md5Base64: 'm3' },
+      { partNumber: 1, etag: '"e1"', size: 10, checksum: 'm1' },
+      { partNumber: 2, etag: '"e2"', size: 10, checksum: 'm2' },
+      { partNumber: 3, etag: '"e3"', size: 10, checksum: 'm3' },
     ]);
 
     store.clearParts('p');
@@ -348,13 +350,13 @@ describe('parts', () => {
   it('refuses parts for an unknown upload and impossible part numbers', () => {
     const store = openStore();
     const err = thrown(() =>
-      store.recordPart('ghost', { partNumber: 1, etag: '"e"', size: 1, md5Base64: 'm' }),
+      store.recordPart('ghost', { partNumber: 1, etag: '"e"', size: 1, checksum: 'm' }),
     );
     expect(err.code).toBe('UnknownUpload');
     store.createUpload(newUpload({ id: 'p' }));
     for (const partNumber of [0, 10_001, 1.5]) {
       const bad = thrown(() =>
-        store.recordPart('p', { partNumber, etag: '"e"', size: 1, md5Base64: 'm' }),
+        store.recordPart('p', { partNumber, etag: '"e"', size: 1, checksum: 'm' }),
       );
       expect(bad.code).toBe('InvalidValue');
     }
@@ -367,6 +369,7 @@ describe('durability', () => {
     const rec = store.updateUpload('resume-me', {
       status: 'uploading',
       uploadId: 'mpu-abc',
+      partChecksum: 'crc32',
       md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
       md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',
       startedAt: 6000,
@@ -377,7 +380,7 @@ describe('durability', () => {
         partNumber: n,
         etag: `"etag-${n}"`,
         size: 64 * 1024 ** 2,
-        md5Base64: `md5-${n}`,
+        checksum: `crc-${n}`,
       });
     }
     // Each part's commit also records the bytes uploaded: the sum of the parts.
@@ -387,7 +390,7 @@ describe('durability', () => {
       partNumber: 40,
       etag: '"etag-40"',
       size: 64 * 1024 ** 2,
-      md5Base64: 'md5-40',
+      checksum: 'crc-40',
     });
     expect(store.getUpload('resume-me')?.bytesUploaded).toBe(40 * 64 * 1024 ** 2);
     return after;
@@ -407,7 +410,7 @@ describe('durability', () => {
       partNumber: 40,
       etag: '"etag-40"',
       size: 64 * 1024 ** 2,
-      md5Base64: 'md5-40',
+      checksum: 'crc-40',
     });
   });
 
@@ -520,8 +523,10 @@ describe('history export', () => {
     synapseId: 'syn123',
     createdAt: 1_000,
     uploadId: 'mpu',
+    partChecksum: 'crc32',
     md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
     md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',
+    crc32Base64: 'AAAAAA==',
     status: 'done',
     etag: '"abc-3"',
     versionId: 'v1',

@@ -15,13 +15,17 @@ export interface HashFileRequest {
   progress: boolean;
 }
 
-/** MD5 of bytes [start, end) of `path`. */
+/** What a part is checked with: its MD5 (Content-MD5, the ETag) or S3's CRC32 checksum. */
+export type RangeAlgorithm = 'md5' | 'crc32';
+
+/** The MD5 or CRC32 of bytes [start, end) of `path`. */
 export interface HashRangeRequest {
   type: 'hash-range';
   id: number;
   path: string;
   start: number;
   end: number;
+  algorithm: RangeAlgorithm;
 }
 
 /** Stop working on request `id` as soon as possible; it then replies with an AbortError. */
@@ -52,7 +56,8 @@ export interface FileDoneResponse {
 export interface RangeDoneResponse {
   type: 'range-done';
   id: number;
-  md5Base64: string;
+  /** Base64 of the digest's bytes (a CRC32 big-endian), as S3's headers carry it. */
+  digestBase64: string;
 }
 
 export interface ErrorResponse {

@@ -19,10 +19,11 @@ import type {
   HashError,
   HashResponse,
   HashTaskRequest,
+  RangeAlgorithm,
   SerializedError,
 } from './hash-messages';
 
-export type { HashError } from './hash-messages';
+export type { HashError, RangeAlgorithm } from './hash-messages';
 
 export interface FileHash {
   /** Lowercase hex of the 16-byte digest, as recorded in history. */
@@ -41,10 +42,10 @@ export interface HashPoolOptions {
   workerFile?: string;
   /**
    * The part size the uploads will ask `hashRange` for (grown per file by
-   * choosePartSize, as the queue does). hashFile then also hashes those parts,
-   * on threads that have no whole file to hash, so an upload finds its parts'
-   * Content-MD5s ready (see "Parts hashed ahead" below). Default
-   * DEFAULT_PART_SIZE; null hashes ranges only when asked.
+   * choosePartSize, as the queue does). hashFile then also computes those
+   * parts' CRC32s, on threads that have no whole file to hash, so an upload
+   * finds its parts' checksums ready (see "Parts hashed ahead" below).
+   * Default DEFAULT_PART_SIZE; null digests ranges only when asked.
    */
   partSize?: number | null;
 }
@@ -59,6 +60,8 @@ export interface HashFileOptions {
 
 export interface HashRangeOptions {
   signal?: AbortSignal;
+  /** Default 'md5'. */
+  algorithm?: RangeAlgorithm;
 }
 
 /** The `code` of the error when the file changed (or got shorter) while it was being read. */
@@ -73,6 +76,8 @@ const WORKER_FILE_NAME = 'hash.worker.js';
 const MAX_PREHASHED_RANGES = 20_000;
 /** Ahead-of-time range tasks a thread with no whole file runs at once (one reads while one hashes). */
 const PREHASH_PER_THREAD = 2;
+/** What parts are hashed ahead with: the checksum uploads send with each part. */
+const PREHASH_ALGORITHM: RangeAlgorithm = 'crc32';
 
 interface Task {
   request: HashTaskRequest;
@@ -112,19 +117,20 @@ interface Slot {
 }
 
 /**
- * Whole-file and byte-range MD5s on worker threads. A worker runs at most one
- * whole-file hash at a time (the rest wait in FIFO order); range hashes go at
- * once to the least-loaded worker and interleave with whatever it is reading.
+ * Whole-file MD5s and byte-range MD5s or CRC32s on worker threads. A worker
+ * runs at most one whole-file hash at a time (the rest wait in FIFO order);
+ * range digests go at once to the least-loaded worker and interleave with
+ * whatever it is reading.
  *
  * Parts hashed ahead: the whole-file MD5 must be known before an upload can
  * be created (it is the `content-md5` metadata), and it is one sequential
- * pass on one thread. Each part's Content-MD5 is a second MD5 pass over the
- * same bytes; done when the part is sent, it is CPU the upload competes for
- * (on two cores it halved the upload rate). So hashFile also queues the
- * file's part ranges, which threads with no whole file to hash take while
- * the whole-file pass runs: on two cores, one file's parts are ready when its
- * MD5 is. hashRange answers from them while the file keeps the identity it
- * had before they were read, else (or if they are not there) hashes the range.
+ * pass on one thread. Each part's CRC32 checksum is a second pass over the
+ * same bytes (six times cheaper than MD5); done when the part is sent, it is
+ * CPU the upload competes for. So hashFile also queues the file's part
+ * ranges, which threads with no whole file to hash take while the whole-file
+ * pass runs: one file's part checksums are ready when its MD5 is. hashRange
+ * answers from them while the file keeps the identity it had before they
+ * were read, else (or if they are not there) digests the range.
  */
 export class HashPool {
   private readonly workerFile: string;
@@ -176,7 +182,10 @@ export class HashPool {
     return { md5Hex, md5Base64, size, mtimeMs };
   }
 
-  /** MD5 (base64) of bytes [start, end) of a file, for an upload part's Content-MD5. */
+  /**
+   * The MD5 or CRC32 (base64, as S3's headers want it) of bytes [start, end)
+   * of a file: a part's checksum, or its MD5 to compare with an ETag.
+   */
   async hashRange(
     path: string,
     start: number,
@@ -186,14 +195,17 @@ export class HashPool {
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
       throw new RangeError(`invalid byte range [${start}, ${end}) of ${path}`);
     }
-    const ahead = await this.takePrehashed(path, start, end, options.signal);
-    if (ahead !== null) return ahead;
+    const algorithm = options.algorithm ?? 'md5';
+    if (algorithm === PREHASH_ALGORITHM) {
+      const ahead = await this.takePrehashed(path, start, end, options.signal);
+      if (ahead !== null) return ahead;
+    }
     const done = await this.submit(
-      { type: 'hash-range', id: this.nextId++, path, start, end },
+      { type: 'hash-range', id: this.nextId++, path, start, end, algorithm },
       options.signal,
     );
     if (done.type !== 'range-done') throw new Error(`unexpected ${done.type} reply to hash-range`);
-    return done.md5Base64;
+    return done.digestBase64;
   }
 
   /** Terminates the workers. Unfinished tasks reject with an AbortError whose code is HashPoolClosed. */
@@ -310,10 +322,17 @@ export class HashPool {
       let task!: Task;
       const digest = new Promise<string>((resolve, reject) => {
         task = {
-          request: { type: 'hash-range', id: this.nextId++, path, start, end },
+          request: {
+            type: 'hash-range',
+            id: this.nextId++,
+            path,
+            start,
+            end,
+            algorithm: PREHASH_ALGORITHM,
+          },
           resolve: (done) =>
             done.type === 'range-done'
-              ? resolve(done.md5Base64)
+              ? resolve(done.digestBase64)
               : reject(new Error(`unexpected ${done.type} reply to hash-range`)),
           reject,
           settled: false,

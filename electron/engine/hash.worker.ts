@@ -1,10 +1,11 @@
 // Worker entry for HashPool (hash-pool.ts); the messages are in hash-messages.ts.
 // It runs several requests at once: every read awaits, so a short part hash
 // interleaves with a long whole-file hash instead of waiting behind it.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
 import type {
   FileChangedCode,
   FileDoneResponse,
@@ -77,7 +78,11 @@ async function hashFile(request: HashFileRequest, task: TaskState): Promise<File
           }
         }
       : undefined;
-    const hash = await hashBytes(file, 0, before.size, buffers, task, changed, onChunk);
+    const hash = createHash('md5');
+    await readBytes(file, 0, before.size, buffers, task, changed, (chunk, hashed) => {
+      hash.update(chunk);
+      onChunk?.(hashed);
+    });
     const after = await file.stat();
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw changed();
     if (request.progress) send({ type: 'progress', id, bytesHashed: before.size });
@@ -102,8 +107,18 @@ async function hashRange(request: HashRangeRequest, task: TaskState): Promise<Ra
       FILE_CHANGED,
     );
   return withFile(path, async (file, buffers) => {
-    const hash = await hashBytes(file, start, end, buffers, task, changed);
-    return { type: 'range-done', id, md5Base64: hash.digest('base64') };
+    if (request.algorithm === 'crc32') {
+      let crc = 0;
+      await readBytes(file, start, end, buffers, task, changed, (chunk) => {
+        crc = crc32(chunk, crc);
+      });
+      const bytes = Buffer.alloc(4);
+      bytes.writeUInt32BE(crc);
+      return { type: 'range-done', id, digestBase64: bytes.toString('base64') };
+    }
+    const hash = createHash('md5');
+    await readBytes(file, start, end, buffers, task, changed, (chunk) => hash.update(chunk));
+    return { type: 'range-done', id, digestBase64: hash.digest('base64') };
   });
 }
 
@@ -125,20 +140,19 @@ async function withFile<T>(
 }
 
 /**
- * MD5 of [start, end), reading into one buffer while the other is hashed. Only
- * the read being awaited is ever outstanding when this throws, so the buffers
- * are free for the next task as soon as it returns.
+ * Reads [start, end) in order into one buffer while `consume` digests the
+ * other. Only the read being awaited is ever outstanding when this throws, so
+ * the buffers are free for the next task as soon as it returns.
  */
-async function hashBytes(
+async function readBytes(
   file: FileHandle,
   start: number,
   end: number,
   buffers: BufferPair,
   task: TaskState,
   changed: () => Error,
-  onChunk?: (bytesHashed: number) => void,
-): Promise<Hash> {
-  const hash = createHash('md5');
+  consume: (chunk: Buffer, bytesDone: number) => void,
+): Promise<void> {
   const read = (buffer: Buffer, position: number): Promise<number> =>
     file
       .read(buffer, 0, Math.min(buffer.length, end - position), position)
@@ -156,10 +170,8 @@ async function hashBytes(
     spare = filled;
     position += bytesRead;
     if (position < end) pending = read(filling, position);
-    hash.update(bytesRead === filled.length ? filled : filled.subarray(0, bytesRead));
-    onChunk?.(position - start);
+    consume(bytesRead === filled.length ? filled : filled.subarray(0, bytesRead), position - start);
   }
-  return hash;
 }
 
 function makeError(message: string, name: string, code: string): HashError {

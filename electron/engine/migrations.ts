@@ -105,6 +105,16 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the Synapse folder label of the target an upload went to',
     up: `ALTER TABLE uploads ADD COLUMN synapse_id TEXT;`,
   },
+  {
+    version: 4,
+    description:
+      "CRC32 part checksums: how an open multipart upload checks its parts, the whole file's CRC32, and each part's checksum (an MD5 for uploads begun before)",
+    up: `
+      ALTER TABLE uploads ADD COLUMN part_checksum TEXT;
+      ALTER TABLE uploads ADD COLUMN crc32_base64 TEXT;
+      ALTER TABLE parts RENAME COLUMN md5_base64 TO checksum;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,9 +23,10 @@ import {
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { contentTypeFor } from './content-type';
+import { crc32Combine, crc32FromBase64, crc32ToBase64 } from './crc32';
 import { openRange, PartBuffers, type RangeBody } from './file-range';
 import { classifyError, isAbort, UploadFailure, type ErrorContext } from './errors';
-import type { HashPool } from './hash-pool';
+import type { HashPool, RangeAlgorithm } from './hash-pool';
 import { AdaptiveLimiter } from './limiter';
 import { PREFLIGHT_RETRY, UPLOAD_RETRY, withRetry, type RetryPolicy } from './retry';
 import type { Endpoint } from './s3-client';
@@ -562,12 +563,23 @@ export class UploadQueue {
     if (fresh) {
       // Not aborted by a pause or cancel: the upload id must reach the record,
       // or an open multipart upload would be left in the bucket, unknown.
+      // S3 checks every part's CRC32 and, at completion, the whole object's.
       const created = await withRetry(
-        () => client.send(new CreateMultipartUploadCommand(this.objectFields(record))),
+        () =>
+          client.send(
+            new CreateMultipartUploadCommand({
+              ...this.objectFields(record),
+              ChecksumAlgorithm: 'CRC32',
+              ChecksumType: 'FULL_OBJECT',
+            }),
+          ),
         this.retryOptions(record, signal),
       );
       store.clearParts(record.id);
-      record = this.update(record.id, { uploadId: created.UploadId ?? null });
+      record = this.update(record.id, {
+        uploadId: created.UploadId ?? null,
+        partChecksum: 'crc32',
+      });
       signal.throwIfAborted();
     }
     const done = fresh ? new Map() : await this.reconcileParts(client, record, signal);
@@ -619,6 +631,7 @@ export class UploadQueue {
     // of the file that was hashed.
     await assertUnchanged(record);
     const parts = store.completedParts(record.id);
+    const crc32 = record.partChecksum === 'crc32' ? wholeCrc32(parts) : null;
     const completed = await withRetry(
       () =>
         client.send(
@@ -627,8 +640,14 @@ export class UploadQueue {
             Key: record.key,
             UploadId: record.uploadId ?? undefined,
             MultipartUpload: {
-              Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+              Parts: parts.map((p) => ({
+                PartNumber: p.partNumber,
+                ETag: p.etag,
+                ...(crc32 ? { ChecksumCRC32: p.checksum } : {}),
+              })),
             },
+            // S3 refuses to complete unless the parts make up this CRC32.
+            ...(crc32 ? { ChecksumCRC32: crc32, ChecksumType: 'FULL_OBJECT' as const } : {}),
           }),
           // Not aborted either: what S3 completed must reach the record, so a
           // cancel can remove it.
@@ -639,6 +658,7 @@ export class UploadQueue {
       etag: completed.ETag ?? null,
       versionId: completed.VersionId ?? null,
       uploadId: null,
+      crc32Base64: crc32,
     });
     store.clearParts(record.id);
   }
@@ -646,7 +666,8 @@ export class UploadQueue {
   /**
    * What S3 holds for this upload, reconciled with what was recorded. A part
    * S3 has but the database missed (a crash right after the part finished)
-   * is kept when its ETag is the MD5 of that range of the file.
+   * is kept when its ETag is the MD5 of that range of the file (and then its
+   * CRC32 is computed, if the upload checks parts by CRC32).
    */
   private async reconcileParts(
     client: S3Client,
@@ -666,14 +687,15 @@ export class UploadQueue {
         done.set(partNumber, mine);
         continue;
       }
-      const md5Base64 = await this.options.hasher.hashRange(
-        record.localPath,
-        expected.start,
-        expected.end,
-        { signal },
-      );
+      const hashRange = (algorithm: RangeAlgorithm) =>
+        this.options.hasher.hashRange(record.localPath, expected.start, expected.end, {
+          signal,
+          algorithm,
+        });
+      const md5Base64 = await hashRange('md5');
       if (etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex')) {
-        const part = { partNumber, etag, size, md5Base64 };
+        const checksum = record.partChecksum === 'crc32' ? await hashRange('crc32') : md5Base64;
+        const part = { partNumber, etag, size, checksum };
         this.options.store.recordPart(record.id, part);
         done.set(partNumber, part);
       }
@@ -722,8 +744,11 @@ export class UploadQueue {
   ): Promise<CompletedPart> {
     const { start, end } = partRange(partNumber, record.size, record.partSize);
     await assertUnchanged(record);
-    const md5Base64 = await this.options.hasher.hashRange(record.localPath, start, end, {
+    // Uploads begun before Labdrop sent CRC32s go on with Content-MD5.
+    const crc32 = record.partChecksum === 'crc32';
+    const checksum = await this.options.hasher.hashRange(record.localPath, start, end, {
       signal,
+      algorithm: crc32 ? 'crc32' : 'md5',
     });
     const response = await this.sendRange(
       record,
@@ -741,13 +766,13 @@ export class UploadQueue {
             PartNumber: partNumber,
             Body: body,
             ContentLength: end - start,
-            ContentMD5: md5Base64,
+            ...(crc32 ? { ChecksumCRC32: checksum } : { ContentMD5: checksum }),
           }),
           { abortSignal },
         ),
     );
     if (!response.ETag) throw new Error(`S3 returned no ETag for part ${partNumber}`);
-    return { partNumber, etag: response.ETag, size: end - start, md5Base64 };
+    return { partNumber, etag: response.ETag, size: end - start, checksum };
   }
 
   private async verify(client: S3Client, record: UploadRecord, signal: AbortSignal): Promise<void> {
@@ -756,6 +781,14 @@ export class UploadQueue {
       throw new UploadFailure({
         code: 'VerificationFailed',
         message: `After the upload, s3://${record.bucket}/${record.key} has ${head.ContentLength} bytes and content-md5 "${head.Metadata?.[this.profileOf(record).md5MetadataKey] ?? 'none'}", but ${record.localPath} has ${record.size} bytes and "${record.md5Base64}". Upload it again.`,
+      });
+    }
+    // S3 checked this at completion; an endpoint that did not, and reports
+    // the object's CRC32, is checked here.
+    if (record.crc32Base64 && head.ChecksumCRC32 && head.ChecksumCRC32 !== record.crc32Base64) {
+      throw new UploadFailure({
+        code: 'VerificationFailed',
+        message: `After the upload, s3://${record.bucket}/${record.key} has CRC32 ${head.ChecksumCRC32}, but ${record.localPath} has ${record.crc32Base64}: the stored bytes differ from the file. Upload it again.`,
       });
     }
     this.update(record.id, {
@@ -771,9 +804,14 @@ export class UploadQueue {
   private head(client: S3Client, record: UploadRecord, signal: AbortSignal) {
     return withRetry(
       () =>
-        client.send(new HeadObjectCommand({ Bucket: record.bucket, Key: record.key }), {
-          abortSignal: signal,
-        }),
+        client.send(
+          new HeadObjectCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            ChecksumMode: 'ENABLED',
+          }),
+          { abortSignal: signal },
+        ),
       this.retryOptions(record, signal),
     );
   }
@@ -930,6 +968,15 @@ function sampleSpeed(job: Job, bytes: number, now: number): number {
   const first = job.samples[0];
   if (!first || now - first.at < 200) return 0;
   return Math.max(0, ((bytes - first.bytes) * 1000) / (now - first.at));
+}
+
+/** The whole file's CRC32 from its parts' (base64), given in part order. */
+function wholeCrc32(parts: CompletedPart[]): string {
+  let crc = 0;
+  for (const part of parts) {
+    crc = crc32Combine(crc, crc32FromBase64(part.checksum), part.size);
+  }
+  return crc32ToBase64(crc);
 }
 
 async function statOrFail(record: UploadRecord) {

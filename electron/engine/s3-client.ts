@@ -39,8 +39,9 @@ export function regionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
 /**
  * The one place S3 clients are made. Retries are the engine's (see retry.ts),
  * so the SDK makes one attempt. Checksums only where S3 requires them: many
- * S3-compatible endpoints reject the SDK's newer default CRC checksums, and
- * every part already carries a Content-MD5 from the hash pool.
+ * S3-compatible endpoints reject the SDK's newer default (CRC checksums sent
+ * as aws-chunked trailers), and every part already carries its checksum in
+ * a header, computed by the hash pool.
  */
 export function createS3Client(target: Endpoint, options: ClientOptions = {}): S3Client {
   return new S3Client({

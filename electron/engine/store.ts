@@ -10,7 +10,8 @@ export interface CompletedPart {
   partNumber: number;
   etag: string;
   size: number;
-  md5Base64: string;
+  /** Base64 of the part's CRC32, or of its MD5 when the upload's partChecksum is null. */
+  checksum: string;
 }
 
 export type NewUpload = Omit<
@@ -24,8 +25,10 @@ export type NewUpload = Omit<
   | 'startedAt'
   | 'finishedAt'
   | 'uploadId'
+  | 'partChecksum'
   | 'md5Hex'
   | 'md5Base64'
+  | 'crc32Base64'
   | 'createdAt'
   | 'synapseId'
 > & { createdAt?: number; synapseId?: string | null };
@@ -92,8 +95,10 @@ const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   grants: 'grants',
   partSize: 'part_size',
   uploadId: 'upload_id',
+  partChecksum: 'part_checksum',
   md5Hex: 'md5_hex',
   md5Base64: 'md5_base64',
+  crc32Base64: 'crc32_base64',
   status: 'status',
   etag: 'etag',
   versionId: 'version_id',
@@ -303,8 +308,10 @@ export class Store {
       grants: rec.grants,
       partSize: rec.partSize,
       uploadId: null,
+      partChecksum: null,
       md5Hex: null,
       md5Base64: null,
+      crc32Base64: null,
       status: 'queued',
       etag: null,
       versionId: null,
@@ -391,21 +398,21 @@ export class Store {
     });
   }
 
-  /** Records a part S3 accepted; recording the same part number again replaces it. */
   /**
-   * Records a completed part and, in the same commit, the upload's
-   * bytesUploaded as the sum of its recorded parts: one write per part.
+   * Records a part S3 accepted (the same part number again replaces it) and,
+   * in the same commit, the upload's bytesUploaded as the sum of its
+   * recorded parts: one write per part.
    */
   recordPart(id: string, part: CompletedPart): void {
     this.guard(() => {
       try {
         this.db.transaction(() => {
           this.sql(
-            `INSERT INTO parts (record_id, part_number, etag, size, md5_base64)
+            `INSERT INTO parts (record_id, part_number, etag, size, checksum)
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (record_id, part_number) DO UPDATE SET
-                 etag = excluded.etag, size = excluded.size, md5_base64 = excluded.md5_base64`,
-          ).run(id, part.partNumber, part.etag, part.size, part.md5Base64);
+                 etag = excluded.etag, size = excluded.size, checksum = excluded.checksum`,
+          ).run(id, part.partNumber, part.etag, part.size, part.checksum);
           this.sql(
             `UPDATE uploads SET bytes_uploaded =
                (SELECT COALESCE(SUM(size), 0) FROM parts WHERE record_id = ?) WHERE id = ?`,
@@ -431,7 +438,7 @@ export class Store {
     return this.guard(
       () =>
         this.sql(
-          `SELECT part_number AS partNumber, etag, size, md5_base64 AS md5Base64
+          `SELECT part_number AS partNumber, etag, size, checksum
              FROM parts WHERE record_id = ? ORDER BY part_number`,
         ).all(id) as CompletedPart[],
     );

@@ -297,7 +297,7 @@ async function putSection(endpoint: EndpointProcess, rates: Rates): Promise<void
   sections.push({
     title: 'The benchmark endpoint',
     text: [
-      '`tests/bench/s3-endpoint.ts` is a node:http server in its own process that speaks the S3 calls both clients use (PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, HeadObject, HeadBucket, DeleteObject, ListObjectsV2). It checks every body’s length against Content-Length, keeps size, metadata and the grant header of each object, answers HeadObject with them, and discards the bytes. With the MD5 check on it also hashes each body and refuses a wrong Content-MD5 (BadDigest), as S3 does; that costs one core at MD5 speed, so the timed end-to-end runs use it off and one run of each client with it on checks every Content-MD5 both clients sent.',
+      '`tests/bench/s3-endpoint.ts` is a node:http server in its own process that speaks the S3 calls both clients use (PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, HeadObject, HeadBucket, DeleteObject, ListObjectsV2). It checks every body’s length against Content-Length, keeps size, metadata and the grant header of each object, answers HeadObject with them, and discards the bytes. With the check on it also hashes each body and refuses a wrong Content-MD5 or x-amz-checksum-crc32 (BadDigest), as S3 does, and checks the full-object CRC32 a multipart upload is completed with against its parts’; that costs one core at MD5 speed, so the timed end-to-end runs use it off and one run of each client with it on checks every Content-MD5 and CRC32 checksum both clients sent.',
       'B is measured with `tests/bench/put-client.ts`: plain node:http PUTs from one buffer in memory, no signing, no file reads: what any client could do at best against this endpoint on this machine.',
     ],
   });
@@ -530,7 +530,7 @@ async function e2eSection(
     }
     notes.push(`Checked after the first run of ${c.label}: ${verified}.`);
   }
-  // One more run of each client with the endpoint checking every Content-MD5.
+  // One more run of each client with the endpoint checking every Content-MD5 and CRC32 checksum.
   await endpoint.setMd5('on');
   for (const c of cases(data)) {
     await endpoint.reset();
@@ -538,8 +538,18 @@ async function e2eSection(
     const d =
       c.id === 'big' ? await documentedUpload(home, endpoint.url, c, `center/d-md5-${c.id}`) : null;
     const stats = await endpoint.stats();
+    const badDigests = stats.errors['BadDigest'] ?? 0;
+    if (
+      stats.md5Checked !== stats.md5Sent ||
+      stats.crc32Checked !== stats.crc32Sent ||
+      badDigests
+    ) {
+      throw new Error(
+        `checked ${stats.md5Checked} of ${stats.md5Sent} Content-MD5s and ${stats.crc32Checked} of ${stats.crc32Sent} CRC32 checksums sent, ${badDigests} BadDigest (${c.label})`,
+      );
+    }
     notes.push(
-      `With the endpoint checking Content-MD5 (${c.label}): Labdrop ${l.seconds.toFixed(2)} s${d ? `, documented workflow ${d.seconds.toFixed(2)} s` : ''}; ${stats.md5Checked} bodies checked, ${stats.errors['BadDigest'] ?? 0} BadDigest, requests ${JSON.stringify(stats.requests)}.`,
+      `With the endpoint checking Content-MD5 and CRC32 checksums (${c.label}): Labdrop ${l.seconds.toFixed(2)} s${d ? `, documented workflow ${d.seconds.toFixed(2)} s` : ''}; every checksum sent checked (${stats.md5Checked} Content-MD5, ${stats.crc32Checked} x-amz-checksum-crc32), ${badDigests} BadDigest, requests ${JSON.stringify(stats.requests)}.`,
     );
     await endpoint.clear();
   }

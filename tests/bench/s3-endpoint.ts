@@ -1,21 +1,30 @@
 // A minimal S3 endpoint for benchmarks: it speaks enough of the S3 REST API
 // (path-style) for Labdrop's engine and `aws s3 cp`, checks every body's
-// length (and, with md5 'on', its Content-MD5), keeps sizes, metadata and
-// grants for HeadObject and the bench's checks, and discards the bytes. It
-// ignores signatures. So that the clients, not the server, are measured, it
-// does as little as it can per byte: with md5 'off' a body costs one pass of
-// the socket's data through the event loop and nothing else.
+// length (and, with md5 'on', its Content-MD5 and x-amz-checksum-crc32, and
+// a multipart upload's full-object CRC32), keeps sizes, metadata, grants and
+// CRC32 checksums for HeadObject and the bench's checks, and discards the
+// bytes. It ignores signatures. So that the clients, not the server, are
+// measured, it does as little as it can per byte: with md5 'off' a body costs
+// one pass of the socket's data through the event loop and nothing else; the
+// checksums sent are only counted, and trusted as S3 would store them.
 //
 // Run it in its own process (the bench does):
 //   node --import tsx tests/bench/s3-endpoint.ts --md5 off|on [--port N] [--bucket NAME…]
 // It prints `{"port":N}` on stdout when it listens. /_bench/* answers the
-// bench: stats, reset, objects, clear, md5 (switch the check at run time).
+// bench: stats, reset, objects, clear, md5 (switch the checks at run time).
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  crc32Combine,
+  crc32FromBase64,
+  crc32ToBase64,
+  crc32Update,
+} from '../../electron/engine/crc32';
 
+/** 'on' checks every Content-MD5 and x-amz-checksum-crc32 sent (the name predates CRC32). */
 export type Md5Mode = 'on' | 'off';
 
 export interface StoredObject {
@@ -27,6 +36,10 @@ export interface StoredObject {
   contentType: string | null;
   /** How it was made: one PutObject, or a multipart upload of this many parts. */
   parts: number;
+  /** Base64 CRC32 of the whole object, as HeadObject answers it; null if the client sent none. */
+  checksumCrc32: string | null;
+  /** 'FULL_OBJECT' when there is a checksumCrc32 (the only type this endpoint keeps). */
+  checksumType: string | null;
 }
 
 export interface EndpointStats {
@@ -36,6 +49,10 @@ export interface EndpointStats {
   md5Checked: number;
   /** Bodies that came with a Content-MD5 header. */
   md5Sent: number;
+  /** Bodies whose CRC32 was computed and compared with their x-amz-checksum-crc32. */
+  crc32Checked: number;
+  /** Bodies that came with an x-amz-checksum-crc32 header. */
+  crc32Sent: number;
   errors: Record<string, number>;
   /** Most request bodies being received at once. */
   maxBodiesInFlight: number;
@@ -45,6 +62,8 @@ export interface EndpointStats {
 interface Part {
   etag: string;
   size: number;
+  /** The x-amz-checksum-crc32 it came with, decoded. */
+  crc32: number | null;
 }
 
 interface MultipartUpload {
@@ -53,12 +72,22 @@ interface MultipartUpload {
   metadata: Record<string, string>;
   grantFullControl: string | null;
   contentType: string | null;
+  /** CreateMultipartUpload's x-amz-checksum-algorithm and x-amz-checksum-type. */
+  checksumAlgorithm: string | null;
+  checksumType: string | null;
   parts: Map<number, Part>;
 }
 
 const MIN_PART = 5 * 1024 * 1024;
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+/** Checksum headers this endpoint cannot check: refused rather than passed unchecked. */
+const OTHER_CHECKSUMS = [
+  'x-amz-checksum-crc32c',
+  'x-amz-checksum-crc64nvme',
+  'x-amz-checksum-sha1',
+  'x-amz-checksum-sha256',
+];
 
 class S3Error extends Error {
   constructor(
@@ -189,7 +218,7 @@ export class BenchEndpoint {
         if (uploadId !== null) return this.listParts(res, bucket, key, uploadId, q);
         break;
       case 'HEAD':
-        return this.headObject(res, bucket, key);
+        return this.headObject(req, res, bucket, key);
       case 'DELETE':
         await drain(req);
         if (uploadId !== null) {
@@ -212,23 +241,31 @@ export class BenchEndpoint {
   }
 
   /**
-   * Counts the body's bytes (and hashes them with md5 'on'), then checks the
-   * length against Content-Length and the digest against Content-MD5. The
-   * ETag is the body's MD5 as S3 makes it; with md5 'off' it is taken from
-   * the Content-MD5 the client sent, which is what S3 would return for a
-   * body that matches it.
+   * Counts the body's bytes (and with md5 'on' hashes them, and takes their
+   * CRC32 if the client sent one), then checks the length against
+   * Content-Length and the digests against Content-MD5 and
+   * x-amz-checksum-crc32. The ETag is the body's MD5 as S3 makes it; with md5
+   * 'off' it is taken from the Content-MD5 the client sent, which is what S3
+   * would return for a body that matches it, and the CRC32 sent is trusted.
    */
-  private async receive(req: IncomingMessage): Promise<{ size: number; etag: string }> {
+  private async receive(req: IncomingMessage): Promise<Part> {
     if (
       req.headers['content-encoding']?.includes('aws-chunked') ||
       header(req, 'x-amz-content-sha256')?.startsWith('STREAMING-')
     ) {
       throw notImplemented('aws-chunked bodies', '');
     }
+    const other = OTHER_CHECKSUMS.find((name) => req.headers[name] !== undefined);
+    if (other) throw notImplemented(other, '');
     const declared = req.headers['content-length'];
     const sentMd5 = header(req, 'content-md5');
     if (sentMd5) this.stats.md5Sent++;
+    const sentCrc32 = checksumHeader(req);
+    if (sentCrc32 !== null) this.stats.crc32Sent++;
     const hash: Hash | null = this.md5 === 'on' ? createHash('md5') : null;
+    // Taken as the chunks arrive, like the MD5: the body is never kept.
+    const takeCrc32 = this.md5 === 'on' && sentCrc32 !== null;
+    let crc32 = 0;
     let size = 0;
     this.stats.maxBodiesInFlight = Math.max(this.stats.maxBodiesInFlight, ++this.bodiesInFlight);
     try {
@@ -236,6 +273,7 @@ export class BenchEndpoint {
         req.on('data', (chunk: Buffer) => {
           size += chunk.length;
           hash?.update(chunk);
+          if (takeCrc32) crc32 = crc32Update(chunk, crc32);
         });
         req.once('end', resolve);
         req.once('error', reject);
@@ -268,8 +306,12 @@ export class BenchEndpoint {
       if (digest.length !== 16)
         throw new S3Error(400, 'InvalidDigest', 'Content-MD5 is not 16 bytes');
     }
+    if (takeCrc32) {
+      this.stats.crc32Checked++;
+      if (crc32 !== sentCrc32) throw badCrc32();
+    }
     const etag = digest ? digest.toString('hex') : randomUUID().replaceAll('-', '');
-    return { size, etag };
+    return { size, etag, crc32: sentCrc32 };
   }
 
   private async putObject(
@@ -279,15 +321,19 @@ export class BenchEndpoint {
     key: string,
   ): Promise<void> {
     this.count('PutObject');
-    const { size, etag } = await this.receive(req);
+    const body = await this.receive(req);
+    const checksum = body.crc32 === null ? null : crc32ToBase64(body.crc32);
     this.objects.set(`${bucket}/${key}`, {
       key,
-      size,
-      etag,
+      size: body.size,
+      etag: body.etag,
       ...objectFields(req),
       parts: 0,
+      // A single PUT's checksum is of the whole object.
+      checksumCrc32: checksum,
+      checksumType: checksum === null ? null : 'FULL_OBJECT',
     });
-    res.writeHead(200, { etag: `"${etag}"` }).end();
+    res.writeHead(200, partHeaders(body)).end();
   }
 
   private async createMultipart(
@@ -299,7 +345,14 @@ export class BenchEndpoint {
     this.count('CreateMultipartUpload');
     await drain(req);
     const uploadId = randomUUID();
-    this.uploads.set(uploadId, { bucket, key, ...objectFields(req), parts: new Map() });
+    this.uploads.set(uploadId, {
+      bucket,
+      key,
+      ...objectFields(req),
+      checksumAlgorithm: header(req, 'x-amz-checksum-algorithm')?.toUpperCase() ?? null,
+      checksumType: header(req, 'x-amz-checksum-type') ?? null,
+      parts: new Map(),
+    });
     sendXml(
       res,
       `<InitiateMultipartUploadResult xmlns="${NS}"><Bucket>${xml(bucket)}</Bucket><Key>${xml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
@@ -319,9 +372,17 @@ export class BenchEndpoint {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) {
       throw new S3Error(400, 'InvalidArgument', `bad part number ${partNumberText}`);
     }
+    // S3 refuses a part checksum the upload was not created for.
+    if (checksumHeader(req) !== null && upload.checksumAlgorithm !== 'CRC32') {
+      throw new S3Error(
+        400,
+        'InvalidRequest',
+        `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm ?? 'null'}, actual checksum Type: crc32`,
+      );
+    }
     const part = await this.receive(req);
     upload.parts.set(partNumber, part);
-    res.writeHead(200, { etag: `"${part.etag}"` }).end();
+    res.writeHead(200, partHeaders(part)).end();
   }
 
   private async completeMultipart(
@@ -340,15 +401,24 @@ export class BenchEndpoint {
       etag: (/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1] ?? '')?.[1] ?? '')
         .replaceAll('&quot;', '')
         .replaceAll('"', ''),
+      crc32: /<ChecksumCRC32>([\s\S]*?)<\/ChecksumCRC32>/.exec(m[1] ?? '')?.[1],
     }));
     if (listed.length === 0) throw new S3Error(400, 'MalformedXML', 'no parts listed');
     let size = 0;
     let previous = 0;
-    const digests: Buffer[] = [];
-    listed.forEach(({ partNumber, etag }, i) => {
+    const parts: Part[] = [];
+    listed.forEach(({ partNumber, etag, crc32 }, i) => {
       const part = upload.parts.get(partNumber);
-      if (!part || part.etag !== etag) {
-        throw new S3Error(400, 'InvalidPart', `part ${partNumber} is missing or has another ETag`);
+      if (
+        !part ||
+        part.etag !== etag ||
+        (crc32 !== undefined && parseCrc32(crc32, 'ChecksumCRC32') !== part.crc32)
+      ) {
+        throw new S3Error(
+          400,
+          'InvalidPart',
+          `part ${partNumber} is missing or has another ETag or CRC32`,
+        );
       }
       if (partNumber <= previous) throw new S3Error(400, 'InvalidPartOrder', 'parts out of order');
       if (i < listed.length - 1 && part.size < MIN_PART) {
@@ -356,8 +426,11 @@ export class BenchEndpoint {
       }
       previous = partNumber;
       size += part.size;
-      digests.push(Buffer.from(part.etag, 'hex'));
+      parts.push(part);
     });
+    const crc32 = this.fullObjectCrc32(req, upload, parts);
+    const checksum = crc32 === null ? null : crc32ToBase64(crc32);
+    const digests = parts.map((part) => Buffer.from(part.etag, 'hex'));
     const etag = `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${listed.length}`;
     this.uploads.delete(uploadId);
     this.objects.set(`${bucket}/${key}`, {
@@ -368,11 +441,56 @@ export class BenchEndpoint {
       grantFullControl: upload.grantFullControl,
       contentType: upload.contentType,
       parts: listed.length,
+      checksumCrc32: checksum,
+      checksumType: checksum === null ? null : 'FULL_OBJECT',
     });
+    const checksumXml =
+      checksum === null
+        ? ''
+        : `<ChecksumCRC32>${checksum}</ChecksumCRC32><ChecksumType>FULL_OBJECT</ChecksumType>`;
     sendXml(
       res,
-      `<CompleteMultipartUploadResult xmlns="${NS}"><Location>/${xml(bucket)}/${xml(key)}</Location><Bucket>${xml(bucket)}</Bucket><Key>${xml(key)}</Key><ETag>"${etag}"</ETag></CompleteMultipartUploadResult>`,
+      `<CompleteMultipartUploadResult xmlns="${NS}"><Location>/${xml(bucket)}/${xml(key)}</Location><Bucket>${xml(bucket)}</Bucket><Key>${xml(key)}</Key><ETag>"${etag}"</ETag>${checksumXml}</CompleteMultipartUploadResult>`,
     );
+  }
+
+  /**
+   * A CRC32 FULL_OBJECT upload's checksum: its parts' CRC32s combined in
+   * order. That is one combine per part, not per byte, so it is kept in either
+   * mode; with md5 'on' the x-amz-checksum-crc32 sent with the Complete must
+   * equal it. Null when the upload has no such checksum or a part came
+   * without one (the AWS CLI sends Content-MD5 only).
+   */
+  private fullObjectCrc32(
+    req: IncomingMessage,
+    upload: MultipartUpload,
+    parts: Part[],
+  ): number | null {
+    const sentType = header(req, 'x-amz-checksum-type');
+    // S3 answers BadDigest when it is not the type the upload was created with.
+    if (sentType !== undefined && sentType !== upload.checksumType) {
+      throw new S3Error(
+        400,
+        'BadDigest',
+        `The upload's checksum type is ${upload.checksumType ?? 'none'}, not ${sentType}.`,
+      );
+    }
+    const combined =
+      upload.checksumAlgorithm === 'CRC32' && upload.checksumType === 'FULL_OBJECT'
+        ? combineCrc32(parts)
+        : null;
+    const sent = checksumHeader(req);
+    if (this.md5 === 'on' && sent !== null) {
+      if (combined === null) {
+        throw new S3Error(
+          400,
+          'InvalidRequest',
+          'a full-object x-amz-checksum-crc32 needs a CRC32 FULL_OBJECT upload whose parts all came with one',
+        );
+      }
+      if (sent !== combined) throw badCrc32();
+    }
+    return combined;
   }
 
   private listParts(
@@ -392,7 +510,9 @@ export class BenchEndpoint {
     const truncated = numbers.length > page.length;
     const parts = page.map((n) => {
       const part = upload.parts.get(n) as Part;
-      return `<Part><PartNumber>${n}</PartNumber><LastModified>${new Date().toISOString()}</LastModified><ETag>"${part.etag}"</ETag><Size>${part.size}</Size></Part>`;
+      const checksum =
+        part.crc32 === null ? '' : `<ChecksumCRC32>${crc32ToBase64(part.crc32)}</ChecksumCRC32>`;
+      return `<Part><PartNumber>${n}</PartNumber><LastModified>${new Date().toISOString()}</LastModified><ETag>"${part.etag}"</ETag><Size>${part.size}</Size>${checksum}</Part>`;
     });
     sendXml(
       res,
@@ -400,7 +520,7 @@ export class BenchEndpoint {
     );
   }
 
-  private headObject(res: ServerResponse, bucket: string, key: string): void {
+  private headObject(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): void {
     this.count('HeadObject');
     const object = this.objects.get(`${bucket}/${key}`);
     if (!object) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.');
@@ -412,6 +532,11 @@ export class BenchEndpoint {
     };
     for (const [name, value] of Object.entries(object.metadata)) {
       headers[`x-amz-meta-${name}`] = value;
+    }
+    // As S3: the checksum only when asked for.
+    if (header(req, 'x-amz-checksum-mode') === 'ENABLED' && object.checksumCrc32 !== null) {
+      headers['x-amz-checksum-crc32'] = object.checksumCrc32;
+      headers['x-amz-checksum-type'] = object.checksumType ?? 'FULL_OBJECT';
     }
     res.writeHead(200, headers).end();
   }
@@ -467,6 +592,8 @@ function emptyStats(): EndpointStats {
     bytesIn: 0,
     md5Checked: 0,
     md5Sent: 0,
+    crc32Checked: 0,
+    crc32Sent: 0,
     errors: {},
     maxBodiesInFlight: 0,
     userAgents: [],
@@ -492,6 +619,45 @@ function objectFields(req: IncomingMessage) {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The request's x-amz-checksum-crc32, decoded; null if it has none. */
+function checksumHeader(req: IncomingMessage): number | null {
+  const text = header(req, 'x-amz-checksum-crc32');
+  return text === undefined ? null : parseCrc32(text, 'x-amz-checksum-crc32 header');
+}
+
+function parseCrc32(text: string, where: string): number {
+  try {
+    return crc32FromBase64(text);
+  } catch {
+    throw new S3Error(400, 'InvalidRequest', `Value for ${where} is invalid.`);
+  }
+}
+
+/** The CRC32 of the parts' bytes one after another, from their CRC32s; null if one has none. */
+function combineCrc32(parts: Part[]): number | null {
+  let crc = 0;
+  for (const part of parts) {
+    if (part.crc32 === null) return null;
+    crc = crc32Combine(crc, part.crc32, part.size);
+  }
+  return crc;
+}
+
+/** S3's headers for a body it took: the ETag, and the CRC32 checksum it came with. */
+function partHeaders(part: Part): Record<string, string> {
+  const headers: Record<string, string> = { etag: `"${part.etag}"` };
+  if (part.crc32 !== null) headers['x-amz-checksum-crc32'] = crc32ToBase64(part.crc32);
+  return headers;
+}
+
+function badCrc32(): S3Error {
+  return new S3Error(
+    400,
+    'BadDigest',
+    'The CRC32 you specified did not match the calculated checksum.',
+  );
 }
 
 function sendXml(res: ServerResponse, body: string): void {
