@@ -13,7 +13,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           main: resolve('electron/main.ts'),
-          cli: resolve('electron/cli/main.ts'),
+          cli: resolve('electron/cli/entry.ts'),
           'hash.worker': resolve('electron/engine/hash.worker.ts'),
         },
       },

@@ -289,6 +289,25 @@ describe('HashPool.hashRange', () => {
   });
 });
 
+describe('HashPool.prefetch', () => {
+  it('hands a hash started early to the hashFile that asks for it, with its progress', async () => {
+    const { path, bytes } = await randomFile('early', 40 * MiB);
+    pool.prefetch(path);
+    const seen: number[] = [];
+    const hash = await pool.hashFile(path, { onProgress: (n) => seen.push(n) });
+    expect(hash.md5Base64).toBe(md5(bytes).base64);
+    expect(seen.at(-1)).toBe(bytes.length);
+  });
+
+  it('hashes afresh a file that changed after the early hash began', async () => {
+    const { path } = await randomFile('early-changed', 8 * MiB);
+    pool.prefetch(path);
+    const now = randomBytes(8 * MiB + 1);
+    await writeFile(path, now);
+    expect((await pool.hashFile(path)).md5Base64).toBe(md5(now).base64);
+  });
+});
+
 describe('HashPool parts hashed ahead', () => {
   const partsOf = (size: number, partSize = choosePartSize(size)) =>
     Array.from({ length: partCount(size, partSize) }, (_, i) => partRange(i + 1, size, partSize));

@@ -8,6 +8,7 @@ import type { UploadProgress, UploadRecord } from '../../shared/types';
 import { appHome } from '../engine/app-home';
 import { startDemoEndpoint, writeDemoFiles } from '../engine/demo';
 import { classifyError } from '../engine/errors';
+import type { HashPool } from '../engine/hash-pool';
 import { historyToCsv, historyToJson } from '../engine/history-export';
 import type { Target } from '../engine/queue';
 import { createS3Client, regionFromEnv } from '../engine/s3-client';
@@ -28,7 +29,20 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command and returns its exit code. An upload uses `hasher` when
+ * given (see entry.ts: it may already be hashing the files).
+ */
+export async function run(argv: string[], hasher?: HashPool): Promise<number> {
+  try {
+    return await main(argv, hasher);
+  } catch (error) {
+    err(`labdrop: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failed;
+  }
+}
+
+async function main(argv: string[], hasher: HashPool | undefined): Promise<number> {
   let command: Command;
   try {
     command = parseCommand(argv);
@@ -45,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
       out(__LABDROP_VERSION__);
       return EXIT.ok;
     case 'upload':
-      return upload(command);
+      return upload(command, hasher);
     case 'resume':
       return resume(command.id, command.json);
     case 'pause':
@@ -116,7 +130,10 @@ async function confirmPlan(plan: Plan, yes: boolean): Promise<number | null> {
   return EXIT.usage;
 }
 
-async function upload(command: Extract<Command, { name: 'upload' }>): Promise<number> {
+async function upload(
+  command: Extract<Command, { name: 'upload' }>,
+  hasher: HashPool | undefined,
+): Promise<number> {
   const store = Store.openDefault();
   // A saved target (--target) fills in what the flags leave out.
   const resolved = resolveUploadTarget(command, store);
@@ -140,6 +157,7 @@ async function upload(command: Extract<Command, { name: 'upload' }>): Promise<nu
   };
   const services = cliServices({
     store,
+    hasher,
     profile: resolved.submissionProfile,
     partConcurrency: command.concurrency,
     partSize: command.partSizeMiB * MiB,
@@ -428,11 +446,3 @@ async function demo(json: boolean): Promise<number> {
     await rm(work, { recursive: true, force: true });
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    err(`labdrop: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(EXIT.failed);
-  },
-);

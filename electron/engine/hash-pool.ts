@@ -104,6 +104,15 @@ interface Prehash {
   onAbort?: () => void;
 }
 
+/** A whole-file hash started by prefetch(), until a hashFile takes it over. */
+interface Prefetch {
+  identity: Promise<Stats | null>;
+  result: Promise<FileHash>;
+  controller: AbortController;
+  bytesHashed: number;
+  onProgress?: (bytesHashed: number) => void;
+}
+
 interface PrehashedRange {
   task: Task;
   digest: Promise<string>;
@@ -139,6 +148,7 @@ export class HashPool {
   /** Ahead-of-time range tasks, in file then part order, for idle threads (some discarded or started since). */
   private readonly background: Task[] = [];
   private readonly prehashed = new Map<string, Prehash>();
+  private readonly prefetched = new Map<string, Prefetch>();
   private prehashedRanges = 0;
   private readonly partSize: number | null;
   private nextId = 1;
@@ -154,8 +164,38 @@ export class HashPool {
     this.partSize = options.partSize === undefined ? DEFAULT_PART_SIZE : options.partSize;
   }
 
+  /**
+   * Starts hashing a file before anyone asks (the command line does while
+   * the rest of it loads and the bucket is checked): the first hashFile of
+   * the same path takes the running or finished hash over, unless the file
+   * has changed since. One not taken over is stopped by close().
+   */
+  prefetch(path: string, options: Pick<HashFileOptions, 'partSize'> = {}): void {
+    if (this.closing || this.prefetched.has(path)) return;
+    const controller = new AbortController();
+    const entry: Prefetch = {
+      identity: stat(path).catch(() => null),
+      controller,
+      bytesHashed: 0,
+      result: this.hashFile(path, {
+        ...options,
+        signal: controller.signal,
+        onProgress: (bytes) => {
+          entry.bytesHashed = bytes;
+          entry.onProgress?.(bytes);
+        },
+      }),
+    };
+    entry.result.catch(() => undefined); // reported to whoever takes it over
+    this.prefetched.set(path, entry);
+  }
+
   /** Whole-file MD5 in one sequential read pass; rejects with code FileChanged if the file changes meanwhile. */
   async hashFile(path: string, options: HashFileOptions = {}): Promise<FileHash> {
+    if (this.prefetched.has(path)) {
+      const early = await this.takePrefetched(path, options);
+      if (early) return early;
+    }
     const whole = this.submit(
       { type: 'hash-file', id: this.nextId++, path, progress: options.onProgress !== undefined },
       options.signal,
@@ -220,6 +260,8 @@ export class HashPool {
     for (const task of this.queue.splice(0)) this.settle(task, closed());
     for (const task of this.background.splice(0)) this.settle(task, closed());
     for (const path of [...this.prehashed.keys()]) this.dropPrehash(path);
+    for (const entry of this.prefetched.values()) entry.controller.abort();
+    this.prefetched.clear();
     const workers: Worker[] = [];
     for (const slot of this.slots) {
       for (const task of slot.tasks.values()) this.settle(task, closed());
@@ -351,6 +393,34 @@ export class HashPool {
     }
     this.prehashed.set(path, entry);
     this.pump();
+  }
+
+  /** The prefetched hash of `path`, if there is one and the file is as it was when it started. */
+  private async takePrefetched(path: string, options: HashFileOptions): Promise<FileHash | null> {
+    const entry = this.prefetched.get(path);
+    if (!entry) return null;
+    this.prefetched.delete(path);
+    const [before, now] = await Promise.all([entry.identity, stat(path).catch(() => null)]);
+    if (!before || !now || !sameFile(before, now)) {
+      entry.controller.abort();
+      return null;
+    }
+    const { signal, onProgress } = options;
+    if (onProgress) {
+      entry.onProgress = onProgress;
+      if (entry.bytesHashed > 0) onProgress(entry.bytesHashed);
+    }
+    const abort = () => entry.controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      signal?.throwIfAborted();
+      return await entry.result;
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
   }
 
   /**

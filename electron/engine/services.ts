@@ -17,6 +17,8 @@ export interface ServiceOptions {
   partConcurrency?: number;
   partSize?: number;
   hashThreads?: number;
+  /** A hash pool already at work (the command line's, see electron/cli/entry.ts); it is closed with the services. */
+  hasher?: HashPool;
   /** Tests and the demo pass their own (e.g. fixed credentials). */
   clientFor?: (endpoint: Endpoint) => S3Client;
   /**
@@ -43,7 +45,7 @@ export interface Services {
 export function createServices(options: ServiceOptions = {}): Services {
   const store = options.store ?? Store.openDefault();
   const hashThreads = options.hashThreads ?? availableParallelism();
-  const hasher = new HashPool({ threads: hashThreads });
+  const hasher = options.hasher ?? new HashPool({ threads: hashThreads });
   const partConcurrency = options.partConcurrency ?? 8;
   const clients = new Map<string, S3Client>();
   const clientFor =

@@ -1,0 +1,38 @@
+// The `labdrop` command's entry. Before an upload can be created its file must
+// be hashed (the whole-file MD5 is the object's metadata), so for `labdrop
+// upload FILE…` the hash pool starts on the named files first, and the rest of
+// the tool (the AWS SDK and the database, a fifth of a second to load) loads
+// and checks the bucket meanwhile. The queue then takes those hashes over.
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { MiB } from '../../shared/parts';
+import { HashPool } from '../engine/hash-pool';
+import { parseCommand } from './args';
+
+const argv = process.argv.slice(2);
+const hasher = await startHashing(argv);
+const { run } = await import('./main');
+process.exit(await run(argv, hasher));
+
+/** For an upload, a hash pool already hashing the first files named (as many as it has threads). */
+async function startHashing(args: string[]): Promise<HashPool | undefined> {
+  let command;
+  try {
+    command = parseCommand(args);
+  } catch {
+    return undefined; // run() explains
+  }
+  if (command.name !== 'upload') return undefined;
+  const threads = availableParallelism();
+  const pool = new HashPool({ threads });
+  const partSize = command.partSizeMiB * MiB;
+  let started = 0;
+  for (const path of command.paths) {
+    if (started === threads) break;
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) continue;
+    pool.prefetch(path, { partSize });
+    started++;
+  }
+  return pool;
+}
