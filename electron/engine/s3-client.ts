@@ -21,6 +21,9 @@ export type CredentialsFor = (awsProfile: string | null) => AwsCredentialIdentit
 
 export const DEFAULT_REGION = 'us-east-1';
 
+const ignore = (): void => undefined;
+const QUIET_LOGGER = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+
 export interface ClientOptions {
   /** Parallel connections the client may open; match the part concurrency. */
   maxSockets?: number;
@@ -55,6 +58,10 @@ export function createS3Client(target: Endpoint, options: ClientOptions = {}): S
     followRegionRedirects: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // The SDK would print "An error was encountered in a non-retryable
+    // streaming request" over the progress display for every failed part;
+    // the engine retries and reports failures itself.
+    logger: QUIET_LOGGER,
     requestHandler: createRequestHandler(serviceUrl(target, 's3'), options),
   });
 }

@@ -520,7 +520,7 @@ async function e2eSection(
       const m = (k: string, from: string) =>
         median(phaseRuns.map((p) => (p[k] ?? Number.NaN) - (p[from] ?? 0)));
       notes.push(
-        `Labdrop’s phases for ${c.label} (medians, from its --json status lines): start-up to "hashing" ${m('hashing', '').toFixed(2)} s, hashing ${m('uploading', 'hashing').toFixed(2)} s (${format(c.bytes / m('uploading', 'hashing') / MB, 'MB/s')}), uploading ${m('verifying', 'uploading').toFixed(2)} s (${format(c.bytes / m('verifying', 'uploading') / MB, 'MB/s')}), verifying and exit ${m('end', 'verifying').toFixed(2)} s.`,
+        `Labdrop’s phases for ${c.label} (medians, from its --json status lines): process start to "uploading" ${m('uploading', '').toFixed(2)} s (hashing included: the command starts hashing before it has loaded the rest of itself and checked the bucket, so its "hashing" status shows at ${m('hashing', '').toFixed(2)} s, after the hash began), uploading ${m('verifying', 'uploading').toFixed(2)} s (${format(c.bytes / m('verifying', 'uploading') / MB, 'MB/s')}), verifying and exit ${m('end', 'verifying').toFixed(2)} s.`,
       );
     }
     if (cpu.labdrop.length > 0 && cpu.documented.length > 0) {
@@ -565,8 +565,8 @@ async function e2eSection(
 
 function boundText(c: Case): string {
   return c.id === 'big'
-    ? 'the whole-file MD5 on one core (the upload cannot be created before it; the other core hashes the parts ahead meanwhile), then the transfer: the main thread’s socket writes, file reads and per-part state commits, on the two cores the endpoint also uses'
-    : 'the main thread: per file five requests through the AWS SDK, about ten state-database commits, its socket writes and file reads; the two MD5 passes over every byte run on the worker threads alongside';
+    ? 'the whole-file MD5 on one core (the upload cannot be created before it; the other core computes the parts’ CRC32s ahead meanwhile), then the transfer: the main thread’s socket writes, file reads and per-part state commits, on the two cores the endpoint also uses'
+    : 'the main thread: per file five requests through the AWS SDK, about ten state-database commits, its socket writes and file reads; the MD5 and CRC32 passes over every byte run on the worker threads alongside';
 }
 
 // ---------------------------------------------------------------- moto
@@ -741,7 +741,7 @@ async function memorySection(data: Data, home: string, endpoint: EndpointProcess
       samples: [(run.peakRssKb * 1024) / MB],
       target: { op: '<=', value: 300, text: '≤ 300 MB whatever the size' },
       bound:
-        'fixed buffers: 8 part streams × 1 MiB reads in flight, hash workers’ 2 × 4 MiB read buffers per task, the AWS SDK and V8 heaps; nothing grows with the file',
+        'fixed buffers: 8 parts × 8 MiB in reused part buffers, hash workers’ 2 × 4 MiB read buffers per task, the AWS SDK and V8 heaps; nothing grows with the file',
     });
     notes.push(
       `${sizeText(size)}: peak ${((run.peakRssKb * 1024) / MB).toFixed(0)} MB (VmHWM); largest RSS sampled while hashing ${during('hashing', 'uploading').toFixed(0)} MiB, while uploading ${during('uploading', 'verifying').toFixed(0)} MiB; ${run.seconds.toFixed(1)} s in all (${format(size / run.seconds / MB, 'MB/s')}; a sparse file reads as zeros without disk I/O, so this is CPU-bound).`,
