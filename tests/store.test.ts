@@ -526,7 +526,7 @@ describe('history export', () => {
     partChecksum: 'crc32',
     md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
     md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',
-    crc32Base64: 'AAAAAA==',
+    crc32Base64: 'brcFnw==',
     status: 'done',
     etag: '"abc-3"',
     versionId: 'v1',
@@ -586,6 +586,7 @@ describe('history export', () => {
       'endpoint',
       'region',
       'synapse_id',
+      'crc32_base64',
     ]);
     const row = (values: string[]): Record<string, string> =>
       Object.fromEntries(header!.map((h, i) => [h, values[i]!]));
@@ -602,6 +603,7 @@ describe('history export', () => {
       last_error: '',
       endpoint: '',
       region: 'us-east-1',
+      crc32_base64: 'brcFnw==',
     });
     expect(row(second!)).toMatchObject({
       local_path: 'C:\\data\\run "7", final\nsecond line.bam',
@@ -644,6 +646,7 @@ describe('history export', () => {
       endpoint: null,
       region: 'us-east-1',
       synapse_id: 'syn123',
+      crc32_base64: 'brcFnw==',
     });
     // JSON is not opened as a spreadsheet: values are exact, no formula guard.
     expect(parsed[1]).toMatchObject({

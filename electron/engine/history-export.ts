@@ -22,6 +22,7 @@ export const HISTORY_COLUMNS = [
   'endpoint',
   'region',
   'synapse_id',
+  'crc32_base64',
 ] as const;
 
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
@@ -64,6 +65,7 @@ export function historyRow(rec: UploadRecord): HistoryRow {
     endpoint: rec.endpoint,
     region: rec.region,
     synapse_id: rec.synapseId,
+    crc32_base64: rec.crc32Base64,
   };
 }
 
