@@ -396,6 +396,15 @@ describe('durability', () => {
     return after;
   }
 
+  it('syncs the write-ahead log that holds a new upload id to disk, and the id is kept', async () => {
+    const store = openStore();
+    const rec = writeResumableState(store);
+    expect(existsSync(`${store.path}-wal`)).toBe(true);
+    await store.sync();
+    store.close();
+    expect(openStore().getUpload('resume-me')).toEqual(rec);
+  });
+
   it('keeps the upload and its parts across close and reopen', () => {
     const store = openStore();
     const rec = writeResumableState(store);
