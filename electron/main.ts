@@ -128,6 +128,7 @@ async function start(): Promise<void> {
     appInfo,
     partSizeMiB: initial.partSizeMiB,
     clientFor: services.clientFor,
+    hasher: services.hasher,
     targets,
     openPaths: async (kind) => {
       const options: Electron.OpenDialogOptions = {

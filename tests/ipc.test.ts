@@ -41,6 +41,8 @@ let queue: UploadQueue;
 let clients: ReturnType<typeof createClientCache>;
 let handlers: IpcHandlers;
 let events: Array<{ channel: keyof Events; payload: unknown }>;
+/** Files uploads:plan started hashing early. */
+let prefetched: string[];
 let chosen: string[];
 let allowed: ChosenPaths;
 let chosenJson: string | null;
@@ -98,6 +100,13 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
     },
     partSizeMiB: 8,
     clientFor,
+    hasher: {
+      threads: pool.threads,
+      prefetch: (path, options) => {
+        prefetched.push(path);
+        pool.prefetch(path, options);
+      },
+    },
     targets: targetServices,
     chosen: allowed,
     openPaths: async () => chosen,
@@ -116,6 +125,7 @@ beforeEach(async () => {
   credentials = new CredentialService({ store, secrets: keychain });
   clients = createClientCache({ credentialsFor: credentials.providerFor });
   events = [];
+  prefetched = [];
   chosen = [];
   chosenJson = null;
   savedTo = dir;
@@ -232,6 +242,46 @@ describe('the contract at the boundary', () => {
 });
 
 describe('uploading through the handlers', () => {
+  it('starts hashing the first files as soon as they are planned, and uploads them right', async () => {
+    const paths = [
+      await file('first.fastq', PART + 1, 1),
+      await file('second.fastq', 3 * PART, 2),
+      await file('third.fastq', 100, 3),
+    ];
+    const plan = value(await handlers['uploads:plan']({ paths, prefix: 'center' }));
+    // As many as the pool hashes at once, in the plan's order.
+    expect(prefetched).toEqual(plan.files.slice(0, pool.threads).map((f) => f.localPath));
+    const added = value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: true,
+      }),
+    );
+    await until(
+      () => added.every((r) => store.getUpload(r.id)?.status === 'done'),
+      'the uploads to finish',
+    );
+    for (const path of paths) {
+      const record = added.find((r) => r.localPath === path);
+      expect(store.getUpload(record?.id ?? '')?.md5Base64).toBe(
+        createHash('md5')
+          .update(await readFile(path))
+          .digest('base64'),
+      );
+    }
+  });
+
+  it('hashes nothing early for a plan with problems', async () => {
+    const path = await file('fine.txt', 10);
+    const result = await handlers['uploads:plan']({
+      paths: [path, join(dir, 'missing.txt')],
+      prefix: 'x',
+    });
+    expect(result.ok && result.value.problems.length > 0).toBe(true);
+    expect(prefetched).toEqual([]);
+  });
+
   it('plans, uploads with the center rules, and shows the result in the queue and history', async () => {
     const path = await file('sample.fastq', 2 * PART + 100);
     const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: '/center/' }));

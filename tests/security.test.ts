@@ -127,6 +127,7 @@ beforeAll(async () => {
   chosen.allow([files]);
   handlers = createHandlers({
     chosen,
+    hasher: pool,
     store,
     queue,
     session,

@@ -164,6 +164,11 @@ export class HashPool {
     this.partSize = options.partSize === undefined ? DEFAULT_PART_SIZE : options.partSize;
   }
 
+  /** Worker threads: how many whole files are hashed at once. */
+  get threads(): number {
+    return this.slots.length;
+  }
+
   /**
    * Starts hashing a file before anyone asks (the command line does while
    * the rest of it loads and the bucket is checked): the first hashFile of

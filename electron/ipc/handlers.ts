@@ -16,8 +16,10 @@ import {
   type SubmissionProfileView,
   type TargetInput,
 } from '../../shared/ipc';
+import { MiB } from '../../shared/parts';
 import type { UploadStatus } from '../../shared/types';
 import { UploadFailure } from '../engine/errors';
+import type { HashPool } from '../engine/hash-pool';
 import { historyToCsv, historyToJson } from '../engine/history-export';
 import type { Target, UploadQueue } from '../engine/queue';
 import type { Endpoint } from '../engine/s3-client';
@@ -55,6 +57,8 @@ export interface HandlerDeps {
   /** Sends an event to every window. */
   broadcast<E extends keyof Events>(channel: E, payload: Events[E]): void;
   plan?: (paths: readonly string[], prefix: string) => Promise<Plan>;
+  /** Starts hashing planned files while the user picks where they go (see HashPool.prefetch). */
+  hasher: Pick<HashPool, 'prefetch' | 'threads'>;
 }
 
 export type IpcHandlers = {
@@ -217,6 +221,13 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         });
       }
       const planned = await plan(paths, prefix);
+      if (planned.problems.length === 0) {
+        // The first files are hashed while the user picks the bucket and
+        // folder: an upload cannot start before its file's MD5 is known.
+        for (const file of planned.files.slice(0, deps.hasher.threads)) {
+          deps.hasher.prefetch(file.localPath, { partSize: deps.partSizeMiB * MiB });
+        }
+      }
       const planId = randomUUID();
       plans.set(planId, { plan: planned, prefix, adding: false });
       for (const id of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(id);

@@ -100,6 +100,7 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
   const chosenPaths = new ChosenPaths();
   const handlers = createHandlers({
     chosen: chosenPaths,
+    hasher,
     store,
     queue,
     session,
