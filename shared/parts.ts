@@ -24,9 +24,17 @@ export function choosePartSize(fileSize: number, requested = DEFAULT_PART_SIZE):
   return Math.min(size, MAX_PART_SIZE);
 }
 
-/** Files at or below one part go by a single PutObject. */
+/**
+ * Files up to this size go by a single PutObject whatever the part size: one
+ * request instead of four or more, checked whole by its Content-MD5 (the
+ * file's MD5, known already), and cheap to send again after an interruption.
+ * (The AWS CLI's threshold is 8 MiB; S3 suggests multipart from 100 MB.)
+ */
+export const SINGLE_PUT_MAX = 16 * MiB;
+
+/** Files up to one part, or up to SINGLE_PUT_MAX, go by a single PutObject. */
 export function isMultipart(fileSize: number, partSize: number): boolean {
-  return fileSize > partSize;
+  return fileSize > Math.max(partSize, SINGLE_PUT_MAX);
 }
 
 export function partCount(fileSize: number, partSize: number): number {

@@ -11,6 +11,7 @@ import {
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SINGLE_PUT_MAX } from '../shared/parts';
 import { CENTER_PROFILE } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
 import { crc32ToBase64 } from '../electron/engine/crc32';
@@ -133,12 +134,18 @@ describe('uploads with the center rules', () => {
     }
   });
 
-  it('uploads one part plus one byte as a two-part multipart upload', async () => {
-    const path = await file('plus-one.bin', PART + 1, 3);
-    const [record] = await upload([path]);
-    expect(record?.status).toBe('done');
-    await expectObject('center/plus-one.bin', path);
-    expect(uploadPartRequests(proxy.requests, 'center/plus-one.bin')).toHaveLength(2);
+  it('sends a file up to 16 MiB in one PUT, and one byte more as a multipart upload', async () => {
+    const whole = await file('at-limit.bin', SINGLE_PUT_MAX, 3);
+    const over = await file('plus-one.bin', SINGLE_PUT_MAX + 1, 3);
+    const records = await upload([whole, over]);
+    expect(records.map((r) => r.status)).toEqual(['done', 'done']);
+    await expectObject('center/at-limit.bin', whole);
+    await expectObject('center/plus-one.bin', over);
+    expect(uploadPartRequests(proxy.requests, 'center/at-limit.bin')).toHaveLength(0);
+    const [put] = requestsFor('PUT', 'center/at-limit.bin');
+    expect(put?.headers['content-md5']).toBe(records[0]?.md5Base64);
+    // 16 MiB + 1 byte in 5 MiB parts.
+    expect(uploadPartRequests(proxy.requests, 'center/plus-one.bin')).toHaveLength(4);
   });
 
   it('uploads a multi-part file with grants and content-md5 on CreateMultipartUpload', async () => {
@@ -162,7 +169,7 @@ describe('uploads with the center rules', () => {
   });
 
   it('has S3 check every part and the whole object by CRC32', async () => {
-    const size = 3 * PART + 999;
+    const size = 4 * PART + 999;
     const path = await file('checked.bin', size, 11);
     const [record] = await upload([path]);
     expect(record?.status).toBe('done');
@@ -173,7 +180,7 @@ describe('uploads with the center rules', () => {
     expect(create?.headers['x-amz-checksum-algorithm']).toBe('CRC32');
     expect(create?.headers['x-amz-checksum-type']).toBe('FULL_OBJECT');
     const parts = uploadPartRequests(proxy.requests, 'center/checked.bin');
-    expect(parts).toHaveLength(4);
+    expect(parts).toHaveLength(5);
     for (const part of parts) {
       const n = Number(new URL(part.url, 'http://x').searchParams.get('partNumber'));
       const range = bytes.subarray((n - 1) * PART, Math.min(n * PART, size));
@@ -369,7 +376,7 @@ describe('cancel at the edges of an upload', () => {
     proxy.delay = (r) => (r.method === 'POST' && r.url.includes('uploads') ? 400 : 0);
     try {
       const q = queue();
-      const path = await file('edge.bin', 3 * PART, 21);
+      const path = await file('edge.bin', 4 * PART, 21);
       const [record] = await q.add(await planUpload([path], 'edge'), target());
       const id = (record as UploadRecord).id;
       while (!requestsFor('POST', 'edge/edge.bin', 'uploads').length) {
@@ -392,7 +399,7 @@ describe('cancel at the edges of an upload', () => {
     proxy.delay = (r) => (r.method === 'POST' && r.url.includes('uploadId=') ? 400 : 0);
     try {
       const q = queue();
-      const path = await file('late.bin', 2 * PART + 1, 22);
+      const path = await file('late.bin', 4 * PART + 1, 22);
       const [record] = await q.add(await planUpload([path], 'late'), target());
       const id = (record as UploadRecord).id;
       while (!requestsFor('POST', 'late/late.bin', 'uploadId=').length) {
@@ -438,7 +445,7 @@ describe('failures a user can act on', () => {
   });
 
   it('fails a file that changes after it was hashed, completing nothing', async () => {
-    const path = await file('changing.bin', 3 * PART, 5);
+    const path = await file('changing.bin', 4 * PART, 5);
     const hasher: Hasher = {
       hashRange: (...args) => pool.hashRange(...args),
       hashFile: async (...args) => {

@@ -136,7 +136,7 @@ describe('the network fails', () => {
   });
 
   it('a stalled connection times out and is retried', async () => {
-    const path = await writeTestFile(dir, 'stall.bin', 2 * PART + 1, 12);
+    const path = await writeTestFile(dir, 'stall.bin', 4 * PART + 1, 12);
     faults.faults = [{ kind: 'stall', afterBytes: 2 * 1024 * 1024 }];
     const q = queue({ idleTimeoutMs: 1_000 });
     const id = await start(q, path, 'stall');

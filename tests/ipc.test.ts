@@ -245,7 +245,7 @@ describe('uploading through the handlers', () => {
   it('starts hashing the first files as soon as they are planned, and uploads them right', async () => {
     const paths = [
       await file('first.fastq', PART + 1, 1),
-      await file('second.fastq', 3 * PART, 2),
+      await file('second.fastq', 4 * PART, 2),
       await file('third.fastq', 100, 3),
     ];
     const plan = value(await handlers['uploads:plan']({ paths, prefix: 'center' }));
@@ -498,8 +498,8 @@ describe('uploading through the handlers', () => {
 
   it('carries on with uploads a crash cut short, and leaves paused ones for the user', async () => {
     build(1);
-    const crashed = await file('crashed.bin', 3 * PART, 6);
-    const paused = await file('paused.bin', 3 * PART, 7);
+    const crashed = await file('crashed.bin', 4 * PART, 6);
+    const paused = await file('paused.bin', 4 * PART, 7);
     const [a, b] = await planAndAdd([crashed, paused]);
     await queue.pauseAll();
     store.updateUpload(a?.id as string, { status: 'uploading' }); // as a crash leaves it
@@ -519,7 +519,7 @@ describe('uploading through the handlers', () => {
   });
 
   it('says so when another Labdrop process owns an upload', async () => {
-    const path = await file('owned.bin', 3 * PART, 8);
+    const path = await file('owned.bin', 4 * PART, 8);
     const [added] = await planAndAdd([path]);
     const id = added?.id as string;
     await queue.pauseAll();

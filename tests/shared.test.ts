@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildKey, keyProblem, keyWarnings, normalizePrefix } from '../shared/keys';
 import { hexToBase64Md5, isBase64Md5 } from '../shared/md5';
-import { GiB, MAX_PARTS, MiB, choosePartSize, partCount, partRange } from '../shared/parts';
+import {
+  GiB,
+  MAX_PARTS,
+  MiB,
+  SINGLE_PUT_MAX,
+  choosePartSize,
+  partCount,
+  partRange,
+} from '../shared/parts';
 import { CENTER_PROFILE, grantFullControlHeader, validateProfile } from '../shared/profile';
 
 describe('part size', () => {
@@ -37,10 +45,12 @@ describe('part size', () => {
     expect(next).toBe(size);
   });
 
-  it('sends empty and one-part files as a single object', () => {
+  it('sends empty files, files up to 16 MiB and one-part files as a single object', () => {
     expect(partCount(0, 8 * MiB)).toBe(1);
-    expect(partCount(8 * MiB, 8 * MiB)).toBe(1);
-    expect(partCount(8 * MiB + 1, 8 * MiB)).toBe(2);
+    expect(partCount(SINGLE_PUT_MAX, 8 * MiB)).toBe(1);
+    expect(partCount(SINGLE_PUT_MAX + 1, 8 * MiB)).toBe(3);
+    expect(partCount(64 * MiB, 64 * MiB)).toBe(1);
+    expect(partCount(64 * MiB + 1, 64 * MiB)).toBe(2);
   });
 });
 

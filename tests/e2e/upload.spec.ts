@@ -8,7 +8,7 @@ import { MiB } from '../../shared/parts';
 test('drop files, watch them upload, and find them in history', async ({ labdrop }) => {
   const { page } = labdrop;
   const small = await labdrop.file('samples.csv', 2_000, 1);
-  const big = await labdrop.file('reads/S1.fastq', 12 * MiB + 345, 2);
+  const big = await labdrop.file('reads/S1.fastq', 16 * MiB + 345, 2);
 
   await labdrop.setTarget({ bucket: BUCKET, prefix: 'study-42', endpoint: labdrop.endpoint });
   await page.getByRole('button', { name: 'Check access' }).click();
@@ -56,7 +56,7 @@ test('drop files, watch them upload, and find them in history', async ({ labdrop
   await expect(details).toContainText(md5.digest('base64'));
   await expect(details).toContainText(`s3://${BUCKET}/study-42/S1.fastq`);
   for (const id of CENTER_PROFILE.fullControlIds) await expect(details).toContainText(id);
-  await expect(details).toContainText(/ETag\s*"[0-9a-f]{32}-3"/);
+  await expect(details).toContainText(/ETag\s*"[0-9a-f]{32}-4"/);
   await page.getByRole('searchbox', { name: 'Search history' }).fill('');
   await expect(history).toHaveCount(2);
   await labdrop.screenshot('history');
