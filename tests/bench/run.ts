@@ -566,7 +566,7 @@ async function e2eSection(
 function boundText(c: Case): string {
   return c.id === 'big'
     ? 'the whole-file MD5 on one core (the upload cannot be created before it; the other core computes the parts’ CRC32s ahead meanwhile), then the transfer: the main thread’s socket writes, file reads and per-part state commits, on the two cores the endpoint also uses'
-    : 'the main thread: per file five requests through the AWS SDK, about ten state-database commits, its socket writes and file reads; the MD5 and CRC32 passes over every byte run on the worker threads alongside';
+    : 'both cores: per file a PutObject and a HeadObject through the AWS SDK (files up to 16 MiB go whole), a few state-database commits, the socket writes and file reads on the main thread, and the MD5 of every byte on the worker threads alongside';
 }
 
 // ---------------------------------------------------------------- moto
