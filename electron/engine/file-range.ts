@@ -62,22 +62,29 @@ export class PartBuffers {
  * stays bounded whatever the part size.
  */
 export async function openRange(
-  path: string,
-  start: number,
-  end: number,
-  signal: AbortSignal,
-  onBytes: (bytes: number) => void,
+  range: FileRange,
   buffers: PartBuffers,
-  capacity = end - start,
+  capacity = range.end - range.start,
 ): Promise<RangeBody> {
-  const handle = await open(path, 'r');
-  if (end === start) {
+  const handle = await open(range.path, 'r');
+  if (range.end === range.start) {
     await handle.close();
+    const { signal } = range;
     return { body: new Uint8Array(0), signal, failure: () => null, close: () => undefined };
   }
-  if (end - start <= MAX_BUFFERED_PART)
-    return bufferedRange(handle, path, start, end, signal, onBytes, buffers, capacity);
-  return streamedRange(handle, path, start, end, signal, onBytes);
+  if (range.end - range.start <= MAX_BUFFERED_PART) {
+    return bufferedRange(handle, range, buffers, capacity);
+  }
+  return streamedRange(handle, range);
+}
+
+/** What openRange sends: bytes [start, end) of `path`, counted into `onBytes` as they go. */
+export interface FileRange {
+  path: string;
+  start: number;
+  end: number;
+  signal: AbortSignal;
+  onBytes: (bytes: number) => void;
 }
 
 function shorterFailure(path: string): UploadFailure {
@@ -89,11 +96,7 @@ function shorterFailure(path: string): UploadFailure {
 
 async function bufferedRange(
   handle: FileHandle,
-  path: string,
-  start: number,
-  end: number,
-  signal: AbortSignal,
-  onBytes: (bytes: number) => void,
+  { path, start, end, signal, onBytes }: FileRange,
   buffers: PartBuffers,
   capacity: number,
 ): Promise<RangeBody> {
@@ -143,11 +146,7 @@ async function bufferedRange(
 
 function streamedRange(
   handle: FileHandle,
-  path: string,
-  start: number,
-  end: number,
-  signal: AbortSignal,
-  onBytes: (bytes: number) => void,
+  { path, start, end, signal, onBytes }: FileRange,
 ): RangeBody {
   const local = new AbortController();
   let failure: Error | null = null;

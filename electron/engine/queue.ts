@@ -870,12 +870,14 @@ export class UploadQueue {
         const release = await this.parts.acquire(signal);
         job.inflight.set(slot, 0);
         const range = await openRange(
-          record.localPath,
-          start,
-          end,
-          signal,
-          (bytes) => {
-            job.inflight.set(slot, (job.inflight.get(slot) ?? 0) + bytes);
+          {
+            path: record.localPath,
+            start,
+            end,
+            signal,
+            onBytes: (bytes) => {
+              job.inflight.set(slot, (job.inflight.get(slot) ?? 0) + bytes);
+            },
           },
           this.partBuffers,
           record.partSize,
