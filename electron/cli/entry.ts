@@ -10,7 +10,8 @@ import { HashPool } from '../engine/hash-pool';
 import { parseCommand } from './args';
 
 const argv = process.argv.slice(2);
-const hasher = await startHashing(argv);
+// Only a head start: if it fails, run() hashes the usual way and reports any problem.
+const hasher = await startHashing(argv).catch(() => undefined);
 const { run } = await import('./main');
 process.exit(await run(argv, hasher));
 
