@@ -292,16 +292,33 @@ describe('HashPool.hashRange', () => {
 describe('HashPool.prefetch', () => {
   it('hands a hash started early to the hashFile that asks for it, with its progress', async () => {
     const { path, bytes } = await randomFile('early', 40 * MiB);
-    pool.prefetch(path);
+    pool.prefetch([path]);
     const seen: number[] = [];
     const hash = await pool.hashFile(path, { onProgress: (n) => seen.push(n) });
     expect(hash.md5Base64).toBe(md5(bytes).base64);
     expect(seen.at(-1)).toBe(bytes.length);
   });
 
+  it('stops the early hash of a file left out of the next prefetch', async () => {
+    const single = new HashPool({ threads: 1, workerFile: WORKER_FILE });
+    try {
+      const dropped = await zeroFile('dropped-early', 2048 * MiB); // ~3 s of MD5
+      const { path, bytes } = await randomFile('kept-early', MiB);
+      single.prefetch([dropped]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      single.prefetch([path]);
+      const started = performance.now();
+      expect((await single.hashFile(path)).md5Base64).toBe(md5(bytes).base64);
+      // Not behind the dropped file's whole-file hash on the only thread.
+      expect(performance.now() - started).toBeLessThan(1500);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('hashes afresh a file that changed after the early hash began', async () => {
     const { path } = await randomFile('early-changed', 8 * MiB);
-    pool.prefetch(path);
+    pool.prefetch([path]);
     const now = randomBytes(8 * MiB + 1);
     await writeFile(path, now);
     expect((await pool.hashFile(path)).md5Base64).toBe(md5(now).base64);

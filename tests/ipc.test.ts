@@ -102,9 +102,9 @@ function build(partConcurrency = 2, clientFor = clients.clientFor) {
     clientFor,
     hasher: {
       threads: pool.threads,
-      prefetch: (path, options) => {
-        prefetched.push(path);
-        pool.prefetch(path, options);
+      prefetch: (paths, options) => {
+        prefetched = [...paths];
+        pool.prefetch(paths, options);
       },
     },
     targets: targetServices,

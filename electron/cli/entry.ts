@@ -26,14 +26,12 @@ async function startHashing(args: string[]): Promise<HashPool | undefined> {
   if (command.name !== 'upload') return undefined;
   const threads = availableParallelism();
   const pool = new HashPool({ threads });
-  const partSize = command.partSizeMiB * MiB;
-  let started = 0;
+  const files: string[] = [];
   for (const path of command.paths) {
-    if (started === threads) break;
+    if (files.length === threads) break;
     const info = await stat(path).catch(() => null);
-    if (!info?.isFile()) continue;
-    pool.prefetch(path, { partSize });
-    started++;
+    if (info?.isFile()) files.push(path);
   }
+  pool.prefetch(files, { partSize: command.partSizeMiB * MiB });
   return pool;
 }

@@ -170,12 +170,23 @@ export class HashPool {
   }
 
   /**
-   * Starts hashing a file before anyone asks (the command line does while
-   * the rest of it loads and the bucket is checked): the first hashFile of
-   * the same path takes the running or finished hash over, unless the file
-   * has changed since. One not taken over is stopped by close().
+   * Starts hashing files before anyone asks (the command line does while the
+   * rest of it loads and the bucket is checked; the app while the user picks
+   * where dropped files go): the first hashFile of the same path takes the
+   * running or finished hash over, unless the file has changed since. Early
+   * hashes of other files that nobody took over are stopped (the user
+   * dropped something else), and so are all of them by close().
    */
-  prefetch(path: string, options: Pick<HashFileOptions, 'partSize'> = {}): void {
+  prefetch(paths: readonly string[], options: Pick<HashFileOptions, 'partSize'> = {}): void {
+    for (const [path, entry] of this.prefetched) {
+      if (paths.includes(path)) continue;
+      entry.controller.abort();
+      this.prefetched.delete(path);
+    }
+    for (const path of paths) this.prefetchOne(path, options);
+  }
+
+  private prefetchOne(path: string, options: Pick<HashFileOptions, 'partSize'>): void {
     if (this.closing || this.prefetched.has(path)) return;
     const controller = new AbortController();
     const entry: Prefetch = {

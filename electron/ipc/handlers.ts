@@ -221,13 +221,14 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         });
       }
       const planned = await plan(paths, prefix);
-      if (planned.problems.length === 0) {
-        // The first files are hashed while the user picks the bucket and
-        // folder: an upload cannot start before its file's MD5 is known.
-        for (const file of planned.files.slice(0, deps.hasher.threads)) {
-          deps.hasher.prefetch(file.localPath, { partSize: deps.partSizeMiB * MiB });
-        }
-      }
+      // The first files are hashed while the user picks the bucket and
+      // folder: an upload cannot start before its file's MD5 is known.
+      const early =
+        planned.problems.length === 0 ? planned.files.slice(0, deps.hasher.threads) : [];
+      deps.hasher.prefetch(
+        early.map((file) => file.localPath),
+        { partSize: deps.partSizeMiB * MiB },
+      );
       const planId = randomUUID();
       plans.set(planId, { plan: planned, prefix, adding: false });
       for (const id of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(id);
