@@ -1,11 +1,6 @@
-// CRC-32 (the zlib/IEEE polynomial S3 calls CRC32) as S3 writes it: base64 of
-// the 4 bytes, big-endian. Plain Node; never import electron here.
-import { crc32 } from 'node:zlib';
-
-/** CRC32 of `data`, continuing from `previous` (the CRC of the bytes before it). */
-export function crc32Update(data: Uint8Array, previous = 0): number {
-  return crc32(data, previous);
-}
+// CRC-32 (the zlib/IEEE polynomial S3 calls CRC32; node:zlib's crc32 computes
+// it) as S3 writes it: base64 of the 4 bytes, big-endian. Plain Node; never
+// import electron here.
 
 export function crc32ToBase64(value: number): string {
   const bytes = Buffer.alloc(4);
@@ -46,6 +41,13 @@ export function crc32Combine(crcA: number, crcB: number, lengthB: number): numbe
     length = Math.floor(length / 2);
   }
   return (crc ^ crcB) >>> 0;
+}
+
+/** The CRC32 of parts' bytes one after another, from each part's CRC32 and size, in order. */
+export function crc32OfParts(parts: Iterable<{ crc32: number; size: number }>): number {
+  let crc = 0;
+  for (const part of parts) crc = crc32Combine(crc, part.crc32, part.size);
+  return crc;
 }
 
 function times(matrix: Uint32Array, vector: number): number {

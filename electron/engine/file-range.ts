@@ -46,7 +46,6 @@ export class PartBuffers {
     while (this.spare.length > 0 && this.spareBytes + buffer.length > MAX_SPARE_BYTES) {
       this.spareBytes -= (this.spare.shift() as Buffer).length;
     }
-    if (buffer.length > MAX_SPARE_BYTES) return;
     this.spare.push(buffer);
     this.spareBytes += buffer.length;
   }

@@ -23,7 +23,7 @@ import {
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { contentTypeFor } from './content-type';
-import { crc32Combine, crc32FromBase64, crc32ToBase64 } from './crc32';
+import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32';
 import { openRange, PartBuffers, type RangeBody } from './file-range';
 import { classifyError, isAbort, UploadFailure, type ErrorContext } from './errors';
 import type { HashPool, RangeAlgorithm } from './hash-pool';
@@ -975,11 +975,9 @@ function sampleSpeed(job: Job, bytes: number, now: number): number {
 
 /** The whole file's CRC32 from its parts' (base64), given in part order. */
 function wholeCrc32(parts: CompletedPart[]): string {
-  let crc = 0;
-  for (const part of parts) {
-    crc = crc32Combine(crc, crc32FromBase64(part.checksum), part.size);
-  }
-  return crc32ToBase64(crc);
+  return crc32ToBase64(
+    crc32OfParts(parts.map((p) => ({ crc32: crc32FromBase64(p.checksum), size: p.size }))),
+  );
 }
 
 async function statOrFail(record: UploadRecord) {

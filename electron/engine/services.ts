@@ -44,7 +44,7 @@ export interface Services {
  */
 export function createServices(options: ServiceOptions = {}): Services {
   const store = options.store ?? Store.openDefault();
-  const hashThreads = options.hashThreads ?? availableParallelism();
+  const hashThreads = options.hasher?.threads ?? options.hashThreads ?? availableParallelism();
   const hasher = options.hasher ?? new HashPool({ threads: hashThreads });
   const partConcurrency = options.partConcurrency ?? 8;
   const clients = new Map<string, S3Client>();

@@ -17,12 +17,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  crc32Combine,
-  crc32FromBase64,
-  crc32ToBase64,
-  crc32Update,
-} from '../../electron/engine/crc32';
+import { crc32 as crc32Update } from 'node:zlib';
+import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from '../../electron/engine/crc32';
 
 /** 'on' checks every Content-MD5 and x-amz-checksum-crc32 sent (the name predates CRC32). */
 export type Md5Mode = 'on' | 'off';
@@ -637,12 +633,8 @@ function parseCrc32(text: string, where: string): number {
 
 /** The CRC32 of the parts' bytes one after another, from their CRC32s; null if one has none. */
 function combineCrc32(parts: Part[]): number | null {
-  let crc = 0;
-  for (const part of parts) {
-    if (part.crc32 === null) return null;
-    crc = crc32Combine(crc, part.crc32, part.size);
-  }
-  return crc;
+  const known = parts.flatMap(({ crc32, size }) => (crc32 === null ? [] : [{ crc32, size }]));
+  return known.length === parts.length ? crc32OfParts(known) : null;
 }
 
 /** S3's headers for a body it took: the ETag, and the CRC32 checksum it came with. */
