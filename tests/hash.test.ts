@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
@@ -138,6 +138,22 @@ describe('HashPool.hashFile', () => {
       expect(result.md5Base64).toBe(md5(bytes).base64);
       expect(result.size).toBe(bytes.length);
     });
+  });
+
+  it('hashes as many files at once as there are cores, of different sizes, right', async () => {
+    // Every core busy: each whole-file pass reads on its own thread; as the
+    // shorter files finish, the rest go back to reading ahead on the thread pool.
+    const cores = availableParallelism();
+    const wide = new HashPool({ threads: cores, workerFile: WORKER_FILE });
+    try {
+      const files = await Promise.all(
+        Array.from({ length: cores }, (_, i) => randomFile(`cores-${i}`, (i + 1) * 9 * MiB + i)),
+      );
+      const results = await Promise.all(files.map(({ path }) => wide.hashFile(path)));
+      results.forEach((result, i) => expect(result.md5Hex).toBe(md5(files[i]!.bytes).hex));
+    } finally {
+      await wide.close();
+    }
   });
 
   it('rejects a missing file with ENOENT and its path', async () => {
@@ -395,6 +411,59 @@ describe('HashPool parts hashed ahead', () => {
     } finally {
       await plain.close();
     }
+  });
+
+  it('hashes a part ahead only once the whole-file pass has read past it', async () => {
+    // The real worker, logging (in one file, for both threads) how far the
+    // whole-file pass has read and each part it is asked for.
+    const log = join(dir, 'pace.log');
+    const watching = join(dir, 'watching.worker.mjs');
+    await writeFile(
+      watching,
+      [
+        `import ${JSON.stringify(pathToFileURL(WORKER_FILE).href)};`,
+        `import { appendFileSync } from 'node:fs';`,
+        `import { parentPort } from 'node:worker_threads';`,
+        `const note = (entry) => appendFileSync(${JSON.stringify(log)}, JSON.stringify(entry) + '\\n');`,
+        `const send = parentPort.postMessage.bind(parentPort);`,
+        `parentPort.postMessage = (m) => {`,
+        `  if (m.type === 'progress') note({ read: m.bytesHashed });`,
+        `  if (m.type === 'file-done') note({ read: 'all' });`,
+        `  send(m);`,
+        `};`,
+        `parentPort.on('message', (m) => { if (m.type === 'hash-range') note({ end: m.end }); });`,
+      ].join('\n'),
+    );
+    const watched = new HashPool({ threads: 2, workerFile: watching, partSize: 8 * MiB });
+    const size = 512 * MiB + 3;
+    const parts = partsOf(size, 8 * MiB);
+    try {
+      const path = await zeroFile('paced', size);
+      expect((await watched.hashFile(path)).md5Hex).toBe(zerosMd5Hex(size));
+      for (const { start, end } of parts) {
+        expect(await watched.hashRange(path, start, end, CRC32)).toBe(
+          crc32Of(Buffer.alloc(end - start)),
+        );
+      }
+    } finally {
+      await watched.close();
+    }
+    let read = 0;
+    let duringPass = 0;
+    const asked: number[] = [];
+    for (const line of (await readFile(log, 'utf8')).trim().split('\n')) {
+      const entry = JSON.parse(line) as { read: number | 'all' } | { end: number };
+      if ('read' in entry) {
+        read = entry.read === 'all' ? Infinity : entry.read;
+        continue;
+      }
+      expect(entry.end).toBeLessThanOrEqual(read);
+      if (read < size) duringPass++;
+      asked.push(entry.end);
+    }
+    // Each part asked for once, ahead or when wanted; some while the pass ran.
+    expect(asked.sort((a, b) => a - b)).toEqual(parts.map(({ end }) => end));
+    expect(duringPass).toBeGreaterThan(0);
   });
 
   it('closes cleanly with parts still queued ahead', async () => {

@@ -6,6 +6,12 @@
  * Types only (see FileChangedCode).
  */
 
+/** What HashPool gives each worker it starts (its workerData). */
+export interface HashWorkerData {
+  /** [0]: whole-file passes running in the pool's workers (kept by the pool, read by workers). */
+  wholeFiles: Int32Array;
+}
+
 /** Whole-file MD5 of `path`, with fstat checks before and after the read pass. */
 export interface HashFileRequest {
   type: 'hash-file';

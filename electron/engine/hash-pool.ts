@@ -19,6 +19,7 @@ import type {
   HashError,
   HashResponse,
   HashTaskRequest,
+  HashWorkerData,
   RangeAlgorithm,
   SerializedError,
 } from './hash-messages';
@@ -81,6 +82,8 @@ const PREHASH_ALGORITHM: RangeAlgorithm = 'crc32';
 
 interface Task {
   request: HashTaskRequest;
+  /** A range hashed ahead starts once the file's whole-file pass has read past its end. */
+  pace?: Pace;
   resolve: (done: HashDoneResponse) => void;
   reject: (error: Error) => void;
   onProgress?: (bytesHashed: number) => void;
@@ -113,6 +116,11 @@ interface Prefetch {
   onProgress?: (bytesHashed: number) => void;
 }
 
+/** How far a whole-file pass has read: its bytes hashed, Infinity once it is over. */
+interface Pace {
+  hashed: number;
+}
+
 interface PrehashedRange {
   task: Task;
   digest: Promise<string>;
@@ -137,9 +145,13 @@ interface Slot {
  * same bytes (six times cheaper than MD5); done when the part is sent, it is
  * CPU the upload competes for. So hashFile also queues the file's part
  * ranges, which threads with no whole file to hash take while the whole-file
- * pass runs: one file's part checksums are ready when its MD5 is. hashRange
- * answers from them while the file keeps the identity it had before they
- * were read, else (or if they are not there) digests the range.
+ * pass runs: one file's part checksums are ready when its MD5 is. They
+ * follow that pass rather than race it: a part is hashed ahead once the pass
+ * has read past it. Nothing waits for them sooner, and run flat out they
+ * took a core's turns from the MD5 (and from the reads it waits on) while
+ * the command line or app was still loading. hashRange answers from them
+ * while the file keeps the identity it had before they were read, else (or
+ * if they are not there) digests the range.
  */
 export class HashPool {
   private readonly workerFile: string;
@@ -150,6 +162,8 @@ export class HashPool {
   private readonly prehashed = new Map<string, Prehash>();
   private readonly prefetched = new Map<string, Prefetch>();
   private prehashedRanges = 0;
+  /** Shared with the workers: they read a file inline when every core has a whole file to hash. */
+  private readonly wholeFiles = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly partSize: number | null;
   private nextId = 1;
   private closing?: Promise<void>;
@@ -212,15 +226,23 @@ export class HashPool {
       const early = await this.takePrefetched(path, options);
       if (early) return early;
     }
+    const { onProgress } = options;
+    const partSize = options.partSize === undefined ? this.partSize : options.partSize;
+    const pace: Pace | undefined = partSize === null ? undefined : { hashed: 0 };
     const whole = this.submit(
-      { type: 'hash-file', id: this.nextId++, path, progress: options.onProgress !== undefined },
+      { type: 'hash-file', id: this.nextId++, path, progress: !!onProgress || !!pace },
       options.signal,
-      options.onProgress,
+      pace
+        ? (bytesHashed) => {
+            pace.hashed = bytesHashed;
+            onProgress?.(bytesHashed);
+            this.pump();
+          }
+        : onProgress,
     );
     this.dropPrehash(path);
     let failed = false;
-    const partSize = options.partSize === undefined ? this.partSize : options.partSize;
-    if (partSize !== null) void this.prehash(path, partSize, options.signal, () => !failed);
+    if (pace) void this.prehash(path, partSize as number, options.signal, () => !failed, pace);
     let done: HashDoneResponse;
     try {
       done = await whole;
@@ -228,6 +250,11 @@ export class HashPool {
       failed = true;
       this.dropPrehash(path);
       throw error;
+    } finally {
+      if (pace) {
+        pace.hashed = Infinity;
+        this.pump();
+      }
     }
     if (done.type !== 'file-done') throw new Error(`unexpected ${done.type} reply to hash-file`);
     const { md5Hex, md5Base64, size, mtimeMs } = done;
@@ -282,7 +309,7 @@ export class HashPool {
     for (const slot of this.slots) {
       for (const task of slot.tasks.values()) this.settle(task, closed());
       slot.tasks.clear();
-      slot.fileTasks = 0;
+      this.countFileTasks(slot, -slot.fileTasks);
       if (slot.worker) workers.push(slot.worker);
       slot.worker = undefined;
     }
@@ -317,7 +344,8 @@ export class HashPool {
   /**
    * Starts queued whole-file tasks on workers that have none; then parts to
    * hash ahead on workers that have no whole file (a whole-file pass is what
-   * an upload waits for, so nothing is put beside it).
+   * an upload waits for, so nothing is put beside it), as far as their
+   * file's whole-file pass has read.
    */
   private pump(): void {
     while (this.queue.length > 0 && !this.closing) {
@@ -332,6 +360,9 @@ export class HashPool {
         this.background.shift();
         continue;
       }
+      const { request, pace } = next;
+      // Later files' parts wait too: their whole-file passes started after this one's.
+      if (request.type === 'hash-range' && pace && request.end > pace.hashed) break;
       const slot = this.leastLoaded(
         this.slots.filter(
           (candidate) => candidate.fileTasks === 0 && candidate.tasks.size < PREHASH_PER_THREAD,
@@ -344,7 +375,8 @@ export class HashPool {
 
   /**
    * Queues the part ranges of `path` to hash ahead, with the identity the
-   * file has before any of them is read. Best effort: a file that cannot be
+   * file has before any of them is read; each waits until `pace` (the
+   * whole-file pass) is past its end. Best effort: a file that cannot be
    * stat'ed is left to hashFile to report.
    */
   private async prehash(
@@ -352,6 +384,7 @@ export class HashPool {
     requestedPartSize: number,
     signal: AbortSignal | undefined,
     wanted: () => boolean,
+    pace: Pace,
   ): Promise<void> {
     let identity: Stats;
     try {
@@ -394,6 +427,7 @@ export class HashPool {
               : reject(new Error(`unexpected ${done.type} reply to hash-range`)),
           reject,
           settled: false,
+          pace,
         };
       });
       digest.catch(() => undefined); // nobody may ever ask for it
@@ -534,13 +568,19 @@ export class HashPool {
     const worker = slot.worker ?? this.spawn(slot);
     if (slot.tasks.size === 0) worker.ref();
     slot.tasks.set(task.request.id, task);
-    if (task.request.type === 'hash-file') slot.fileTasks++;
+    if (task.request.type === 'hash-file') this.countFileTasks(slot, 1);
     task.slot = slot;
     worker.postMessage(task.request);
   }
 
+  private countFileTasks(slot: Slot, change: number): void {
+    slot.fileTasks += change;
+    Atomics.add(this.wholeFiles, 0, change);
+  }
+
   private spawn(slot: Slot): Worker {
-    const worker = new Worker(this.workerFile);
+    const workerData: HashWorkerData = { wholeFiles: this.wholeFiles };
+    const worker = new Worker(this.workerFile, { workerData });
     slot.worker = worker;
     worker.on('message', (response: HashResponse) => this.onResponse(slot, response));
     worker.on('error', (error) => this.retire(slot, worker, error.message));
@@ -571,7 +611,7 @@ export class HashPool {
   /** A task's worker has let go of it: free its place. */
   private release(slot: Slot, task: Task): void {
     slot.tasks.delete(task.request.id);
-    if (task.request.type === 'hash-file') slot.fileTasks--;
+    if (task.request.type === 'hash-file') this.countFileTasks(slot, -1);
     if (slot.tasks.size === 0) slot.worker?.unref();
   }
 
@@ -607,7 +647,7 @@ export class HashPool {
       );
     }
     slot.tasks.clear();
-    slot.fileTasks = 0;
+    this.countFileTasks(slot, -slot.fileTasks);
     void worker.terminate();
     this.pump();
   }
