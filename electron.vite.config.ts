@@ -9,6 +9,18 @@ export default defineConfig({
   main: {
     define: { __LABDROP_VERSION__: JSON.stringify(pkg.version) },
     build: {
+      // The AWS SDK is bundled: loaded from node_modules it is hundreds of
+      // CommonJS files to resolve and scan for their exports, which took
+      // the command line 0.2 s to start; bundled, 0.13 s (and the app's main
+      // process starts sooner too). better-sqlite3 is native and stays out.
+      externalizeDeps: {
+        exclude: [
+          '@aws-sdk/client-s3',
+          '@aws-sdk/client-sts',
+          '@aws-sdk/credential-providers',
+          '@smithy/node-http-handler',
+        ],
+      },
       outDir: 'out/main',
       rollupOptions: {
         input: {

@@ -1,7 +1,7 @@
 // The `labdrop` command's entry. Before an upload can be created its file must
 // be hashed (the whole-file MD5 is the object's metadata), so for `labdrop
 // upload FILE…` the hash pool starts on the named files first, and the rest of
-// the tool (the AWS SDK and the database, a fifth of a second to load) loads
+// the tool (the AWS SDK and the database, a tenth of a second to load) loads
 // and checks the bucket meanwhile. The queue then takes those hashes over.
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
