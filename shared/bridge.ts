@@ -68,6 +68,7 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     exportProfile: (name) => call('profiles:exportJson', { name }),
     removeProfile: (name) => call('profiles:remove', { name }),
     planUpload: (paths, prefix) => call('uploads:plan', { paths, prefix }),
+    discardPlan: (planId) => call('uploads:discardPlan', { planId }),
     addUploads: (planId, target, acceptWarnings, savedTargetId) =>
       call('uploads:add', { planId, target, acceptWarnings, savedTargetId }),
     listUploads: () => call('uploads:list'),

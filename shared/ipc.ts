@@ -210,6 +210,8 @@ export const requestSchemas = {
     paths: z.array(AbsolutePath).min(1).max(100_000),
     prefix: z.string().max(1024),
   }),
+  /** The user put the plan away: its files are not hashed early any longer. */
+  'uploads:discardPlan': z.strictObject({ planId: z.string().min(1).max(128) }),
   'uploads:add': z.strictObject({
     planId: z.string().min(1).max(128),
     target: TargetSchema,
@@ -357,6 +359,7 @@ export interface Responses {
   'profiles:exportJson': ExportResult;
   'profiles:remove': boolean;
   'uploads:plan': PlanSummary;
+  'uploads:discardPlan': null;
   'uploads:add': UploadProgress[];
   'uploads:list': UploadProgress[];
   'uploads:pause': null;
@@ -419,6 +422,7 @@ export interface LabdropApi {
   exportProfile(name: string): Promise<IpcResult<ExportResult>>;
   removeProfile(name: string): Promise<IpcResult<boolean>>;
   planUpload(paths: string[], prefix: string): Promise<IpcResult<PlanSummary>>;
+  discardPlan(planId: string): Promise<IpcResult<null>>;
   addUploads(
     planId: string,
     target: TargetInput,

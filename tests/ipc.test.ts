@@ -272,6 +272,22 @@ describe('uploading through the handlers', () => {
     }
   });
 
+  it('stops hashing early the files of a plan the user put away', async () => {
+    const path = await file('put-away.fastq', 4 * PART, 4);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: 'center' }));
+    expect(prefetched).toEqual([path]);
+    expect(value(await handlers['uploads:discardPlan']({ planId: plan.planId }))).toBeNull();
+    expect(prefetched).toEqual([]);
+    // The plan is gone: adding it now asks for the files again.
+    expect(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'UnknownPlan' } });
+  });
+
   it('hashes nothing early for a plan with problems', async () => {
     const path = await file('fine.txt', 10);
     const result = await handlers['uploads:plan']({

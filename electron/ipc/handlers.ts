@@ -235,6 +235,13 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       return summarize(planId, prefix, planned);
     },
 
+    'uploads:discardPlan': async ({ planId }) => {
+      plans.delete(planId);
+      // Stops the early hashes nobody took over: files the user put away.
+      deps.hasher.prefetch([]);
+      return null;
+    },
+
     'uploads:add': async ({ planId, target, acceptWarnings, savedTargetId }) => {
       const held = plans.get(planId);
       if (!held) {

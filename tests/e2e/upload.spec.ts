@@ -124,3 +124,25 @@ test('keeps a dropped folder’s name in the keys', async ({ labdrop }) => {
   );
   expect(head.ContentLength).toBe(300);
 });
+
+test('Clear puts the reviewed files away: nothing uploads, and they can be added again', async ({
+  labdrop,
+}) => {
+  const { page } = labdrop;
+  const path = await labdrop.file('put-away/sample.bam', 2 * MiB, 6);
+  await labdrop.setTarget({ bucket: BUCKET, prefix: 'cleared', endpoint: labdrop.endpoint });
+  await labdrop.addFiles([path]);
+  const review = page.getByRole('region', { name: 'Review before uploading' });
+  await expect(review.getByTestId('plan-summary')).toContainText('1 file');
+  await review.getByRole('button', { name: 'Clear' }).click();
+  await expect(review.getByTestId('plan-summary')).toHaveCount(0);
+  await expect(page.getByTestId('queue-row')).toHaveCount(0);
+
+  await labdrop.addFiles([path]);
+  await review.getByRole('button', { name: 'Upload 1 file' }).click();
+  await expect(page.getByTestId('queue-row')).toHaveAttribute('data-status', 'done');
+  const head = await labdrop.s3.send(
+    new HeadObjectCommand({ Bucket: BUCKET, Key: 'cleared/sample.bam' }),
+  );
+  expect(head.ContentLength).toBe(2 * MiB);
+});

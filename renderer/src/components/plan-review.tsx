@@ -130,7 +130,7 @@ export function PlanReview() {
               ? `Upload ${summary.fileCount} ${summary.fileCount === 1 ? 'file' : 'files'}`
               : 'Upload'}
         </button>
-        <button type="button" className="button" onClick={() => store.getState().clearPlan()}>
+        <button type="button" className="button" onClick={() => store.getState().discardPlan()}>
           Clear
         </button>
         {!validTarget && summary && <span className="muted">Fill in the target first.</span>}

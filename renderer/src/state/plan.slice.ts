@@ -24,6 +24,8 @@ export interface PlanSlice {
   /** Plans again shortly (the prefix is being typed). */
   replanSoon(): void;
   clearPlan(): void;
+  /** The user puts the plan away (main stops hashing its files early). */
+  discardPlan(): void;
   setAcceptWarnings(accept: boolean): void;
   startUpload(): Promise<void>;
 }
@@ -91,6 +93,11 @@ export const createPlanSlice =
         generation++;
         if (replanTimer) clearTimeout(replanTimer);
         set({ plan: EMPTY_PLAN });
+      },
+      discardPlan: () => {
+        const planId = get().plan.summary?.planId;
+        get().clearPlan();
+        if (planId) void api.discardPlan(planId);
       },
       setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),
       startUpload: async () => {

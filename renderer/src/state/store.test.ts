@@ -126,6 +126,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     exportProfile: () => ok({ path: null, rows: 0 }),
     removeProfile: () => ok(true),
     planUpload: vi.fn((_paths: string[], prefix: string) => ok(summary({ prefix }))),
+    discardPlan: vi.fn(() => ok(null)),
     addUploads: vi.fn(() => ok([progress('a')])),
     listUploads: () => ok([]),
     pause: () => ok(null),
@@ -262,12 +263,22 @@ describe('the window store', () => {
   });
 
   it('clears the plan and shows the new rows after a successful add', async () => {
-    const { store } = await connected();
+    const { api, store } = await connected();
     await store.getState().addPaths(['/data/a']);
     await store.getState().startUpload();
     expect(store.getState().plan.summary).toBeNull();
     expect(store.getState().queue.order).toEqual(['a']);
     expect(store.getState().notices.at(-1)).toMatchObject({ kind: 'success' });
+    // The queue takes the files' early hashes over: nothing to discard.
+    expect(api.discardPlan).not.toHaveBeenCalled();
+  });
+
+  it('tells main when the user puts the plan away, so it stops hashing those files', async () => {
+    const { api, store } = await connected();
+    await store.getState().addPaths(['/data/a']);
+    store.getState().discardPlan();
+    expect(store.getState().plan).toMatchObject({ paths: [], summary: null, status: 'idle' });
+    expect(api.discardPlan).toHaveBeenCalledWith('plan-1');
   });
 
   it('keeps the plan and shows main’s message when the add fails', async () => {
