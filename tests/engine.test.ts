@@ -303,11 +303,16 @@ describe('pause, resume and cancel', () => {
       Number(new URL(r.url, 'http://x').searchParams.get('partNumber')),
     );
     expect(resent.filter((n) => before.includes(n))).toEqual([]);
-    // Each missing part is sent once; the part in flight at the pause may
-    // have reached S3 anyway, and then the resume finds it (ListParts) instead.
-    expect(new Set(resent).size).toBe(resent.length);
-    expect(resent.length).toBeGreaterThanOrEqual(10 - before.length - 1);
-    expect(resent.length).toBeLessThanOrEqual(10 - before.length);
+    // Each missing part is sent once. The part in flight at the pause (the
+    // first missing one: one part at a time) may have reached S3 anyway, and
+    // then the resume finds it (ListParts) instead; and the proxy may log its
+    // cut-short attempt only after pause() has returned.
+    const inFlight = Array.from({ length: 10 }, (_, i) => i + 1).find((n) => !before.includes(n));
+    const others = resent.filter((n) => n !== inFlight);
+    expect(new Set(others).size).toBe(others.length);
+    expect(resent.length - others.length).toBeLessThanOrEqual(2);
+    expect(new Set(resent).size).toBeGreaterThanOrEqual(10 - before.length - 1);
+    expect(new Set(resent).size).toBeLessThanOrEqual(10 - before.length);
   });
 
   it('resumes after a restart from the state database alone', async () => {
