@@ -57,6 +57,18 @@ test('browse a bucket, save a target with its Synapse folder, and check access',
   await expect(saved).toHaveValue('');
   await saved.selectOption({ label: 'Study one · syn424242' });
   await expect(prefix).toHaveValue('picker/study-1/');
+
+  // The Synapse folder was mistyped: edit the saved target, then remove it.
+  await form.getByRole('button', { name: 'Edit target…' }).click();
+  const edit = form.getByRole('group', { name: 'Edit target Study one' });
+  await expect(edit.getByLabel('Target name')).toHaveValue('Study one');
+  await edit.getByLabel('Synapse folder ID').fill('syn434343');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(saved.locator('option:checked')).toHaveText('Study one · syn434343');
+  await expect(prefix).toHaveValue('picker/study-1/');
+  await form.getByRole('button', { name: 'Remove target' }).click();
+  await expect(form.getByLabel('Saved target')).toHaveCount(0);
+  await expect(prefix).toHaveValue('picker/study-1/');
 });
 
 test('stores access keys from Settings without the secret ever reaching the page', async ({

@@ -1,5 +1,5 @@
 import { Fragment, useId, useState } from 'react';
-import type { AccessReport } from '../../../shared/ipc';
+import type { AccessReport, SavedTarget } from '../../../shared/ipc';
 import { useApp, useAppStore } from '../state/store';
 import {
   accessVerdict,
@@ -39,6 +39,7 @@ function SavedTargetPicker() {
   const saved = useApp((s) => s.savedTargets);
   const chosen = useApp((s) => s.savedTargetId);
   if (saved.length === 0) return null;
+  const current = saved.find((t) => t.id === chosen);
   return (
     <div className="field field-wide">
       <label htmlFor={`${id}-saved`}>Saved target</label>
@@ -55,6 +56,43 @@ function SavedTargetPicker() {
           </option>
         ))}
       </select>
+      {current && <SavedTargetActions key={current.id} target={current} />}
+    </div>
+  );
+}
+
+/** Rename the chosen saved target, change its Synapse folder, or remove it. */
+function SavedTargetActions({ target }: { target: SavedTarget }) {
+  const store = useAppStore();
+  const [editing, setEditing] = useState(false);
+  if (editing) {
+    return (
+      <TargetDetails
+        label={`Edit target ${target.name}`}
+        name={target.name}
+        synapseId={target.synapseId ?? ''}
+        submit="Save changes"
+        onSubmit={async (name, synapseId) => {
+          if (await store.getState().updateSavedTarget(target.id, name, synapseId)) {
+            setEditing(false);
+          }
+        }}
+        onCancel={() => setEditing(false)}
+      />
+    );
+  }
+  return (
+    <div className="row-actions">
+      <button type="button" className="button button-small" onClick={() => setEditing(true)}>
+        Edit target…
+      </button>
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => void store.getState().removeSavedTarget(target.id)}
+      >
+        Remove target
+      </button>
     </div>
   );
 }
@@ -167,23 +205,33 @@ function FolderBrowser() {
   );
 }
 
-/** "Save as target": the form's place under a name, with the Synapse folder it syncs into. */
-function SaveTarget({ disabled }: { disabled: boolean }) {
+/**
+ * A saved target's name and the Synapse folder it syncs into: what "Save as
+ * target" asks for, and what "Edit" changes.
+ */
+function TargetDetails({
+  label,
+  name: initialName = '',
+  synapseId: initialSynapse = '',
+  submit,
+  disabled = false,
+  onSubmit,
+  onCancel,
+}: {
+  label: string;
+  name?: string;
+  synapseId?: string;
+  submit: string;
+  disabled?: boolean;
+  onSubmit: (name: string, synapseId: string) => Promise<void>;
+  onCancel: () => void;
+}) {
   const id = useId();
-  const store = useAppStore();
-  const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
-  const [synapse, setSynapse] = useState('');
+  const [name, setName] = useState(initialName);
+  const [synapse, setSynapse] = useState(initialSynapse);
   const synapseOk = synapse.trim() === '' || /^syn\d{1,12}$/.test(synapse.trim());
-  if (!open) {
-    return (
-      <button type="button" className="button" disabled={disabled} onClick={() => setOpen(true)}>
-        Save as target…
-      </button>
-    );
-  }
   return (
-    <div className="save-target" role="group" aria-label="Save as target">
+    <div className="save-target" role="group" aria-label={label}>
       <div className="field">
         <label htmlFor={`${id}-name`}>Target name</label>
         <input
@@ -212,25 +260,39 @@ function SaveTarget({ disabled }: { disabled: boolean }) {
           type="button"
           className="button button-primary"
           disabled={disabled || !synapseOk}
-          onClick={() =>
-            void store
-              .getState()
-              .saveTarget(name, synapse)
-              .then((saved) => {
-                if (!saved) return;
-                setOpen(false);
-                setName('');
-                setSynapse('');
-              })
-          }
+          onClick={() => void onSubmit(name, synapse)}
         >
-          Save target
+          {submit}
         </button>
-        <button type="button" className="button" onClick={() => setOpen(false)}>
+        <button type="button" className="button" onClick={onCancel}>
           Cancel
         </button>
       </div>
     </div>
+  );
+}
+
+/** "Save as target": the form's place under a name, with the Synapse folder it syncs into. */
+function SaveTarget({ disabled }: { disabled: boolean }) {
+  const store = useAppStore();
+  const [open, setOpen] = useState(false);
+  if (!open) {
+    return (
+      <button type="button" className="button" disabled={disabled} onClick={() => setOpen(true)}>
+        Save as target…
+      </button>
+    );
+  }
+  return (
+    <TargetDetails
+      label="Save as target"
+      submit="Save target"
+      disabled={disabled}
+      onSubmit={async (name, synapseId) => {
+        if (await store.getState().saveTarget(name, synapseId)) setOpen(false);
+      }}
+      onCancel={() => setOpen(false)}
+    />
   );
 }
 

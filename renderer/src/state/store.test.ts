@@ -248,6 +248,39 @@ describe('the window store', () => {
     expect(store.getState().savedTargetId).toBeNull();
   });
 
+  it('renames a saved target and changes its Synapse folder, then removes it', async () => {
+    const { api, store } = await connected({
+      updateTarget: vi.fn((id: string, patch) => ok({ ...SAVED, ...patch, id, name: 'Run 1b' })),
+      removeTarget: vi.fn(() => ok(true)),
+    });
+    await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
+    store.getState().chooseSavedTarget('t-1');
+    expect(await store.getState().updateSavedTarget('t-1', ' Run 1b ', 'syn7')).toBe(true);
+    expect(api.updateTarget).toHaveBeenLastCalledWith('t-1', { name: 'Run 1b', synapseId: 'syn7' });
+    expect(store.getState().savedTargets[0]).toMatchObject({ name: 'Run 1b', synapseId: 'syn7' });
+    expect(store.getState().savedTargetId).toBe('t-1');
+
+    await store.getState().removeSavedTarget('t-1');
+    expect(api.removeTarget).toHaveBeenLastCalledWith('t-1');
+    expect(store.getState().savedTargets).toEqual([]);
+    expect(store.getState().savedTargetId).toBeNull();
+    expect(store.getState().notices.at(-1)?.text).toContain('Run 1b');
+  });
+
+  it('keeps a saved target as it was when main refuses the change', async () => {
+    const { store } = await connected({
+      updateTarget: () =>
+        Promise.resolve({
+          ok: false,
+          error: { code: 'InvalidTarget', message: 'There is already a target named "x".' },
+        }),
+    });
+    await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
+    expect(await store.getState().updateSavedTarget('t-1', 'x', '')).toBe(false);
+    expect(store.getState().savedTargets[0]).toEqual(SAVED);
+    expect(store.getState().notices.at(-1)).toMatchObject({ kind: 'error' });
+  });
+
   it('saves the form as a target with its Synapse folder', async () => {
     const { api, store } = await connected();
     expect(await store.getState().saveTarget('Run 2', ' syn42 ')).toBe(true);

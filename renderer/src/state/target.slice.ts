@@ -57,6 +57,8 @@ export interface TargetSlice {
   loadSavedTargets(): Promise<void>;
   chooseSavedTarget(id: string | null): void;
   saveTarget(name: string, synapseId: string): Promise<boolean>;
+  /** Renames a saved target or changes its Synapse folder (its place stays). */
+  updateSavedTarget(id: string, name: string, synapseId: string): Promise<boolean>;
   removeSavedTarget(id: string): Promise<void>;
   loadBuckets(): Promise<void>;
   browseFolders(prefix?: string): Promise<void>;
@@ -161,13 +163,34 @@ export const createTargetSlice =
         return true;
       },
 
+      updateSavedTarget: async (id, name, synapseId) => {
+        const answer = await api.updateTarget(id, {
+          name: name.trim() || null,
+          synapseId: synapseId.trim() || null,
+        });
+        if (!answer.ok) {
+          get().notify('error', answer.error.message);
+          return false;
+        }
+        set((s) => ({
+          savedTargets: s.savedTargets.map((t) => (t.id === id ? answer.value : t)),
+        }));
+        get().notify('success', `Saved the target “${answer.value.name}”.`);
+        return true;
+      },
+
       removeSavedTarget: async (id) => {
+        const name = get().savedTargets.find((t) => t.id === id)?.name;
         const answer = await api.removeTarget(id);
         if (!answer.ok) return void get().notify('error', answer.error.message);
         set((s) => ({
           savedTargets: s.savedTargets.filter((t) => t.id !== id),
           savedTargetId: s.savedTargetId === id ? null : s.savedTargetId,
         }));
+        get().notify(
+          'success',
+          `Removed the saved target “${name ?? id}”. Its uploads stay in history.`,
+        );
       },
 
       loadBuckets: async () => {
