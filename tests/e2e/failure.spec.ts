@@ -1,5 +1,7 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { MiB } from '../../shared/parts';
 import { BUCKET, expect, test } from './fixtures';
 
 test('says why a bucket cannot be used, before anything uploads', async ({ labdrop }) => {
@@ -58,4 +60,37 @@ test('shows a failed file with its message, and retries it', async ({ labdrop })
     new HeadObjectCommand({ Bucket: BUCKET, Key: 'failing/vanishing.fastq' }),
   );
   expect(head.ContentLength).toBe('back again'.length);
+});
+
+test('pauses the queue when the session runs out mid-upload, and resumes after sign-in', async ({
+  labdrop,
+}) => {
+  const { page } = labdrop;
+  const path = await labdrop.file('session.bam', 40 * MiB, 8);
+  await labdrop.setTarget({ bucket: BUCKET, prefix: 'session', endpoint: labdrop.slowEndpoint });
+  await labdrop.addFiles([path]);
+  await page.getByRole('button', { name: 'Upload 1 file' }).click();
+  const row = page.getByTestId('queue-row');
+  await expect(row).toHaveAttribute('data-status', 'uploading');
+
+  labdrop.sessionExpired(true);
+  const banner = page.getByTestId('sign-in');
+  await expect(banner).toContainText('Uploads are paused until you sign in again.');
+  await expect(banner).toContainText('Your AWS session has expired.');
+  await expect(row).toHaveAttribute('data-status', 'paused');
+  await expect(page.getByTestId('queue-totals')).not.toContainText('failed');
+
+  labdrop.sessionExpired(false); // the user ran `aws sso login`
+  await banner.getByRole('button', { name: 'Resume' }).click();
+  await expect(banner).toHaveCount(0);
+  await expect(row).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  const head = await labdrop.s3.send(
+    new HeadObjectCommand({ Bucket: BUCKET, Key: 'session/session.bam' }),
+  );
+  expect(head.ContentLength).toBe(40 * MiB);
+  expect(head.Metadata?.['content-md5']).toBe(
+    createHash('md5')
+      .update(await readFile(path))
+      .digest('base64'),
+  );
 });

@@ -31,6 +31,12 @@ export const BUCKET = 'lab-bucket';
 export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
 /** Every run's screenshots; docs/ gets them when missing or when asked (they differ run to run). */
 const RUN_SCREENSHOTS = join(ROOT, '.labdrop-test/screenshots');
+/** What S3 answers to a request signed with a session that has expired. */
+const EXPIRED_TOKEN = {
+  status: 400,
+  body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>',
+};
+
 /** The slow endpoint's pace: a 40 MiB file takes about five seconds. */
 const SLOW_BYTES_PER_SECOND = 8 * 1024 * 1024;
 
@@ -49,6 +55,11 @@ export interface Labdrop {
   endpoint: string;
   /** moto behind a proxy that lets request bodies through slowly. */
   slowEndpoint: string;
+  /**
+   * From now on the slow endpoint answers every request as S3 does once a
+   * session has run out (400 ExpiredToken), until called with false.
+   */
+  sessionExpired(expired: boolean): void;
   s3: S3Client;
   /** A real file of `size` bytes in this test's folder. */
   file(name: string, size: number, seed?: number): Promise<string>;
@@ -218,6 +229,9 @@ export const test = base.extend<
       mode,
       endpoint: backend.moto.endpoint,
       slowEndpoint: backend.slow.endpoint,
+      sessionExpired(expired) {
+        backend.slow.intercept = expired ? () => EXPIRED_TOKEN : null;
+      },
       s3: testClient(backend.moto.endpoint),
       async file(name, size, seed = 1) {
         const path = join(files, name);
@@ -274,6 +288,7 @@ export const test = base.extend<
     };
 
     await use(labdrop);
+    backend.slow.intercept = null;
 
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('window', { body: await page.screenshot(), contentType: 'image/png' });
