@@ -21,7 +21,6 @@ export function cliEnv(
     HOME: dir,
     LABDROP_HOME: home,
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
     AWS_CONFIG_FILE: join(dir, 'no-config'),
     ...TEST_CREDENTIALS,
