@@ -43,6 +43,8 @@ export const createPlanSlice =
   (api: LabdropApi): StateCreator<AppState, [], [], PlanSlice> =>
   (set, get) => {
     let generation = 0;
+    /** The generation the user put away with discardPlan (nothing planned since). */
+    let discardedAt = -1;
     let replanTimer: ReturnType<typeof setTimeout> | null = null;
 
     const plan = async (paths: string[]) => {
@@ -51,7 +53,11 @@ export const createPlanSlice =
         plan: { ...s.plan, paths, status: 'planning', error: null, acceptWarnings: false },
       }));
       const answer = await api.planUpload(paths, get().target.prefix);
-      if (mine !== generation) return; // a newer plan replaced this one
+      if (mine !== generation) {
+        // Put away while main was planning it: main hashes its files early.
+        if (answer.ok && generation === discardedAt) void api.discardPlan(answer.value.planId);
+        return; // else a newer plan replaced this one
+      }
       set((s) => ({
         plan: answer.ok
           ? { ...s.plan, status: 'ready', summary: answer.value, error: null }
@@ -97,6 +103,7 @@ export const createPlanSlice =
       discardPlan: () => {
         const planId = get().plan.summary?.planId;
         get().clearPlan();
+        discardedAt = generation;
         if (planId) void api.discardPlan(planId);
       },
       setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),

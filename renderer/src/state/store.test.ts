@@ -306,6 +306,34 @@ describe('the window store', () => {
     expect(api.discardPlan).not.toHaveBeenCalled();
   });
 
+  it('tells main about a plan put away while main was still making it', async () => {
+    let answer!: (summary: IpcResult<PlanSummary>) => void;
+    const { api, store } = await connected({
+      planUpload: vi.fn(() => new Promise<IpcResult<PlanSummary>>((resolve) => (answer = resolve))),
+    });
+    const planning = store.getState().addPaths(['/data/a']);
+    expect(store.getState().plan.status).toBe('planning');
+    store.getState().discardPlan();
+    answer({ ok: true, value: summary({ planId: 'plan-late' }) });
+    await planning;
+    expect(api.discardPlan).toHaveBeenCalledWith('plan-late');
+    expect(store.getState().plan).toMatchObject({ summary: null, status: 'idle' });
+  });
+
+  it('leaves alone a plan that a newer one replaced (main hashes the newer one early)', async () => {
+    const answers: Array<(summary: IpcResult<PlanSummary>) => void> = [];
+    const { api, store } = await connected({
+      planUpload: vi.fn(() => new Promise<IpcResult<PlanSummary>>((r) => answers.push(r))),
+    });
+    const first = store.getState().addPaths(['/data/a']);
+    const second = store.getState().addPaths(['/data/b']);
+    answers[1]?.({ ok: true, value: summary({ planId: 'plan-new' }) });
+    answers[0]?.({ ok: true, value: summary({ planId: 'plan-old' }) });
+    await Promise.all([first, second]);
+    expect(api.discardPlan).not.toHaveBeenCalled();
+    expect(store.getState().plan.summary?.planId).toBe('plan-new');
+  });
+
   it('tells main when the user puts the plan away, so it stops hashing those files', async () => {
     const { api, store } = await connected();
     await store.getState().addPaths(['/data/a']);
