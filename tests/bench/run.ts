@@ -34,6 +34,7 @@ import { uiSection } from './ui';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'bin/labdrop.js');
 const WORKFLOW = join(ROOT, 'tests/bench/documented-workflow.sh');
+const REQUEST_COST = join(ROOT, 'tests/bench/request-cost.ts');
 const BUCKET = 'bench';
 const GRANTS = CENTER_PROFILE.fullControlIds.map((id) => `id=${id}`).join(',');
 
@@ -74,6 +75,8 @@ interface Rates {
   hash?: number;
   /** The bench endpoint's raw PUT rate, MD5 check off (bytes/s). */
   put?: number;
+  /** Client CPU per request in a fresh process (ms): through Labdrop's S3 client, and plain node:http. */
+  requestCpu?: { sdk: number; raw: number };
 }
 
 const figures: Figure[] = [];
@@ -294,11 +297,52 @@ async function putSection(endpoint: EndpointProcess, rates: Rates): Promise<void
     bound: 'the endpoint’s MD5 of every body on its one thread (what checking Content-MD5 costs)',
   });
   await endpoint.setMd5('off');
+  // What a request costs the client apart from its bytes: an 8 MiB part of a
+  // 2 GiB file is one of 256 requests.
+  const requests = Math.ceil(S / (8 * MiB));
+  const cost = { sdk: [] as number[], raw: [] as number[] };
+  for (let i = 0; i < config.putRuns; i++) {
+    const kinds = (['sdk', 'raw'] as const).slice();
+    if (i % 2) kinds.reverse();
+    for (const kind of kinds) {
+      const run = check(
+        `request-cost ${kind}`,
+        await timed(process.execPath, [
+          '--import',
+          'tsx',
+          REQUEST_COST,
+          kind,
+          endpoint.url,
+          BUCKET,
+          String(requests),
+        ]),
+      );
+      cost[kind].push((JSON.parse(run.stdout) as { cpuMsPerRequest: number }).cpuMsPerRequest);
+    }
+    await endpoint.clear();
+  }
+  const sdk = add({
+    section: 'Endpoint',
+    name: `Client CPU per request, UploadPart through Labdrop’s S3 client (AWS SDK), ${requests} requests of 1 byte in a fresh process`,
+    unit: 'ms',
+    samples: cost.sdk,
+    bound:
+      'the AWS SDK’s work per request (middleware, endpoint rules, SigV4 signing, response parsing) and node:http’s, mostly in code V8 has not optimized yet this early in a process',
+  });
+  const raw = add({
+    section: 'Endpoint',
+    name: `Client CPU per request, plain node:http PUT (as the raw PUT rate sends), ${requests} requests of 1 byte in a fresh process`,
+    unit: 'ms',
+    samples: cost.raw,
+    bound: 'node:http alone: a request line, two headers, a response to parse',
+  });
+  rates.requestCpu = { sdk: value(sdk), raw: value(raw) };
   sections.push({
     title: 'The benchmark endpoint',
     text: [
       '`tests/bench/s3-endpoint.ts` is a node:http server in its own process that speaks the S3 calls both clients use (PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, HeadObject, HeadBucket, DeleteObject, ListObjectsV2). It checks every body’s length against Content-Length, keeps size, metadata and the grant header of each object, answers HeadObject with them, and discards the bytes. With the check on it also hashes each body and refuses a wrong Content-MD5 or x-amz-checksum-crc32 (BadDigest), as S3 does, and checks the full-object CRC32 a multipart upload is completed with against its parts’; that costs one core at MD5 speed, so the timed end-to-end runs use it off and one run of each client with it on checks every Content-MD5 and CRC32 checksum both clients sent.',
       'B is measured with `tests/bench/put-client.ts`: plain node:http PUTs from one buffer in memory, no signing, no file reads: what any client could do at best against this endpoint on this machine.',
+      `The CPU per request is measured with \`tests/bench/request-cost.ts\`, each client in a process of its own started for the purpose (as \`labdrop upload\` is), with bodies of one byte so that only the request itself is counted.`,
     ],
   });
 }
@@ -523,6 +567,13 @@ async function e2eSection(
         `Labdrop’s phases for ${c.label} (medians, from its --json status lines): process start to "uploading" ${m('uploading', '').toFixed(2)} s (hashing included: the command starts hashing before it has loaded the rest of itself and checked the bucket, so its "hashing" status shows at ${m('hashing', '').toFixed(2)} s, after the hash began), uploading ${m('verifying', 'uploading').toFixed(2)} s (${format(c.bytes / m('verifying', 'uploading') / MB, 'MB/s')}), verifying and exit ${m('end', 'verifying').toFixed(2)} s.`,
       );
     }
+    if (c.id === 'big' && rates.requestCpu) {
+      const parts = Math.ceil(c.bytes / (8 * MiB));
+      const extra = rates.requestCpu.sdk - rates.requestCpu.raw;
+      notes.push(
+        `What the bound leaves out for ${c.label}: its ${parts} parts go through the AWS SDK, at ${rates.requestCpu.sdk.toFixed(2)} ms of CPU per request against ${rates.requestCpu.raw.toFixed(2)} ms for a plain node:http PUT (rows above, measured in fresh processes): ${((parts * extra) / 1000).toFixed(2)} s of CPU the raw PUTs of B do not spend. Labdrop also reads the file from the page cache while it sends, which B does not.`,
+      );
+    }
     if (cpu.labdrop.length > 0 && cpu.documented.length > 0) {
       notes.push(
         `CPU time (user + system, the client’s processes; less disturbed by other work than wall time) for ${c.label}: Labdrop ${median(cpu.labdrop).toFixed(2)} s, the documented workflow ${median(cpu.documented).toFixed(2)} s (medians). The endpoint’s own CPU is not included.`,
@@ -565,7 +616,7 @@ async function e2eSection(
 
 function boundText(c: Case): string {
   return c.id === 'big'
-    ? 'the whole-file MD5 on one core (the upload cannot be created before it; the other core computes the parts’ CRC32s behind it), then the transfer: the main thread’s socket writes, file reads and per-part state commits, on the two cores the endpoint also uses'
+    ? 'the whole-file MD5 on one core (the upload cannot be created before it; the other core computes the parts’ CRC32s behind it), then the transfer: per part the AWS SDK’s request work (see the CPU per request rows), the file read, the socket writes and a state commit, on the two cores the endpoint also uses'
     : 'both cores: per file a PutObject and a HeadObject through the AWS SDK (files up to 16 MiB go whole), a few state-database commits, the socket writes and file reads on the main thread, and the MD5 of every byte on the worker threads alongside';
 }
 

@@ -46,6 +46,7 @@ function digits(v: number, unit: Unit): string {
   if (unit === '×') return v.toFixed(2);
   if (unit === 's') return v < 10 ? v.toFixed(2) : v.toFixed(1);
   if (unit === '%') return v.toFixed(0);
+  if (v < 1) return v.toFixed(2);
   return v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
