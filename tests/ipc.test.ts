@@ -15,7 +15,7 @@ import type { Events, IpcResult, RequestChannel } from '../shared/ipc';
 import { MiB } from '../shared/parts';
 import { CENTER_PROFILE, profileToJson } from '../shared/profile';
 import { HashPool } from '../electron/engine/hash-pool';
-import { UploadQueue } from '../electron/engine/queue';
+import { UploadQueue, type Hasher } from '../electron/engine/queue';
 import { createS3Client } from '../electron/engine/s3-client';
 import { Store } from '../electron/engine/store';
 import { UploadLocks } from '../electron/engine/upload-lock';
@@ -70,10 +70,10 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function build(partConcurrency = 2, clientFor = clients.clientFor) {
+function build(partConcurrency = 2, clientFor = clients.clientFor, hasher: Hasher = pool) {
   queue = new UploadQueue({
     store,
-    hasher: pool,
+    hasher,
     clientFor,
     profile: CENTER_PROFILE,
     profileNamed: (name) => targetServices.profiles.get(name),
@@ -163,6 +163,10 @@ async function until(check: () => boolean | Promise<boolean>, what: string) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => signal?.addEventListener('abort', () => resolve()));
 }
 
 async function planAndAdd(paths: string[], prefix = 'center', bucket = 'lab-bucket') {
@@ -286,6 +290,47 @@ describe('uploading through the handlers', () => {
         acceptWarnings: true,
       }),
     ).toMatchObject({ ok: false, error: { code: 'UnknownPlan' } });
+  });
+
+  it('goes on hashing early the added files still waiting in the queue when more are planned', async () => {
+    // The queue hashes two files at a time; these two hold both turns until let go.
+    let letGo = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const held = [await file('held-1.bin', PART, 11), await file('held-2.bin', PART, 12)];
+    build(2, clients.clientFor, {
+      hashFile: async (path, options) => {
+        // Or until the test ends (afterEach pauses every upload).
+        if (held.includes(path)) await Promise.race([gate, aborted(options?.signal)]);
+        return pool.hashFile(path, options);
+      },
+      hashRange: (...args) => pool.hashRange(...args),
+    });
+    await planAndAdd(held);
+    const waiting = await file('waiting.bin', 2 * PART, 13);
+    const cancelled = await file('cancelled.bin', PART, 14);
+    const [added, other] = await planAndAdd([waiting, cancelled]);
+    const id = added?.id as string;
+    expect(store.getUpload(id)?.status).toBe('queued');
+
+    const later = await file('later.bin', PART, 15);
+    const plan = value(await handlers['uploads:plan']({ paths: [later], prefix: 'center' }));
+    expect(prefetched).toEqual([waiting, cancelled, later]);
+    value(await handlers['uploads:discardPlan']({ planId: plan.planId }));
+    expect(prefetched).toEqual([waiting, cancelled]);
+    value(await handlers['uploads:cancel']({ id: other?.id as string }));
+    expect(prefetched).toEqual([waiting]);
+
+    letGo();
+    await queue.idle();
+    expect(store.getUpload(id)).toMatchObject({
+      status: 'done',
+      md5Base64: createHash('md5')
+        .update(await readFile(waiting))
+        .digest('base64'),
+    });
+    // Once the queue has it, a new plan no longer holds on to it.
+    await handlers['uploads:plan']({ paths: [later], prefix: 'center' });
+    expect(prefetched).toEqual([later]);
   });
 
   it('hashes nothing early for a plan with problems', async () => {

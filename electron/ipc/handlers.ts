@@ -85,6 +85,8 @@ interface HeldPlan {
   plan: Plan;
   prefix: string;
   adding: boolean;
+  /** Its files hashed early (see HashPool.prefetch). */
+  early: string[];
 }
 
 /**
@@ -97,6 +99,17 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   const { store, queue, session, settings, targets } = deps;
   const plan = deps.plan ?? planUpload;
   const plans = new Map<string, HeldPlan>();
+  // Files hashed early (an upload cannot start before its file's MD5 is
+  // known): the first files of the plan under review, and those of added
+  // plans that still wait in the queue, until the queue gets to them and
+  // takes their hashes over. The rest are stopped.
+  let reviewing: readonly string[] = [];
+  let handedOver: Array<{ id: string; path: string }> = [];
+  const hashEarly = () => {
+    handedOver = handedOver.filter(({ id }) => store.getUpload(id)?.status === 'queued');
+    const paths = new Set([...handedOver.map(({ path }) => path), ...reviewing]);
+    deps.hasher.prefetch([...paths], { partSize: deps.partSizeMiB * MiB });
+  };
 
   const settingsView = (): SettingsView => {
     const current = settings.get();
@@ -221,24 +234,24 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         });
       }
       const planned = await plan(paths, prefix);
-      // The first files are hashed while the user picks the bucket and
-      // folder: an upload cannot start before its file's MD5 is known.
+      // The first files are hashed while the user picks the bucket and folder.
       const early =
-        planned.problems.length === 0 ? planned.files.slice(0, deps.hasher.threads) : [];
-      deps.hasher.prefetch(
-        early.map((file) => file.localPath),
-        { partSize: deps.partSizeMiB * MiB },
-      );
+        planned.problems.length === 0
+          ? planned.files.slice(0, deps.hasher.threads).map((file) => file.localPath)
+          : [];
+      reviewing = early;
+      hashEarly();
       const planId = randomUUID();
-      plans.set(planId, { plan: planned, prefix, adding: false });
+      plans.set(planId, { plan: planned, prefix, adding: false, early });
       for (const id of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(id);
       return summarize(planId, prefix, planned);
     },
 
     'uploads:discardPlan': async ({ planId }) => {
       plans.delete(planId);
-      // Stops the early hashes nobody took over: files the user put away.
-      deps.hasher.prefetch([]);
+      // The files the user put away are not hashed on.
+      reviewing = [];
+      hashEarly();
       return null;
     },
 
@@ -268,6 +281,12 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
           saved ? targets.profiles.require(saved.submissionProfile) : undefined,
         );
         plans.delete(planId);
+        for (const record of records) {
+          if (held.early.includes(record.localPath)) {
+            handedOver.push({ id: record.id, path: record.localPath });
+          }
+        }
+        if (reviewing === held.early) reviewing = [];
         if (saved) targets.targets.markUsed(saved.id);
         session.track(records.map((r) => r.id));
         settings.update({
@@ -292,6 +311,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'uploads:pause': async ({ id }) => {
       known(id);
       await queue.pause(id);
+      hashEarly();
       return null;
     },
 
@@ -304,6 +324,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'uploads:cancel': async ({ id }) => {
       known(id);
       await queue.cancel(id);
+      hashEarly();
       return null;
     },
 
@@ -315,6 +336,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     'uploads:pauseAll': async () => {
       await queue.pauseAll();
+      hashEarly();
       return null;
     },
 
