@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** One fault scenario's outcome, as docs/reliability.md reports it. */
@@ -13,12 +14,13 @@ export interface FaultRow {
   notes: string;
 }
 
-const RESULTS = fileURLToPath(new URL('../../out/reliability.jsonl', import.meta.url));
+// The trials' rows, between the test workers that append them and the
+// teardown that writes the report (not in out/: that is what gets packaged).
+const RESULTS = join(tmpdir(), 'labdrop-reliability.jsonl');
 const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
 
 export function recordFault(row: FaultRow): void {
   if (process.env.LABDROP_FAULT_REPORT !== '1') return;
-  mkdirSync(dirname(RESULTS), { recursive: true });
   appendFileSync(RESULTS, `${JSON.stringify(row)}\n`);
 }
 

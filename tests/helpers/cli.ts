@@ -28,12 +28,12 @@ export function cliEnv(
   };
 }
 
-/** Starts the built `labdrop` command. */
+/** Starts the built `labdrop` command (or the one at `cli`, e.g. in a packaged app). */
 export function startCli(
   args: string[],
-  options: SpawnOptions & { env: NodeJS.ProcessEnv },
+  { cli = CLI, ...options }: SpawnOptions & { env: NodeJS.ProcessEnv; cli?: string },
 ): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [cli, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   });
