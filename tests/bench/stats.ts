@@ -58,10 +58,9 @@ export function format(v: number, unit: Unit): string {
 }
 
 /** "median (min–max, n runs)". */
-export function describe(figure: Figure): string {
-  const { samples, unit } = figure;
+export function describe({ samples, unit }: Pick<Figure, 'samples' | 'unit'>): string {
   if (samples.length === 0) return 'not measured';
-  const v = format(value(figure), unit);
+  const v = format(median(samples), unit);
   if (samples.length === 1) return `${v} (1 run)`;
   const lo = digits(Math.min(...samples), unit);
   const hi = digits(Math.max(...samples), unit);
