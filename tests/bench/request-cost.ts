@@ -1,15 +1,15 @@
 // What one request costs the client in CPU, bytes aside: `count` UploadParts
 // of a 1-byte body through the S3 client Labdrop's engine makes (`sdk`), or
-// as many plain node:http PUTs (`raw`, as put-client.ts sends), 8 at a time.
+// as many plain node:http PUTs (`raw`, put-client.ts's), 8 at a time.
 // Run in a fresh process, as `labdrop upload` is: V8 has not optimized the
 // SDK's code yet, as it has not for the first few hundred parts of an upload.
 // Prints {"cpuMsPerRequest": N}.
 //
 //   node --import tsx tests/bench/request-cost.ts sdk|raw ENDPOINT BUCKET COUNT
-import { Agent, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../electron/engine/s3-client';
+import { measurePutRate } from './put-client';
 
 const CONCURRENCY = 8;
 
@@ -49,40 +49,18 @@ async function sdkRequests(endpoint: string, bucket: string, count: number): Pro
   return cpu;
 }
 
-async function rawRequests(endpoint: string, bucket: string, count: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const url = new URL(endpoint);
-  let next = 0;
-  const put = (n: number) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          method: 'PUT',
-          path: `/${bucket}/request-cost/${process.pid}-${n}`,
-          headers: { 'content-length': 1 },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${res.statusCode}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end('x');
-    });
-  const cpu = await cpuOf(() =>
-    Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < count) await put(next++);
-      }),
-    ),
+/** As many 1-byte PUTs through put-client.ts as the raw PUT rate B sends. */
+function rawRequests(endpoint: string, bucket: string, count: number): Promise<number> {
+  return cpuOf(() =>
+    measurePutRate({
+      endpoint,
+      bucket,
+      prefix: `request-cost/${process.pid}`,
+      totalBytes: count,
+      partSize: 1,
+      concurrency: CONCURRENCY,
+    }),
   );
-  agent.destroy();
-  return cpu;
 }
 
 /** CPU milliseconds (user + system, every thread of this process) that `fn` took. */
