@@ -11,13 +11,13 @@
 // Other work on the machine shows up as noise: every comparison runs side by
 // side, alternating which goes first, and is quoted as the median of the
 // per-run ratios with their spread.
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { HashPool } from '../../electron/engine/hash-pool';
+import { DEFAULT_PART_SIZE } from '../../shared/parts';
 import { CENTER_PROFILE } from '../../shared/profile';
 import { HASH_WORKER } from '../helpers/build';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -164,12 +164,33 @@ async function time<T>(fn: () => Promise<T>): Promise<{ seconds: number; result:
 
 // ---------------------------------------------------------------- hashing
 
+/**
+ * A pool for the whole-file pass alone (partSize null: no parts hashed ahead,
+ * which is what `openssl md5` does), its workers started on a small file.
+ */
+async function wholeFilePool(data: Data): Promise<HashPool> {
+  const pool = new HashPool({ workerFile: HASH_WORKER, partSize: null });
+  await pool.hashFile(data.many[0] as string);
+  return pool;
+}
+
+/** Seconds to PUT `totalBytes` to `endpointUrl` the way B is measured: 8 MiB PUTs, 8 at once. */
+function rawPutSeconds(endpointUrl: string, prefix: string, totalBytes = config.bigSize) {
+  return measurePutRate({
+    endpoint: endpointUrl,
+    bucket: BUCKET,
+    prefix,
+    totalBytes,
+    partSize: DEFAULT_PART_SIZE,
+    concurrency: 8,
+  });
+}
+
 async function hashSection(data: Data): Promise<void> {
   log('\n## Hashing');
   const S = config.bigSize;
-  const threads = availableParallelism();
-  // partSize null: the whole-file pass alone, which is what `openssl md5` does.
-  const pool = new HashPool({ threads, workerFile: HASH_WORKER, partSize: null });
+  const pool = await wholeFilePool(data);
+  const { threads } = pool;
   const opensslMd5 = async (path: string) => {
     const run = check('openssl md5', await timed('openssl', ['md5', path]));
     return { seconds: run.seconds, hex: /= ([0-9a-f]{32})/.exec(run.stdout)?.[1] };
@@ -179,7 +200,6 @@ async function hashSection(data: Data): Promise<void> {
   const two: number[] = [];
   const openssl2: number[] = [];
   try {
-    await pool.hashFile(data.many[0] as string); // starts the workers
     for (let i = 0; i < config.hashRuns; i++) {
       const steps = [
         async () => {
@@ -263,15 +283,7 @@ async function putSection(endpoint: EndpointProcess, rates: Rates): Promise<void
     await endpoint.setMd5(md5);
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const seconds = await measurePutRate({
-        endpoint: endpoint.url,
-        bucket: BUCKET,
-        prefix: `b-${md5}-${i}`,
-        totalBytes: S,
-        partSize: 8 * MiB,
-        concurrency: 8,
-      });
-      samples.push(S / seconds / MB);
+      samples.push(S / (await rawPutSeconds(endpoint.url, `b-${md5}-${i}`)) / MB);
     }
     return samples;
   };
@@ -293,7 +305,7 @@ async function putSection(endpoint: EndpointProcess, rates: Rates): Promise<void
   await endpoint.setMd5('off');
   // What a request costs the client apart from its bytes: an 8 MiB part of a
   // 2 GiB file is one of 256 requests.
-  const requests = Math.ceil(S / (8 * MiB));
+  const requests = Math.ceil(S / DEFAULT_PART_SIZE);
   const cost = { sdk: [] as number[], raw: [] as number[] };
   for (let i = 0; i < config.putRuns; i++) {
     const kinds = (['sdk', 'raw'] as const).slice();
@@ -481,18 +493,10 @@ async function e2eSection(
   log('\n## End to end: Labdrop vs the documented workflow (bench endpoint)');
   const notes: string[] = [];
   // The bound's H and B are measured in every run, next to the two clients.
-  const pool = new HashPool({ workerFile: HASH_WORKER, partSize: null });
-  await pool.hashFile(data.many[0] as string); // starts the workers
+  const pool = await wholeFilePool(data);
   const measureBound = async () => {
     const hash = await time(() => pool.hashFile(data.big));
-    const put = await measurePutRate({
-      endpoint: endpoint.url,
-      bucket: BUCKET,
-      prefix: 'bound',
-      totalBytes: config.bigSize,
-      partSize: 8 * MiB,
-      concurrency: 8,
-    });
+    const put = await rawPutSeconds(endpoint.url, 'bound');
     return { hash: config.bigSize / hash.seconds, put: config.bigSize / put };
   };
   try {
@@ -635,7 +639,7 @@ async function e2eCase(
     );
   }
   if (c.id === 'big' && rates.requestCpu) {
-    const parts = Math.ceil(c.bytes / (8 * MiB));
+    const parts = Math.ceil(c.bytes / DEFAULT_PART_SIZE);
     const extra = rates.requestCpu.sdk - rates.requestCpu.raw;
     notes.push(
       `What the bound leaves out for ${c.label}: its ${parts} parts go through the AWS SDK, at ${rates.requestCpu.sdk.toFixed(2)} ms of CPU per request against ${rates.requestCpu.raw.toFixed(2)} ms for a plain node:http PUT (rows above, measured in fresh processes): ${((parts * extra) / 1000).toFixed(2)} s of CPU the raw PUTs of B do not spend. Labdrop also reads the file from the page cache while it sends, which B does not.`,
@@ -774,14 +778,7 @@ async function motoSection(data: Data, home: string): Promise<void> {
         bound: 'the server: both clients wait on moto',
       });
     }
-    const put = await measurePutRate({
-      endpoint: motoEndpoint,
-      bucket: BUCKET,
-      prefix: 'b',
-      totalBytes: config.motoBigSize,
-      partSize: 8 * MiB,
-      concurrency: 8,
-    });
+    const put = await rawPutSeconds(motoEndpoint, 'b', config.motoBigSize);
     notes.push(...verified);
     notes.push(
       `moto’s raw PUT rate (same client as B): ${format(config.motoBigSize / put / MB, 'MB/s')}, ${sizeText(config.motoBigSize)} in 8 MiB PUTs.`,
