@@ -103,11 +103,13 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   // known): the first files of the plan under review, and those of added
   // plans that still wait in the queue, until the queue gets to them and
   // takes their hashes over. The rest are stopped.
-  let reviewing: readonly string[] = [];
+  /** The plan the window shows: the last one made (gone once added or put away). */
+  let reviewing: string | null = null;
   let handedOver: Array<{ id: string; path: string }> = [];
   const hashEarly = () => {
     handedOver = handedOver.filter(({ id }) => store.getUpload(id)?.status === 'queued');
-    const paths = new Set([...handedOver.map(({ path }) => path), ...reviewing]);
+    const review = reviewing === null ? [] : (plans.get(reviewing)?.early ?? []);
+    const paths = new Set([...handedOver.map(({ path }) => path), ...review]);
     deps.hasher.prefetch([...paths], { partSize: deps.partSizeMiB * MiB });
   };
 
@@ -239,10 +241,10 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         planned.problems.length === 0
           ? planned.files.slice(0, deps.hasher.threads).map((file) => file.localPath)
           : [];
-      reviewing = early;
-      hashEarly();
       const planId = randomUUID();
       plans.set(planId, { plan: planned, prefix, adding: false, early });
+      reviewing = planId;
+      hashEarly();
       for (const id of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(id);
       return summarize(planId, prefix, planned);
     },
@@ -250,7 +252,6 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'uploads:discardPlan': async ({ planId }) => {
       plans.delete(planId);
       // The files the user put away are not hashed on.
-      reviewing = [];
       hashEarly();
       return null;
     },
@@ -286,7 +287,6 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
             handedOver.push({ id: record.id, path: record.localPath });
           }
         }
-        if (reviewing === held.early) reviewing = [];
         if (saved) targets.targets.markUsed(saved.id);
         session.track(records.map((r) => r.id));
         settings.update({
