@@ -72,10 +72,11 @@ async function start(): Promise<void> {
   const initial = settings.get();
   // `npm start` runs Electron from the source tree, where node_modules holds
   // better-sqlite3 built for Node (the CLI's); build/electron-native.mjs puts
-  // an Electron build in out/native. Packaged apps are rebuilt for Electron.
+  // an Electron build in out/native. Packaged apps ship the Electron build.
   const nativeBinding = join(
     app.getAppPath(),
-    'out/native/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    `out/native/${process.platform}-${process.arch}`,
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
   );
   const store = Store.open(
     demo ? join(home, 'labdrop.db') : defaultDatabasePath(),

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, startCli } from './helpers/cli';
 import { createBucket, startMoto, type Moto } from './helpers/moto';
@@ -17,11 +17,14 @@ import { expectObjectMatches, writeTestFile } from './helpers/objects';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILDER = join(ROOT, 'node_modules/electron-builder/cli.js');
+const NATIVE = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
 
 let dir: string;
 /** resources/app of the packaged Linux app. */
 let app: string;
 let moto: Moto;
+let checkoutNative: Buffer;
+let electronVersion: string;
 
 async function electronBuilder(args: string[]): Promise<void> {
   const child = spawn(process.execPath, [BUILDER, ...args], {
@@ -41,17 +44,39 @@ beforeAll(async () => {
   await mkdir(electronDist);
   await writeFile(join(electronDist, 'electron'), '#!/bin/sh\nexit 1\n');
   await chmod(join(electronDist, 'electron'), 0o755);
-  const { version } = JSON.parse(
+  ({ version: electronVersion } = JSON.parse(
     await readFile(join(ROOT, 'node_modules/electron/package.json'), 'utf8'),
-  ) as { version: string };
+  ) as { version: string });
+  // Building better-sqlite3 for Electron needs Electron's headers, which
+  // cannot be fetched here either. So the app's afterPack hook is given a
+  // stand-in build: a copy of the Node build (the CLI below loads it) with a
+  // marker appended, so the package shows which copy it got; the loader
+  // ignores bytes after the module's last section.
+  const standIn = join(dir, 'stand-in.node');
+  await writeFile(
+    standIn,
+    Buffer.concat([await readFile(join(ROOT, NATIVE)), Buffer.from('labdrop stand-in')]),
+  );
+  const hook = join(dir, 'after-pack.mjs');
+  await writeFile(
+    hook,
+    [
+      `import { writeFileSync } from 'node:fs';`,
+      `import { installNativeModule } from ${JSON.stringify(pathToFileURL(join(ROOT, 'build/electron-native.mjs')).href)};`,
+      `export const afterPack = (context) => installNativeModule(context, async (target) => {`,
+      `  writeFileSync(${JSON.stringify(join(dir, 'target.json'))}, JSON.stringify(target));`,
+      `  return ${JSON.stringify(standIn)};`,
+      `});`,
+    ].join('\n'),
+  );
+  checkoutNative = await readFile(join(ROOT, NATIVE));
   await electronBuilder([
     '--linux',
     'dir',
     `-c.electronDist=${electronDist}`,
-    `-c.electronVersion=${version}`,
+    `-c.electronVersion=${electronVersion}`,
     `-c.directories.output=${join(dir, 'dist')}`,
-    // The Node build of better-sqlite3 goes in as it is: the CLI below loads it.
-    '-c.npmRebuild=false',
+    `-c.afterPack=${hook}`,
   ]);
   app = join(dir, 'dist/linux-unpacked/resources/app');
   moto = await startMoto();
@@ -89,6 +114,18 @@ describe('the packaged app', () => {
     expect(await readdir(join(app, 'node_modules/better-sqlite3/build/Release'))).toEqual([
       'better_sqlite3.node',
     ]);
+  });
+
+  it('ships the Electron build of better-sqlite3 for its target, leaving the checkout’s alone', async () => {
+    expect(JSON.parse(await readFile(join(dir, 'target.json'), 'utf8'))).toEqual({
+      electronVersion,
+      platform: 'linux',
+      arch: process.arch,
+    });
+    const shipped = await readFile(join(app, NATIVE));
+    expect(shipped.equals(await readFile(join(dir, 'stand-in.node')))).toBe(true);
+    // The command line and the tests still load the Node build.
+    expect((await readFile(join(ROOT, NATIVE))).equals(checkoutNative)).toBe(true);
   });
 
   it('uploads with the grants and content-md5 from what it ships alone', async () => {
