@@ -91,6 +91,9 @@ export async function buildForElectron({ electronVersion, platform, arch }, rebu
  */
 export async function installNativeModule(context, build = buildForElectron) {
   const { Arch } = await import('electron-builder');
+  // A macOS universal app is merged from an x64 and an arm64 one, each of
+  // which came through here with its own build.
+  if (context.arch === Arch.universal) return;
   const built = await build({
     electronVersion: context.packager.info.framework.version,
     // Node's platform names ('mas', which Labdrop does not build, aside).
