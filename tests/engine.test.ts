@@ -19,6 +19,7 @@ import { HashPool } from '../electron/engine/hash-pool';
 import type { Hasher, Target, UploadQueue } from '../electron/engine/queue';
 import { planUpload } from '../electron/engine/scan';
 import { Store } from '../electron/engine/store';
+import { UploadSession } from '../electron/ipc/upload-session';
 import { HASH_WORKER } from './helpers/build';
 import { TEST_PART_SIZE, testQueue } from './helpers/engine';
 import { expectObjectMatches, writeTestFile } from './helpers/objects';
@@ -373,6 +374,84 @@ describe('pause, resume and cancel', () => {
       new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'center/cancelled.bin' }),
     );
     expect(listed.Contents ?? []).toEqual([]);
+  });
+
+  it('shows what a paused upload had sent the moment it resumes', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const { id } = await startBig(q, 8, 'progress.bin');
+    await waitForParts(id, 3);
+    await q.pause(id);
+    const sent = store.getUpload(id)?.bytesUploaded ?? 0;
+    expect(sent).toBeGreaterThanOrEqual(3 * PART);
+
+    q.resume(id);
+    // Before S3 has listed the parts again: not back to 0.
+    expect(q.progressOf(id).uploadedBytes).toBe(sent);
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+  });
+
+  it('a resume asked while a pause is still stopping the upload is not lost', async () => {
+    // CompleteMultipartUpload is not cut short by a pause; the answer is slow.
+    proxy.delay = (r) => (r.method === 'POST' && r.url.includes('uploadId=') ? 400 : 0);
+    try {
+      const q = queue();
+      const { path, id } = await startBig(q, 4, 'slow-complete.bin');
+      while (!requestsFor('POST', 'center/slow-complete.bin', 'uploadId=').length) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const paused = q.pause(id);
+      expect(q.resume(id)).toBe(true);
+      await paused;
+      await q.idle();
+      expect(store.getUpload(id)?.status).toBe('done');
+      await expectObject('center/slow-complete.bin', path);
+    } finally {
+      proxy.delay = null;
+    }
+  });
+
+  it('a cancel that cannot reach the bucket stands, and the next start removes the parts', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const { id } = await startBig(q, 10, 'unreachable.bin');
+    await waitForParts(id, 2);
+    proxy.intercept = (r) =>
+      r.method === 'DELETE'
+        ? {
+            status: 503,
+            body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>Please try again.</Message></Error>',
+          }
+        : null;
+    try {
+      await expect(q.cancel(id)).rejects.toThrow(
+        /^Cancelled, but the parts it already sent stay in the bucket: .*Labdrop removes them when it next starts/,
+      );
+    } finally {
+      proxy.intercept = null;
+    }
+    const record = store.getUpload(id) as UploadRecord;
+    expect(record.status).toBe('cancelled');
+    expect(record.lastError?.code).toBe('CancelIncomplete');
+    // Cancelled means cancelled: nothing picks it up again.
+    expect(q.resume(id)).toBe(false);
+    expect(store.unfinished().map((r) => r.id)).not.toContain(id);
+    const client = testClient(moto.endpoint);
+    const open = async () =>
+      (
+        (await client.send(new ListMultipartUploadsCommand({ Bucket: 'lab-bucket' }))).Uploads ?? []
+      ).filter((u) => u.Key === 'center/unreachable.bin');
+    expect(await open()).toHaveLength(1);
+
+    // The next start of the app.
+    new UploadSession(store, queue()).restore();
+    const deadline = Date.now() + 10_000;
+    while ((await open()).length > 0) {
+      if (Date.now() > deadline) throw new Error('the parts were not removed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await expect.poll(() => store.getUpload(id)?.lastError ?? null).toBeNull();
+    expect(store.getUpload(id)).toMatchObject({ status: 'cancelled', uploadId: null });
+    expect(store.completedParts(id)).toEqual([]);
   });
 });
 

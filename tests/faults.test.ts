@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm, truncate, unlink } from 'node:fs/promises';
+import { appendFile, mkdtemp, rename, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -203,7 +203,6 @@ describe('the source file changes mid-upload', () => {
   const cases = [
     { name: 'modified', change: (path: string) => appendFile(path, 'more'), code: 'FileChanged' },
     { name: 'truncated', change: (path: string) => truncate(path, PART), code: 'FileChanged' },
-    { name: 'deleted', change: (path: string) => unlink(path), code: 'FileMissing' },
   ];
   for (const { name, change, code } of cases) {
     it(`${name}: that file fails clearly and nothing is completed or left behind`, async () => {
@@ -231,4 +230,39 @@ describe('the source file changes mid-upload', () => {
       });
     });
   }
+
+  it('moved away (a drive unmounted): fails clearly, keeps its parts, and Retry finishes it once it is back', async () => {
+    const path = await writeTestFile(dir, 'away.bin', 8 * PART, 16);
+    const q = queue({ partConcurrency: 1 });
+    const id = await start(q, path, 'away');
+    await waitForParts(id, 2);
+    await rename(path, `${path}.away`);
+    await q.idle();
+    const record = store.getUpload(id);
+    expect(record?.status).toBe('failed');
+    expect(record?.lastError?.code).toBe('FileMissing');
+    expect(record?.lastError?.message).toContain(path);
+    const kept = store.completedParts(id).map((p) => p.partNumber);
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    const sentBefore = uploadPartRequests(recorder.requests).length;
+
+    await rename(`${path}.away`, path);
+    expect(q.retryUpload(id)).toBe(true);
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+    await expectObjectMatches(moto.endpoint, BUCKET, 'away/away.bin', path);
+    const resent = uploadPartRequests(recorder.requests)
+      .slice(sentBefore)
+      .map((r) => Number(new URL(r.url, 'http://x').searchParams.get('partNumber')));
+    expect(resent.filter((n) => kept.includes(n))).toEqual([]);
+    recordFault({
+      fault: 'The source file moved away mid-upload, then back',
+      trials: 1,
+      files: 1,
+      filesCompleted: 1,
+      corruptObjects: 0,
+      partsResent: 0,
+      notes: `failed with FileMissing, kept ${kept.length} of 8 parts; Retry sent only the other ${resent.length}`,
+    });
+  });
 });

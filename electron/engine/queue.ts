@@ -31,7 +31,7 @@ import { AdaptiveLimiter } from './limiter';
 import { PREFLIGHT_RETRY, UPLOAD_RETRY, withRetry, type RetryPolicy } from './retry';
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
-import type { CompletedPart, Store } from './store';
+import { CANCEL_INCOMPLETE, type CompletedPart, type Store } from './store';
 import type { UploadLocks } from './upload-lock';
 
 export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
@@ -76,6 +76,8 @@ interface Job {
   /** Bytes of parts confirmed by S3, plus bytes read for parts in flight. */
   confirmedBytes: number;
   inflight: Map<number, number>;
+  /** Resume was asked while a pause was still stopping the job: it starts again after. */
+  resumeAfter: boolean;
   hashedBytes: number;
   samples: Array<{ at: number; bytes: number }>;
   done: Promise<void>;
@@ -210,7 +212,13 @@ export class UploadQueue {
   /** Returns whether the upload is running here now. */
   resume(id: string): boolean {
     const record = this.record(id);
-    if (this.jobs.has(id)) return true;
+    const job = this.jobs.get(id);
+    if (job) {
+      // A pause that has not stopped it yet (a request the signal cannot
+      // cut short, such as CompleteMultipartUpload) is undone once it has.
+      if (job.stop === 'pause') job.resumeAfter = true;
+      return true;
+    }
     if (record.status === 'done' || record.status === 'cancelled') return false;
     return this.start(id);
   }
@@ -228,6 +236,7 @@ export class UploadQueue {
     const job = this.jobs.get(id);
     if (!job) return;
     job.stop ??= 'pause';
+    job.resumeAfter = false;
     job.controller.abort();
     await job.done;
   }
@@ -241,6 +250,10 @@ export class UploadQueue {
    * behind. An upload another Labdrop process is working on is marked
    * cancelled; that process stops it and removes the parts
    * (applyExternalRequests).
+   *
+   * The cancel stands even when the bucket cannot be reached: the upload is
+   * never resumed, and what it left is removed by the next cancel of it
+   * (removeLeftovers when the app starts, or `labdrop cancel ID`).
    */
   async cancel(id: string): Promise<'cancelled' | 'requested'> {
     const job = this.jobs.get(id);
@@ -253,45 +266,83 @@ export class UploadQueue {
       return 'requested';
     }
     try {
-      await this.abandon(id);
+      const record = this.record(id);
+      if (record.status === 'done') return 'cancelled';
+      // Cancelled before: only what that cancel could not remove is left.
+      const left =
+        record.status !== 'cancelled' ||
+        record.uploadId !== null ||
+        record.lastError?.code === CANCEL_INCOMPLETE;
+      this.update(id, {
+        status: 'cancelled',
+        finishedAt: record.status === 'cancelled' ? record.finishedAt : this.now(),
+      });
+      if (left) await this.abandon(record);
     } finally {
       if (!this.jobs.has(id)) this.options.locks?.release(id);
     }
     return 'cancelled';
   }
 
-  private async abandon(id: string): Promise<void> {
-    const record = this.record(id);
-    if (record.status === 'done' || (record.status === 'cancelled' && !record.uploadId)) return;
-    if (record.uploadId) {
-      const client = this.options.clientFor(record);
-      await withRetry(
-        () =>
-          client.send(
-            new AbortMultipartUploadCommand({
-              Bucket: record.bucket,
-              Key: record.key,
-              UploadId: record.uploadId ?? undefined,
-            }),
-          ),
-        { policy: this.preflightRetry, context: this.context(record) },
-      ).catch((error: unknown) => {
-        if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
-      });
+  /** Cancels again the cancelled uploads whose parts or object could not be removed then. */
+  async removeLeftovers(): Promise<void> {
+    for (const record of this.options.store.cancelledWithLeftovers()) {
+      await this.cancel(record.id).catch(() => undefined);
     }
-    if (record.etag) {
-      // Cancelled after S3 had the whole object but before it was verified:
-      // remove this upload's object (its version, where the bucket keeps them).
-      await this.options.clientFor(record).send(
-        new DeleteObjectCommand({
+  }
+
+  /**
+   * Removes what a cancelled upload left in the bucket: its parts, or its
+   * object when S3 had all of it but it was not verified yet.
+   */
+  private async abandon(record: UploadRecord): Promise<void> {
+    const client = this.options.clientFor(record);
+    const retry = { policy: this.preflightRetry, context: this.context(record) };
+    try {
+      if (record.uploadId) {
+        const UploadId = record.uploadId;
+        await withRetry(
+          () =>
+            client.send(
+              new AbortMultipartUploadCommand({ Bucket: record.bucket, Key: record.key, UploadId }),
+            ),
+          retry,
+        ).catch((error: unknown) => {
+          if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
+        });
+      }
+      if (record.etag) {
+        const target = {
           Bucket: record.bucket,
           Key: record.key,
-          VersionId: record.versionId ?? undefined,
-        }),
-      );
+          // "null" is how an unversioned bucket names its one version.
+          VersionId: record.versionId === 'null' ? undefined : (record.versionId ?? undefined),
+        };
+        // Only this upload's object: a later upload to the same key stays.
+        const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
+          (error: unknown) => {
+            if ((error as { code?: string }).code !== 'NotFound') throw error;
+            return null;
+          },
+        );
+        if (head?.ETag === record.etag) {
+          await withRetry(() => client.send(new DeleteObjectCommand(target)), retry);
+        }
+      }
+    } catch (error) {
+      const { message } = classifyError(error, this.context(record));
+      const [left, them] = record.uploadId
+        ? ['the parts it already sent stay in the bucket', 'them']
+        : ['the whole object is in the bucket, where the sync job may copy it', 'it'];
+      const lastError: UploadError = {
+        code: CANCEL_INCOMPLETE,
+        message: `Cancelled, but ${left}: ${message} Labdrop removes ${them} when it next starts, or run \`labdrop cancel ${record.id.slice(0, 8)}\`.`,
+      };
+      this.update(record.id, { lastError });
+      throw new UploadFailure(lastError);
     }
-    this.options.store.clearParts(id);
-    this.update(id, { status: 'cancelled', uploadId: null, finishedAt: this.now() });
+    this.options.store.clearParts(record.id);
+    this.update(record.id, { uploadId: null, etag: null, lastError: null });
   }
 
   /**
@@ -346,14 +397,17 @@ export class UploadQueue {
   private start(id: string, rehash = false): boolean {
     if (!this.lock(id)) return false;
     const controller = new AbortController();
+    const record = this.record(id);
     const job: Job = {
       id,
-      record: this.record(id),
+      record,
       controller,
       stop: null,
       rehash,
-      confirmedBytes: 0,
+      // What the last run had sent, until S3's list of parts says.
+      confirmedBytes: record.bytesUploaded,
       inflight: new Map(),
+      resumeAfter: false,
       hashedBytes: 0,
       samples: [],
       done: Promise.resolve(),
@@ -363,6 +417,7 @@ export class UploadQueue {
     job.done = this.run(job).finally(() => {
       this.jobs.delete(id);
       this.options.locks?.release(id);
+      if (job.resumeAfter) this.resume(id);
     });
     return true;
   }
@@ -399,9 +454,11 @@ export class UploadQueue {
       }
     } catch (error) {
       const { code } = classifyError(error, this.context(this.record(job.id)));
-      if (!job.stop && (code === 'FileChanged' || code === 'FileMissing')) {
+      if (!job.stop && code === 'FileChanged') {
         // Parts of another version of the file are worth nothing: remove them
-        // from the bucket now rather than leave them to be billed.
+        // from the bucket now rather than leave them to be billed. A missing
+        // file keeps its parts: a drive not mounted yet, or a file moved
+        // away, comes back unchanged, and Retry carries on where it stopped.
         await this.discardUpload(this.record(job.id)).catch(() => undefined);
       }
       this.settleFailure(job, error);
@@ -436,7 +493,10 @@ export class UploadQueue {
     const unchanged = current.size === record.size && current.mtimeMs === record.mtimeMs;
     if (record.md5Base64 && unchanged) return record;
     if (record.md5Base64 && !job.rehash) throw changedFailure(record, 'since it was hashed');
-    if (record.uploadId) await this.discardUpload(record);
+    if (record.uploadId) {
+      await this.discardUpload(record);
+      job.confirmedBytes = 0;
+    }
 
     const release = await this.hashing.acquire(signal);
     try {

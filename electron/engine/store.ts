@@ -50,6 +50,9 @@ export const UNFINISHED_STATUSES: readonly UploadStatus[] = [
   'paused',
 ];
 
+/** The lastError code of a cancelled upload whose parts or object could not be removed. */
+export const CANCEL_INCOMPLETE = 'CancelIncomplete';
+
 export type StoreErrorCode =
   | 'DatabaseTooNew'
   | 'DatabaseLocked'
@@ -457,9 +460,13 @@ export class Store {
     );
   }
 
+  /** Forgets an upload's parts; its bytesUploaded (their sum) goes back to 0. */
   clearParts(id: string): void {
     this.guard(() => {
-      this.sql('DELETE FROM parts WHERE record_id = ?').run(id);
+      this.db.transaction(() => {
+        this.sql('DELETE FROM parts WHERE record_id = ?').run(id);
+        this.sql('UPDATE uploads SET bytes_uploaded = 0 WHERE id = ?').run(id);
+      })();
     });
   }
 
@@ -474,6 +481,22 @@ export class Store {
           `SELECT * FROM uploads WHERE status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
              ORDER BY created_at, rowid`,
         ).all(...UNFINISHED_STATUSES) as Row[]
+      ).map(fromRow),
+    );
+  }
+
+  /**
+   * Cancelled uploads that may still have parts or an object in the bucket:
+   * a multipart upload left open, or a removal that failed (CancelIncomplete).
+   */
+  cancelledWithLeftovers(): UploadRecord[] {
+    return this.guard(() =>
+      (
+        this.sql(
+          `SELECT * FROM uploads WHERE status = 'cancelled' AND (upload_id IS NOT NULL
+             OR CASE WHEN json_valid(last_error) THEN json_extract(last_error, '$.code') END = ?)
+             ORDER BY created_at, rowid`,
+        ).all(CANCEL_INCOMPLETE) as Row[]
       ).map(fromRow),
     );
   }

@@ -34,14 +34,16 @@ export class UploadSession {
 
   constructor(
     private readonly store: Pick<Store, 'getUpload' | 'unfinished'>,
-    private readonly queue: Pick<UploadQueue, 'snapshot' | 'resume'>,
+    private readonly queue: Pick<UploadQueue, 'snapshot' | 'resume' | 'removeLeftovers'>,
   ) {}
 
+  /** Also removes, in the background, what earlier cancels could not remove from the bucket. */
   restore(): void {
     for (const record of this.store.unfinished()) {
       this.ids.add(record.id);
       if (RUNNING.has(record.status)) this.queue.resume(record.id);
     }
+    void this.queue.removeLeftovers();
   }
 
   track(ids: readonly string[]): void {
