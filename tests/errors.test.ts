@@ -127,6 +127,23 @@ describe('the part limiter', () => {
     expect(third).toBe(true);
   });
 
+  it('follows a new setting at once, up or down, unless SlowDown holds it back', async () => {
+    const limiter = new AdaptiveLimiter(2);
+    await limiter.acquire();
+    await limiter.acquire();
+    let third = false;
+    const waiting = limiter.acquire().then(() => (third = true));
+    limiter.setMax(4);
+    await waiting;
+    expect(third).toBe(true);
+    expect(limiter.limit).toBe(4);
+    limiter.setMax(3);
+    expect(limiter.limit).toBe(3);
+    limiter.slowDown();
+    limiter.setMax(8);
+    expect(limiter.limit).toBe(1);
+  });
+
   it('drops a waiter whose signal aborts', async () => {
     const limiter = new AdaptiveLimiter(1);
     await limiter.acquire();

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MAX_PART_CONCURRENCY } from '../../shared/ipc';
 import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/types';
 
 export class UsageError extends Error {
@@ -193,7 +194,7 @@ export function parseCommand(argv: string[]): Command {
         endpoint: v.endpoint ?? null,
         region: v.region ?? null,
         profile: v.profile ?? null,
-        concurrency: integer(v.concurrency, '--concurrency', 1, 64, 8),
+        concurrency: integer(v.concurrency, '--concurrency', 1, MAX_PART_CONCURRENCY, 8),
         partSizeMiB: integer(v['part-size'], '--part-size', 5, 5120, 8),
         yes: v.yes ?? false,
         json: v.json ?? false,

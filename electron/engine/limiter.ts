@@ -21,9 +21,11 @@ export class AdaptiveLimiter {
     return this.current;
   }
 
+  /** A new setting: a limit not held back by SlowDown moves to it at once. */
   setMax(max: number): void {
+    const atMax = this.current >= this.max;
     this.max = max;
-    this.current = Math.min(Math.max(this.current, 1), max);
+    this.current = atMax ? max : Math.min(Math.max(this.current, 1), max);
     this.drain();
   }
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { MAX_PART_CONCURRENCY } from '../../shared/ipc';
 import { CENTER_PROFILE, type SubmissionProfile } from '../../shared/profile';
 import { HashPool } from './hash-pool';
 import { UploadQueue } from './queue';
@@ -46,7 +47,6 @@ export function createServices(options: ServiceOptions = {}): Services {
   const store = options.store ?? Store.openDefault();
   const hashThreads = options.hasher?.threads ?? options.hashThreads ?? availableParallelism();
   const hasher = options.hasher ?? new HashPool({ threads: hashThreads });
-  const partConcurrency = options.partConcurrency ?? 8;
   const clients = new Map<string, S3Client>();
   const clientFor =
     options.clientFor ??
@@ -55,7 +55,8 @@ export function createServices(options: ServiceOptions = {}): Services {
       let client = clients.get(id);
       if (!client) {
         client = createS3Client(endpoint, {
-          maxSockets: partConcurrency * 2,
+          // Enough for the highest setting: the queue's limits decide how many are used.
+          maxSockets: 2 * MAX_PART_CONCURRENCY,
           ...(options.credentialsFor
             ? { credentials: options.credentialsFor(endpoint.awsProfile) }
             : {}),
@@ -70,7 +71,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     clientFor,
     profile: options.profile ?? CENTER_PROFILE,
     profileNamed: options.profileNamed,
-    partConcurrency,
+    partConcurrency: options.partConcurrency,
     partSize: options.partSize,
     hashConcurrency: hashThreads,
     locks: new UploadLocks(join(dirname(store.path), 'locks')),
