@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -419,6 +419,19 @@ describe('uploading through the handlers', () => {
     );
     await queue.idle();
     expect(store.query()[0]).toMatchObject({ key: '7-rootfile.txt', status: 'done' });
+  });
+
+  it('reports uploads as added once they run, even if the last target cannot be remembered', async () => {
+    // settings.json cannot be replaced: a folder stands where the file goes.
+    await mkdir(join(dir, 'settings.json', 'in-the-way'), { recursive: true });
+    const path = await file('kept.txt', 10);
+    const added = await planAndAdd([path], 'remember');
+    expect(added.map((p) => p.key)).toEqual(['remember/kept.txt']);
+    expect(value(await handlers['uploads:list'](undefined)).map((p) => p.key)).toEqual([
+      'remember/kept.txt',
+    ]);
+    await queue.idle();
+    expect(store.query()).toMatchObject([{ key: 'remember/kept.txt', status: 'done' }]);
   });
 
   it('reports an unknown bucket, and keeps the plan for a corrected target', async () => {

@@ -287,17 +287,24 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
             handedOver.push({ id: record.id, path: record.localPath });
           }
         }
-        if (saved) targets.targets.markUsed(saved.id);
         session.track(records.map((r) => r.id));
-        settings.update({
-          target: {
-            bucket: target.bucket,
-            prefix: held.prefix,
-            endpoint: target.endpoint ?? '',
-            region: target.region,
-            awsProfile: target.awsProfile ?? '',
-          },
-        });
+        // The uploads run from here. Remembering where they went is a
+        // convenience: a settings file or database that cannot be written
+        // now must not report them as not added, or the user adds them again.
+        try {
+          if (saved) targets.targets.markUsed(saved.id);
+          settings.update({
+            target: {
+              bucket: target.bucket,
+              prefix: held.prefix,
+              endpoint: target.endpoint ?? '',
+              region: target.region,
+              awsProfile: target.awsProfile ?? '',
+            },
+          });
+        } catch {
+          // Next start's form is filled from the last target that was saved.
+        }
         announce();
         const live = new Map(queue.snapshot().map((p) => [p.id, p]));
         return records.map((r) => live.get(r.id) ?? recordProgress(r, true));
