@@ -78,6 +78,20 @@ export interface Labdrop {
  * LABDROP_UPDATE_SCREENSHOTS=1: ports, paths and times differ on every run,
  * so refreshing the committed images is a choice, not a side effect.
  */
+/**
+ * Serves the built renderer from disk at a fake origin, for specs that put a
+ * stand-in for main at the bridge: no host needed.
+ */
+export async function openRenderer(page: Page): Promise<void> {
+  await page.route('http://labdrop.test/**', (route) => {
+    const path = new URL(route.request().url()).pathname;
+    return route.fulfill({
+      path: join(ROOT, 'out/renderer', path === '/' ? 'index.html' : path),
+    });
+  });
+  await page.goto('http://labdrop.test/');
+}
+
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   const dismiss = page.locator('.notices').getByRole('button', { name: 'Dismiss' });
   while ((await dismiss.count()) > 0) await dismiss.first().click();

@@ -1,18 +1,5 @@
-import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import type { UploadProgress } from '../../shared/types';
-import { expect, ROOT, saveScreenshot, test } from './fixtures';
-
-/** Serves the built renderer from disk at a fake origin: no host needed. */
-async function openRenderer(page: Page) {
-  await page.route('http://labdrop.test/**', (route) => {
-    const path = new URL(route.request().url()).pathname;
-    return route.fulfill({
-      path: join(ROOT, 'out/renderer', path === '/' ? 'index.html' : path),
-    });
-  });
-  await page.goto('http://labdrop.test/');
-}
+import { expect, openRenderer, saveScreenshot, test } from './fixtures';
 
 function items(count: number): UploadProgress[] {
   const statuses = ['done', 'uploading', 'uploading', 'hashing', 'queued', 'paused', 'failed'];

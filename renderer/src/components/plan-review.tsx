@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { formatBytes } from '../../../shared/format';
+import { planFitsPrefix } from '../state/plan.logic';
 import { useApp, useAppStore } from '../state/store';
 import { destinationLabel, validateTarget } from '../state/target.logic';
 import { AlertIcon } from './icons';
@@ -26,8 +27,16 @@ export function PlanReview() {
   const validTarget = validateTarget(target).target !== null;
   const warned = (summary?.warningCount ?? 0) > 0;
   const blocked = (summary?.problems.length ?? 0) > 0 || summary?.fileCount === 0;
+  // Planned for the folder before the last edit: the replan is on its way (see planFitsPrefix).
+  const stale = summary !== null && !planFitsPrefix(summary, target.prefix);
   const canStart =
-    plan.status === 'ready' && !blocked && validTarget && (!warned || plan.acceptWarnings);
+    plan.status === 'ready' &&
+    !stale &&
+    !blocked &&
+    validTarget &&
+    (!warned || plan.acceptWarnings);
+  const adding = plan.status === 'adding';
+  const waiting = plan.waiting.length;
   // What "Check access" found that stops uploads (e.g. ACLs disabled), repeated by the button.
   const targetProblem = check.status === 'done' ? (check.result?.problem ?? null) : null;
 
@@ -124,16 +133,30 @@ export function PlanReview() {
           disabled={!canStart}
           onClick={() => void store.getState().startUpload()}
         >
-          {plan.status === 'adding'
+          {adding
             ? 'Starting…'
             : summary
               ? `Upload ${summary.fileCount} ${summary.fileCount === 1 ? 'file' : 'files'}`
               : 'Upload'}
         </button>
-        <button type="button" className="button" onClick={() => store.getState().discardPlan()}>
+        <button
+          type="button"
+          className="button"
+          disabled={adding}
+          onClick={() => store.getState().discardPlan()}
+        >
           Clear
         </button>
         {!validTarget && summary && <span className="muted">Fill in the target first.</span>}
+        {validTarget && stale && !adding && (
+          <span className="muted">Updating the keys for the new folder…</span>
+        )}
+        {waiting > 0 && (
+          <span className="muted" role="status">
+            {waiting} more dropped {waiting === 1 ? 'item is' : 'items are'} reviewed once these are
+            added.
+          </span>
+        )}
       </div>
     </section>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { droppedPaths, mergePaths } from './drop.logic';
+import { droppedPaths, laterPaths, mergePaths } from './drop.logic';
 
 describe('drop logic', () => {
   it('takes the paths of dropped files and counts those without one', () => {
@@ -13,5 +13,9 @@ describe('drop logic', () => {
 
   it('adds new paths once, in order', () => {
     expect(mergePaths(['/a', '/b'], ['/b', '/c', '/c'])).toEqual(['/a', '/b', '/c']);
+  });
+
+  it('keeps paths dropped during an add for later, without the ones being added', () => {
+    expect(laterPaths(['/a', '/b'], ['/c'], ['/b', '/d', '/c'])).toEqual(['/c', '/d']);
   });
 });

@@ -32,3 +32,19 @@ export function mergePaths(existing: readonly string[], added: readonly string[]
   }
   return merged;
 }
+
+/**
+ * Paths dropped or chosen while a plan is being added: kept, once each, for a
+ * plan of their own after the add, without the ones main is adding already.
+ */
+export function laterPaths(
+  adding: readonly string[],
+  waiting: readonly string[],
+  added: readonly string[],
+): string[] {
+  const busy = new Set(adding);
+  return mergePaths(
+    waiting,
+    added.filter((path) => !busy.has(path)),
+  );
+}

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { FileLike, IpcError, LabdropApi, PlanSummary } from '../../../shared/ipc';
-import { droppedPaths, mergePaths } from './drop.logic';
+import { droppedPaths, laterPaths, mergePaths } from './drop.logic';
+import { planFitsPrefix } from './plan.logic';
 import type { AppState } from './store';
 import { validateTarget } from './target.logic';
 
@@ -12,6 +13,8 @@ export interface PlanState {
   error: IpcError | null;
   /** The user confirmed uploading despite the plan's warnings. */
   acceptWarnings: boolean;
+  /** Dropped or chosen while the plan was being added: planned on their own afterwards. */
+  waiting: string[];
 }
 
 export interface PlanSlice {
@@ -36,6 +39,7 @@ const EMPTY_PLAN: PlanState = {
   summary: null,
   error: null,
   acceptWarnings: false,
+  waiting: [],
 };
 const REPLAN_DELAY_MS = 300;
 
@@ -47,10 +51,11 @@ export const createPlanSlice =
     let discardedAt = -1;
     let replanTimer: ReturnType<typeof setTimeout> | null = null;
 
-    const plan = async (paths: string[]) => {
+    /** `error`: shown with the new plan (why the add before it failed). */
+    const plan = async (paths: string[], error: IpcError | null = null) => {
       const mine = ++generation;
       set((s) => ({
-        plan: { ...s.plan, paths, status: 'planning', error: null, acceptWarnings: false },
+        plan: { ...s.plan, paths, status: 'planning', error, acceptWarnings: false },
       }));
       const answer = await api.planUpload(paths, get().target.prefix);
       if (mine !== generation) {
@@ -60,15 +65,28 @@ export const createPlanSlice =
       }
       set((s) => ({
         plan: answer.ok
-          ? { ...s.plan, status: 'ready', summary: answer.value, error: null }
+          ? { ...s.plan, status: 'ready', summary: answer.value, error }
           : { ...s.plan, status: 'idle', summary: null, error: answer.error },
       }));
     };
+
+    // One add at a time: while main adds the plan (its preflight can be slow),
+    // nothing plans over it. New files wait and get a plan of their own after
+    // the add, and a folder edit is planned for then; otherwise a second click
+    // would add the first files again under a new plan id (main guards each
+    // plan id only), and the add's end would throw the new drop away.
+    const adding = () => get().plan.status === 'adding';
 
     return {
       plan: EMPTY_PLAN,
       addPaths: async (paths) => {
         if (paths.length === 0) return;
+        if (adding()) {
+          set((s) => ({
+            plan: { ...s.plan, waiting: laterPaths(s.plan.paths, s.plan.waiting, paths) },
+          }));
+          return;
+        }
         await plan(mergePaths(get().plan.paths, paths));
       },
       dropFiles: async (files) => {
@@ -92,7 +110,8 @@ export const createPlanSlice =
         if (get().plan.paths.length === 0) return;
         replanTimer = setTimeout(() => {
           replanTimer = null;
-          void plan(get().plan.paths);
+          // The add's end plans for the folder the form then shows (see startUpload).
+          if (!adding()) void plan(get().plan.paths);
         }, REPLAN_DELAY_MS);
       },
       clearPlan: () => {
@@ -101,6 +120,11 @@ export const createPlanSlice =
         set({ plan: EMPTY_PLAN });
       },
       discardPlan: () => {
+        if (adding()) {
+          // Main has these files already; only the ones waiting are put away.
+          set((s) => ({ plan: { ...s.plan, waiting: [] } }));
+          return;
+        }
         const planId = get().plan.summary?.planId;
         get().clearPlan();
         discardedAt = generation;
@@ -108,9 +132,11 @@ export const createPlanSlice =
       },
       setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),
       startUpload: async () => {
-        const { plan: current } = get();
-        const { target } = validateTarget(get().target);
+        const { plan: current, target: form } = get();
+        const { target } = validateTarget(form);
         if (!current.summary || current.status !== 'ready') return;
+        // The replan for the new folder is on its way (see planFitsPrefix).
+        if (!planFitsPrefix(current.summary, form.prefix)) return;
         if (!target) {
           set((s) => ({
             plan: {
@@ -139,17 +165,21 @@ export const createPlanSlice =
           current.acceptWarnings,
           get().savedTargetId,
         );
+        const { waiting } = get().plan;
         if (answer.ok) {
           const count = answer.value.length;
           get().clearPlan();
           get().mergeQueue(answer.value);
           get().notify('success', `Added ${count} ${count === 1 ? 'file' : 'files'} to the queue.`);
+          if (waiting.length > 0) await plan(waiting);
           return;
         }
-        if (answer.error.code === 'UnknownPlan') {
-          await plan(current.paths);
-        }
-        set((s) => ({ plan: { ...s.plan, status: 'ready', error: answer.error } }));
+        set((s) => ({ plan: { ...s.plan, status: 'ready', waiting: [], error: answer.error } }));
+        const stale =
+          answer.error.code === 'UnknownPlan' ||
+          waiting.length > 0 ||
+          !planFitsPrefix(current.summary, get().target.prefix);
+        if (stale) await plan(mergePaths(current.paths, waiting), answer.error);
       },
     };
   };

@@ -248,6 +248,31 @@ describe('the window store', () => {
     expect(store.getState().savedTargetId).toBeNull();
   });
 
+  it('chooses the saved target again whose place main remembers (after a restart)', async () => {
+    const { api, store } = await connected({
+      getSettings: () =>
+        ok({
+          settings: {
+            partConcurrency: 8,
+            partSizeMiB: 8,
+            target: {
+              bucket: 'lab-bucket',
+              prefix: 'center/study-1/',
+              endpoint: '',
+              region: 'us-east-1',
+              awsProfile: '',
+            },
+          },
+          restartNeeded: false,
+        }),
+    });
+    await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
+    expect(store.getState().savedTargetId).toBe('t-1');
+    await store.getState().addPaths(['/data/a']);
+    await store.getState().startUpload();
+    expect(vi.mocked(api.addUploads).mock.lastCall?.[3]).toBe('t-1');
+  });
+
   it('renames a saved target and changes its Synapse folder, then removes it', async () => {
     const { api, store } = await connected({
       updateTarget: vi.fn((id: string, patch) => ok({ ...SAVED, ...patch, id, name: 'Run 1b' })),
@@ -365,6 +390,128 @@ describe('the window store', () => {
     store.getState().setTargetField('prefix', 'center/run-2');
     await vi.advanceTimersByTimeAsync(400);
     expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a'], 'center/run-2');
+  });
+
+  it('adds a plan once, and plans files dropped while it is being added on their own', async () => {
+    let added!: (answer: IpcResult<UploadProgress[]>) => void;
+    const { api, store } = await connected({
+      planUpload: vi.fn((paths: string[], prefix: string) =>
+        ok(summary({ planId: `plan:${paths.join('+')}`, prefix, fileCount: paths.length })),
+      ),
+      addUploads: vi.fn(() => new Promise<IpcResult<UploadProgress[]>>((r) => (added = r))),
+    });
+    await store.getState().addPaths(['/data/a']);
+    const first = store.getState().startUpload();
+    // While main is adding (a slow preflight): another drop, the same one again, a second click.
+    await store.getState().dropFiles([{ name: 'b' }, { name: 'a' }]);
+    void store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenCalledTimes(1);
+    expect(api.planUpload).toHaveBeenCalledTimes(1);
+    expect(store.getState().plan).toMatchObject({ status: 'adding', paths: ['/data/a'] });
+
+    added({ ok: true, value: [progress('a')] });
+    await first;
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/b'], 'center');
+    expect(store.getState().plan).toMatchObject({
+      status: 'ready',
+      summary: { planId: 'plan:/data/b', fileCount: 1 },
+    });
+    const second = store.getState().startUpload();
+    added({ ok: true, value: [progress('b')] });
+    await second;
+    expect(vi.mocked(api.addUploads).mock.calls.map((call) => call[0])).toEqual([
+      'plan:/data/a',
+      'plan:/data/b',
+    ]);
+  });
+
+  it('keeps a folder edit made while adding, and plans for it if the add fails', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let added!: (answer: IpcResult<UploadProgress[]>) => void;
+    const { api, store } = await connected({
+      planUpload: vi.fn((paths: string[], prefix: string) =>
+        ok(summary({ planId: `plan:${prefix}`, prefix, fileCount: paths.length })),
+      ),
+      addUploads: vi.fn(() => new Promise<IpcResult<UploadProgress[]>>((r) => (added = r))),
+    });
+    await store.getState().addPaths(['/data/a']);
+    const adding = store.getState().startUpload();
+    store.getState().setTargetField('prefix', 'center/run-2');
+    await store.getState().addPaths(['/data/b']);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.planUpload).toHaveBeenCalledTimes(1);
+    expect(store.getState().plan.status).toBe('adding');
+
+    added({ ok: false, error: { code: 'NoSuchBucket', message: 'The bucket is gone.' } });
+    await adding;
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a', '/data/b'], 'center/run-2');
+    expect(store.getState().plan).toMatchObject({
+      status: 'ready',
+      summary: { planId: 'plan:center/run-2', fileCount: 2 },
+      error: { code: 'NoSuchBucket' },
+    });
+    void store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenLastCalledWith(
+      'plan:center/run-2',
+      expect.anything(),
+      false,
+      null,
+    );
+  });
+
+  it('does not put away the files main is adding when Clear is asked for meanwhile', async () => {
+    let added!: (answer: IpcResult<UploadProgress[]>) => void;
+    const { api, store } = await connected({
+      addUploads: vi.fn(() => new Promise<IpcResult<UploadProgress[]>>((r) => (added = r))),
+    });
+    await store.getState().addPaths(['/data/a']);
+    const adding = store.getState().startUpload();
+    await store.getState().addPaths(['/data/b']);
+    store.getState().discardPlan();
+    expect(api.discardPlan).not.toHaveBeenCalled();
+    added({ ok: true, value: [progress('a')] });
+    await adding;
+    // The waiting drop was put away: nothing more is planned.
+    expect(api.planUpload).toHaveBeenCalledTimes(1);
+    expect(store.getState().plan).toMatchObject({ status: 'idle', summary: null });
+    expect(store.getState().queue.order).toEqual(['a']);
+  });
+
+  it('uploads nothing to the old folder while the plan for a new one is coming', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { api, store } = await connected({
+      planUpload: vi.fn((_paths: string[], prefix: string) =>
+        ok(summary({ planId: `plan:${prefix}`, prefix })),
+      ),
+    });
+    await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
+    await store.getState().addPaths(['/data/a']);
+    store.getState().setTargetField('prefix', 'center/run-2');
+    await store.getState().startUpload();
+    expect(api.addUploads).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(400);
+    await store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenCalledTimes(1);
+    expect(api.addUploads).toHaveBeenLastCalledWith(
+      'plan:center/run-2',
+      expect.anything(),
+      false,
+      null,
+    );
+
+    // Picking a saved target is a change of folder too.
+    await store.getState().addPaths(['/data/b']);
+    store.getState().chooseSavedTarget('t-1');
+    await store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(400);
+    await store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenLastCalledWith(
+      'plan:center/study-1/',
+      expect.objectContaining({ bucket: 'lab-bucket' }),
+      false,
+      't-1',
+    );
   });
 
   it('forgets a check-access result when the place changes (the check writes in the folder)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../../shared/ipc';
+import { DEFAULT_SETTINGS, type SavedTarget } from '../../../shared/ipc';
 import {
   describeCredentials,
   destinationLabel,
@@ -8,6 +8,7 @@ import {
   initialTarget,
   needsSignIn,
   parentFolder,
+  savedTargetAt,
   targetKey,
   validateTarget,
 } from './target.logic';
@@ -78,6 +79,28 @@ describe('target helpers', () => {
 });
 
 describe('the target picker helpers', () => {
+  it('finds the saved target at the remembered place, the last used of several', () => {
+    const place = { ...EMPTY_TARGET, bucket: 'lab-bucket', prefix: 'center/study-1' };
+    const saved = (id: string, lastUsedAt: number | null, prefix = 'center/study-1/') =>
+      ({
+        id,
+        name: id,
+        bucket: 'lab-bucket',
+        prefix,
+        endpoint: null,
+        region: 'us-east-1',
+        awsProfile: null,
+        synapseId: null,
+        submissionProfile: 'center',
+        createdAt: 1,
+        lastUsedAt,
+      }) satisfies SavedTarget;
+    const targets = [saved('never', null), saved('used', 5), saved('other', 9, 'center/x/')];
+    expect(savedTargetAt(place, targets)?.id).toBe('used');
+    expect(savedTargetAt(place, [saved('never', null)])?.id).toBe('never');
+    expect(savedTargetAt({ ...place, awsProfile: 'lab' }, targets)).toBeNull();
+  });
+
   it('walks folders up to the bucket root', () => {
     expect(parentFolder('center/study-1/')).toBe('center/');
     expect(parentFolder('center/')).toBe('');

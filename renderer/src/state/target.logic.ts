@@ -127,6 +127,20 @@ export function matchesSaved(form: TargetForm, saved: SavedTarget): boolean {
   );
 }
 
+/**
+ * The saved target the form is at, the most recently used one when several
+ * are at the same place. Main remembers the last place uploaded to, not which
+ * saved target it was, so after a restart the choice is found again by place.
+ */
+export function savedTargetAt(form: TargetForm, saved: readonly SavedTarget[]): SavedTarget | null {
+  let found: SavedTarget | null = null;
+  for (const candidate of saved) {
+    if (!matchesSaved(form, candidate)) continue;
+    if (!found || (candidate.lastUsedAt ?? -1) > (found.lastUsedAt ?? -1)) found = candidate;
+  }
+  return found;
+}
+
 /** The folder above `prefix` ('' at the bucket root). */
 export function parentFolder(prefix: string): string {
   const clean = normalizePrefix(prefix);

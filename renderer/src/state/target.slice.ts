@@ -13,6 +13,7 @@ import {
   EMPTY_TARGET,
   formFromSaved,
   matchesSaved,
+  savedTargetAt,
   targetKey,
   validateTarget,
   type TargetField,
@@ -54,6 +55,7 @@ export interface TargetSlice {
   setTarget(form: TargetForm): void;
   setTargetField(field: TargetField, value: string): void;
   checkAccess(): Promise<void>;
+  /** Loads the saved targets and chooses the one at the form's place (the chosen one first). */
   loadSavedTargets(): Promise<void>;
   chooseSavedTarget(id: string | null): void;
   saveTarget(name: string, synapseId: string): Promise<boolean>;
@@ -126,8 +128,20 @@ export const createTargetSlice =
 
       loadSavedTargets: async () => {
         const answer = await api.listTargets();
-        if (answer.ok) set({ savedTargets: answer.value });
-        else get().notify('error', answer.error.message);
+        if (!answer.ok) {
+          get().notify('error', answer.error.message);
+          return;
+        }
+        // At start the form holds the last place main remembers, not which saved
+        // target that was (see savedTargetAt): without it the next upload would
+        // record no Synapse folder and use the default submission profile.
+        set((s) => ({
+          savedTargets: answer.value,
+          savedTargetId:
+            answer.value.find((t) => t.id === s.savedTargetId && matchesSaved(s.target, t))?.id ??
+            savedTargetAt(s.target, answer.value)?.id ??
+            null,
+        }));
       },
 
       chooseSavedTarget: (id) => {
@@ -182,7 +196,10 @@ export const createTargetSlice =
       removeSavedTarget: async (id) => {
         const name = get().savedTargets.find((t) => t.id === id)?.name;
         const answer = await api.removeTarget(id);
-        if (!answer.ok) return void get().notify('error', answer.error.message);
+        if (!answer.ok) {
+          get().notify('error', answer.error.message);
+          return;
+        }
         set((s) => ({
           savedTargets: s.savedTargets.filter((t) => t.id !== id),
           savedTargetId: s.savedTargetId === id ? null : s.savedTargetId,
