@@ -330,8 +330,11 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     'uploads:cancel': async ({ id }) => {
       known(id);
-      await queue.cancel(id);
-      hashEarly();
+      try {
+        await queue.cancel(id);
+      } finally {
+        hashEarly();
+      }
       return null;
     },
 
