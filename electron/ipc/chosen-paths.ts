@@ -1,4 +1,4 @@
-import { resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /**
  * Note on what main reads (enforced here, in electron/ipc/handlers.ts
@@ -16,13 +16,16 @@ export class ChosenPaths {
     for (const path of paths) if (path) this.roots.add(resolve(path));
   }
 
-  /** Whether `path` is a chosen path or lies inside a chosen folder. */
+  /**
+   * Whether `path` is a chosen path or lies inside a chosen folder: one
+   * lookup per folder above it, however many files were dropped.
+   */
   allows(path: string): boolean {
-    const wanted = resolve(path);
-    for (const root of this.roots) {
-      if (wanted === root) return true;
-      if (wanted.startsWith(root.endsWith(sep) ? root : root + sep)) return true;
+    for (let at = resolve(path); ;) {
+      if (this.roots.has(at)) return true;
+      const up = dirname(at);
+      if (up === at) return false;
+      at = up;
     }
-    return false;
   }
 }
