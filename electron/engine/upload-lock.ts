@@ -1,11 +1,25 @@
-import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { uptime } from 'node:os';
 import { join } from 'node:path';
+
+/** How far the clock may have moved since boot without a live lock looking older than the boot. */
+const CLOCK_SLACK_MS = 5 * 60_000;
 
 /**
  * One Labdrop process at a time works on an upload: the app and a `labdrop
  * resume` in a terminal must not send the same parts or complete the same
  * multipart upload twice. A lock is a file named by the upload id holding the
- * owner's pid; a lock whose process is gone (a crash, `kill -9`) is taken over.
+ * owner's pid; a lock whose process is gone (a crash, `kill -9`) is taken
+ * over, and so is one written before the machine last started, whose pid
+ * may now belong to another program.
  */
 export class UploadLocks {
   private readonly held = new Set<string>();
@@ -36,7 +50,9 @@ export class UploadLocks {
         this.held.add(id);
         return { ok: true };
       }
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) return { ok: false, pid: owner };
+      if (Number.isInteger(owner) && owner > 0 && alive(owner) && !beforeBoot(file)) {
+        return { ok: false, pid: owner };
+      }
       try {
         unlinkSync(file); // its owner is gone
       } catch {
@@ -66,5 +82,13 @@ function alive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+function beforeBoot(file: string): boolean {
+  try {
+    return statSync(file).mtimeMs < Date.now() - uptime() * 1000 - CLOCK_SLACK_MS;
+  } catch {
+    return false; // released meanwhile: answered as held, as a moment ago
   }
 }
