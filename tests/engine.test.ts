@@ -411,6 +411,44 @@ describe('pause, resume and cancel', () => {
     }
   });
 
+  it('a pause asked from a terminal is not overwritten by the upload’s next step', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const path = await file('asked.bin', 4 * PART, 12);
+    const [record] = await q.add(await planUpload([path], 'center'), target());
+    const id = (record as UploadRecord).id;
+    // `labdrop pause ID` in a terminal, before this process next looks for such requests.
+    store.updateUpload(id, { status: 'paused' });
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('paused');
+    expect(requestsFor('POST', 'center/asked.bin', 'uploadId=')).toEqual([]);
+
+    expect(q.resume(id)).toBe(true);
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
+    await expectObject('center/asked.bin', path);
+  });
+
+  it('a cancel asked from a terminal is not undone by quitting the app', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const { id } = await startBig(q, 10, 'quit.bin');
+    await waitForParts(id, 2);
+    // `labdrop cancel ID` while the app uploads it; the app quits before its next look.
+    store.updateUpload(id, { status: 'cancelled' });
+    await q.pauseAll();
+    expect(store.getUpload(id)?.status).toBe('cancelled');
+    const client = testClient(moto.endpoint);
+    await expect
+      .poll(
+        async () =>
+          (
+            (await client.send(new ListMultipartUploadsCommand({ Bucket: 'lab-bucket' })))
+              .Uploads ?? []
+          ).filter((u) => u.Key === 'center/quit.bin').length,
+      )
+      .toBe(0);
+    expect(q.resume(id)).toBe(false);
+  });
+
   it('a cancel that cannot reach the bucket stands, and the next start removes the parts', async () => {
     const q = queue({ partConcurrency: 1 });
     const { id } = await startBig(q, 10, 'unreachable.bin');

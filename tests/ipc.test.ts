@@ -639,6 +639,8 @@ describe('uploading through the handlers', () => {
     });
     signedIn = true;
     value(await handlers['uploads:resumeAll'](undefined));
+    // Running again: the row no longer shows the sign-in error.
+    expect(value(await handlers['uploads:list'](undefined))[0]).toMatchObject({ error: null });
     await queue.idle();
     expect(store.getUpload(id)?.status).toBe('done');
     client.destroy();

@@ -21,7 +21,7 @@ import {
   partRange,
 } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
-import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
+import type { UploadError, UploadProgress, UploadRecord, UploadStatus } from '../../shared/types';
 import { contentTypeFor } from './content-type';
 import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32';
 import { openRange, PartBuffers, type RangeBody } from './file-range';
@@ -228,7 +228,6 @@ export class UploadQueue {
     const record = this.record(id);
     if (this.jobs.has(id)) return true;
     if (record.status !== 'failed' || !this.lock(id)) return false;
-    this.update(id, { lastError: null });
     return this.start(id, true);
   }
 
@@ -257,6 +256,8 @@ export class UploadQueue {
    */
   async cancel(id: string): Promise<'cancelled' | 'requested'> {
     const job = this.jobs.get(id);
+    // What the window shows until the cancel (the store may say cancelled already).
+    const shown = job?.record.status;
     if (job) {
       job.stop = 'cancel';
       job.controller.abort();
@@ -268,15 +269,20 @@ export class UploadQueue {
     try {
       const record = this.record(id);
       if (record.status === 'done') return 'cancelled';
-      // Cancelled before: only what that cancel could not remove is left.
+      // Stopped here, or cancelled before with something it could not remove.
       const left =
+        job !== undefined ||
         record.status !== 'cancelled' ||
         record.uploadId !== null ||
         record.lastError?.code === CANCEL_INCOMPLETE;
-      this.update(id, {
-        status: 'cancelled',
-        finishedAt: record.status === 'cancelled' ? record.finishedAt : this.now(),
-      });
+      this.update(
+        id,
+        {
+          status: 'cancelled',
+          finishedAt: record.status === 'cancelled' ? record.finishedAt : this.now(),
+        },
+        shown,
+      );
       if (left) await this.abandon(record);
     } finally {
       if (!this.jobs.has(id)) this.options.locks?.release(id);
@@ -413,7 +419,8 @@ export class UploadQueue {
       done: Promise.resolve(),
     };
     this.jobs.set(id, job);
-    this.update(id, { status: 'queued' });
+    // A new attempt: what stopped the last one no longer shows.
+    this.update(id, { status: 'queued', lastError: null });
     job.done = this.run(job).finally(() => {
       this.jobs.delete(id);
       this.options.locks?.release(id);
@@ -988,16 +995,44 @@ export class UploadQueue {
     return record;
   }
 
-  private update(id: string, patch: Partial<Omit<UploadRecord, 'id'>>): UploadRecord {
+  /** Writes the record; a change of status is announced (`shown`: the status last announced). */
+  private update(
+    id: string,
+    patch: Partial<Omit<UploadRecord, 'id'>>,
+    shown?: UploadStatus,
+  ): UploadRecord {
     const job = this.jobs.get(id);
-    const before = job?.record.status ?? this.options.store.getUpload(id)?.status;
+    const before = shown ?? job?.record.status ?? this.options.store.getUpload(id)?.status;
+    if (job && patch.status && patch.status !== 'done' && patch.status !== 'failed') {
+      if (this.heedRequest(job)) patch = { ...patch, status: undefined };
+    }
     const record = this.options.store.updateUpload(id, patch);
     if (job) job.record = record;
-    if (patch.status && patch.status !== before) {
+    if (record.status !== before) {
       const progress = this.progress(record, job, this.now());
       for (const listener of this.listeners) listener(progress);
     }
     return record;
+  }
+
+  /**
+   * Whether another Labdrop process asked to pause or cancel this upload
+   * (`labdrop pause ID`) since the job last wrote its status. The request
+   * stands rather than the job's next step, and the job stops as
+   * applyExternalRequests would have made it at its next poll.
+   */
+  private heedRequest(job: Job): boolean {
+    const stored = this.options.store.statusesOf([job.id]).get(job.id);
+    if (stored === job.record.status || (stored !== 'paused' && stored !== 'cancelled')) {
+      return false;
+    }
+    if (stored === 'cancelled') {
+      if (job.stop !== 'cancel') void this.cancel(job.id).catch(() => undefined);
+    } else {
+      job.stop ??= 'pause';
+      job.controller.abort();
+    }
+    return true;
   }
 
   private progress(record: UploadRecord, job: Job | undefined, now: number): UploadProgress {
