@@ -109,6 +109,20 @@ function requestsFor(method: string, key: string, query?: string) {
   );
 }
 
+/** The hash pool, holding every file's hash until `hashed()`. */
+function gatedHasher(): { hasher: Hasher; hashed: () => void } {
+  let hashed!: () => void;
+  const gate = new Promise<void>((resolve) => (hashed = resolve));
+  const hasher: Hasher = {
+    hashFile: async (...args) => {
+      await gate;
+      return pool.hashFile(...args);
+    },
+    hashRange: (...args) => pool.hashRange(...args),
+  };
+  return { hasher, hashed };
+}
+
 describe('uploads with the center rules', () => {
   it('uploads an empty file with one PUT carrying grants and content-md5', async () => {
     const path = await file('empty.dat', 0);
@@ -411,6 +425,43 @@ describe('pause, resume and cancel', () => {
     }
   });
 
+  it('a cancel after such a resume stands: the upload is not started again', async () => {
+    proxy.delay = (r) => (r.method === 'POST' && r.url.includes('uploadId=') ? 400 : 0);
+    try {
+      const q = queue();
+      const { id } = await startBig(q, 4, 'resume-cancel.bin');
+      while (!requestsFor('POST', 'center/resume-cancel.bin', 'uploadId=').length) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const paused = q.pause(id);
+      q.resume(id);
+      await q.cancel(id);
+      await paused;
+      await q.idle();
+      expect(store.getUpload(id)?.status).toBe('cancelled');
+      const listed = await testClient(moto.endpoint).send(
+        new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'center/resume-cancel.bin' }),
+      );
+      expect(listed.Contents ?? []).toEqual([]);
+    } finally {
+      proxy.delay = null;
+    }
+  });
+
+  it('a pause asked from a terminal while the file is hashed stands', async () => {
+    const { hasher, hashed } = gatedHasher();
+    const q = queue({ hasher });
+    const path = await file('hashing.bin', 4 * PART, 13);
+    const [record] = await q.add(await planUpload([path], 'center'), target());
+    const id = (record as UploadRecord).id;
+    await expect.poll(() => store.getUpload(id)?.status).toBe('hashing');
+    store.updateUpload(id, { status: 'paused' }); // `labdrop pause ID`
+    hashed();
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('paused');
+    expect(requestsFor('POST', 'center/hashing.bin', 'uploads')).toEqual([]);
+  });
+
   it('a pause asked from a terminal is not overwritten by the upload’s next step', async () => {
     const q = queue({ partConcurrency: 1 });
     const path = await file('asked.bin', 4 * PART, 12);
@@ -447,6 +498,49 @@ describe('pause, resume and cancel', () => {
       )
       .toBe(0);
     expect(q.resume(id)).toBe(false);
+  });
+
+  it('removing what a cancel left never deletes a later upload of the same bytes', async () => {
+    const path = await file('same.bin', 4 * PART, 14);
+    const [first] = await upload([path], 'same');
+    // Its cancel, after S3 completed it, could not delete the object then.
+    store.updateUpload(first?.id as string, {
+      status: 'cancelled',
+      lastError: { code: 'CancelIncomplete', message: 'Cancelled, but the whole object…' },
+    });
+    const [again] = await upload([path], 'same');
+    expect(again?.etag).toBe(first?.etag);
+
+    await queue().removeLeftovers();
+    expect(store.getUpload(first?.id as string)?.lastError).toBeNull();
+    await expectObject('same/same.bin', path);
+  });
+
+  it('keeps the bytes sent when verification fails, and starts from 0 when the changed file is retried', async () => {
+    const q = queue();
+    const path = await file('verify.bin', 4 * PART, 15);
+    proxy.intercept = (r) => (r.method === 'HEAD' ? { status: 403, body: '' } : null);
+    try {
+      const [record] = await q.add(await planUpload([path], 'center'), target());
+      const id = (record as UploadRecord).id;
+      await q.idle();
+      expect(store.getUpload(id)).toMatchObject({ status: 'failed', bytesUploaded: 4 * PART });
+      expect(q.progressOf(id).uploadedBytes).toBe(4 * PART);
+
+      await appendFile(path, 'changed');
+      proxy.intercept = null;
+      const held = gatedHasher();
+      const retried = queue({ hasher: held.hasher });
+      expect(retried.retryUpload(id)).toBe(true);
+      await expect.poll(() => store.getUpload(id)?.status).toBe('hashing');
+      expect(retried.progressOf(id).uploadedBytes).toBe(0);
+      held.hashed();
+      await retried.idle();
+      expect(store.getUpload(id)?.status).toBe('done');
+      await expectObject('center/verify.bin', path);
+    } finally {
+      proxy.intercept = null;
+    }
   });
 
   it('a cancel that cannot reach the bucket stands, and the next start removes the parts', async () => {

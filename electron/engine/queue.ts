@@ -78,6 +78,8 @@ interface Job {
   inflight: Map<number, number>;
   /** Resume was asked while a pause was still stopping the job: it starts again after. */
   resumeAfter: boolean;
+  /** The status this process last wrote: another one in the store was asked by another process. */
+  written: UploadStatus;
   hashedBytes: number;
   samples: Array<{ at: number; bytes: number }>;
   done: Promise<void>;
@@ -260,6 +262,7 @@ export class UploadQueue {
     const shown = job?.record.status;
     if (job) {
       job.stop = 'cancel';
+      job.resumeAfter = false;
       job.controller.abort();
       await job.done;
     } else if (!this.lock(id)) {
@@ -279,7 +282,7 @@ export class UploadQueue {
         id,
         {
           status: 'cancelled',
-          finishedAt: record.status === 'cancelled' ? record.finishedAt : this.now(),
+          finishedAt: (record.status === 'cancelled' && record.finishedAt) || this.now(),
         },
         shown,
       );
@@ -324,13 +327,16 @@ export class UploadQueue {
           // "null" is how an unversioned bucket names its one version.
           VersionId: record.versionId === 'null' ? undefined : (record.versionId ?? undefined),
         };
-        // Only this upload's object: a later upload to the same key stays.
-        const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
-          (error: unknown) => {
-            if ((error as { code?: string }).code !== 'NotFound') throw error;
-            return null;
-          },
-        );
+        // Only this upload's object: a later upload to the same key stays,
+        // even one of the same bytes (and so the same ETag).
+        const head = this.options.store.hasLaterUploadTo(record)
+          ? null
+          : await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
+              (error: unknown) => {
+                if ((error as { code?: string }).code !== 'NotFound') throw error;
+                return null;
+              },
+            );
         if (head?.ETag === record.etag) {
           await withRetry(() => client.send(new DeleteObjectCommand(target)), retry);
         }
@@ -414,6 +420,7 @@ export class UploadQueue {
       confirmedBytes: record.bytesUploaded,
       inflight: new Map(),
       resumeAfter: false,
+      written: record.status,
       hashedBytes: 0,
       samples: [],
       done: Promise.resolve(),
@@ -500,7 +507,7 @@ export class UploadQueue {
     const unchanged = current.size === record.size && current.mtimeMs === record.mtimeMs;
     if (record.md5Base64 && unchanged) return record;
     if (record.md5Base64 && !job.rehash) throw changedFailure(record, 'since it was hashed');
-    if (record.uploadId) {
+    if (record.md5Base64 || record.uploadId) {
       await this.discardUpload(record);
       job.confirmedBytes = 0;
     }
@@ -531,22 +538,20 @@ export class UploadQueue {
     }
   }
 
-  /** A changed file starts over: the old multipart upload and the old hash go. */
+  /** A changed file starts over: the old multipart upload, what it sent and the old hash go. */
   private async discardUpload(record: UploadRecord): Promise<void> {
-    if (!record.uploadId) {
-      this.update(record.id, { md5Base64: null, md5Hex: null });
-      return;
+    if (record.uploadId) {
+      await this.options
+        .clientFor(record)
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            UploadId: record.uploadId,
+          }),
+        )
+        .catch(() => undefined);
     }
-    const client = this.options.clientFor(record);
-    await client
-      .send(
-        new AbortMultipartUploadCommand({
-          Bucket: record.bucket,
-          Key: record.key,
-          UploadId: record.uploadId ?? undefined,
-        }),
-      )
-      .catch(() => undefined);
     this.options.store.clearParts(record.id);
     this.update(record.id, { uploadId: null, md5Base64: null, md5Hex: null });
   }
@@ -723,13 +728,14 @@ export class UploadQueue {
         ),
       this.retryOptions(record, signal),
     );
+    store.clearParts(record.id);
     this.update(record.id, {
       etag: completed.ETag ?? null,
       versionId: completed.VersionId ?? null,
       uploadId: null,
       crc32Base64: crc32,
+      bytesUploaded: record.size,
     });
-    store.clearParts(record.id);
   }
 
   /**
@@ -1007,7 +1013,10 @@ export class UploadQueue {
       if (this.heedRequest(job)) patch = { ...patch, status: undefined };
     }
     const record = this.options.store.updateUpload(id, patch);
-    if (job) job.record = record;
+    if (job) {
+      job.record = record;
+      if (patch.status) job.written = patch.status;
+    }
     if (record.status !== before) {
       const progress = this.progress(record, job, this.now());
       for (const listener of this.listeners) listener(progress);
@@ -1023,7 +1032,7 @@ export class UploadQueue {
    */
   private heedRequest(job: Job): boolean {
     const stored = this.options.store.statusesOf([job.id]).get(job.id);
-    if (stored === job.record.status || (stored !== 'paused' && stored !== 'cancelled')) {
+    if (stored === job.written || (stored !== 'paused' && stored !== 'cancelled')) {
       return false;
     }
     if (stored === 'cancelled') {

@@ -501,6 +501,18 @@ export class Store {
     );
   }
 
+  /** Whether an upload added after this one (and not cancelled) writes the same object. */
+  hasLaterUploadTo(record: UploadRecord): boolean {
+    return this.guard(
+      () =>
+        this.sql(
+          `SELECT 1 FROM uploads WHERE bucket = ? AND key = ? AND endpoint IS ? AND id != ?
+             AND created_at >= ? AND status != 'cancelled' LIMIT 1`,
+        ).get(record.bucket, record.key, record.endpoint, record.id, record.createdAt) !==
+        undefined,
+    );
+  }
+
   /** The current status of each of these uploads (unknown ids are left out), in one read per 500. */
   statusesOf(ids: readonly string[]): Map<string, UploadStatus> {
     const statuses = new Map<string, UploadStatus>();
