@@ -64,6 +64,18 @@ function report(target: AccessReport['target']): AccessReport {
   };
 }
 
+/** Main's settings, remembering `prefix` in lab-bucket as the last place uploaded to. */
+function settingsAt(prefix: string) {
+  return {
+    settings: {
+      partConcurrency: 8,
+      partSizeMiB: 8,
+      target: { bucket: 'lab-bucket', prefix, endpoint: '', region: 'us-east-1', awsProfile: '' },
+    },
+    restartNeeded: false,
+  };
+}
+
 const SAVED: SavedTarget = {
   id: 't-1',
   name: 'Study one',
@@ -140,21 +152,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     clearFinished: () => ok(null),
     queryHistory: vi.fn(() => ok([])),
     exportHistory: () => ok({ path: '/tmp/x.csv', rows: 1 }),
-    getSettings: () =>
-      ok({
-        settings: {
-          partConcurrency: 8,
-          partSizeMiB: 8,
-          target: {
-            bucket: 'lab-bucket',
-            prefix: 'center',
-            endpoint: '',
-            region: 'us-east-1',
-            awsProfile: '',
-          },
-        },
-        restartNeeded: false,
-      }),
+    getSettings: () => ok(settingsAt('center')),
     setSettings: (patch) =>
       ok({
         settings: { partConcurrency: 8, partSizeMiB: 8, target: null, ...patch },
@@ -250,21 +248,7 @@ describe('the window store', () => {
 
   it('chooses the saved target again whose place main remembers (after a restart)', async () => {
     const { api, store } = await connected({
-      getSettings: () =>
-        ok({
-          settings: {
-            partConcurrency: 8,
-            partSizeMiB: 8,
-            target: {
-              bucket: 'lab-bucket',
-              prefix: 'center/study-1/',
-              endpoint: '',
-              region: 'us-east-1',
-              awsProfile: '',
-            },
-          },
-          restartNeeded: false,
-        }),
+      getSettings: () => ok(settingsAt('center/study-1/')),
     });
     await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
     expect(store.getState().savedTargetId).toBe('t-1');
