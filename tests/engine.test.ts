@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -630,6 +631,31 @@ describe('cancel at the edges of an upload', () => {
       expect(listed.Contents ?? []).toEqual([]);
     } finally {
       proxy.delay = null;
+    }
+  });
+});
+
+describe('the bucket’s region', () => {
+  it('sends every request to the bucket’s own region, whatever region the target names', async () => {
+    await testClient(moto.endpoint, 'us-west-2').send(
+      new CreateBucketCommand({
+        Bucket: 'west-bucket',
+        CreateBucketConfiguration: { LocationConstraint: 'us-west-2' },
+      }),
+    );
+    const path = await file('west.bin', 4 * PART + 5, 16);
+    const q = queue();
+    const [record] = await q.add(await planUpload([path], 'center'), target('west-bucket'));
+    await q.idle();
+    expect(store.getUpload((record as UploadRecord).id)).toMatchObject({
+      status: 'done',
+      region: 'us-west-2',
+    });
+    await expectObjectMatches(moto.endpoint, 'west-bucket', 'center/west.bin', path);
+    const sent = proxy.requests.filter((r) => r.url.startsWith('/west-bucket/center/west.bin'));
+    expect(sent.length).toBeGreaterThan(3);
+    for (const request of sent) {
+      expect(String(request.headers.authorization)).toContain('/us-west-2/s3/aws4_request');
     }
   });
 });

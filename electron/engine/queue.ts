@@ -143,18 +143,23 @@ export class UploadQueue {
   /**
    * Checks the target can be reached before anything is recorded: the bucket
    * exists and the credentials work. A 403 is not conclusive (uploaders often
-   * may not list or head a bucket), so it lets the upload go ahead.
+   * may not list or head a bucket), so it lets the upload go ahead. Returns
+   * the bucket's region when S3 names it.
    */
-  async preflight(target: Target): Promise<void> {
+  async preflight(target: Target): Promise<string | null> {
     const client = this.options.clientFor(target);
-    await withRetry(
+    return withRetry(
       async () => {
         try {
-          await client.send(new HeadBucketCommand({ Bucket: target.bucket }));
+          const head = await client.send(new HeadBucketCommand({ Bucket: target.bucket }));
+          return head.BucketRegion ?? null;
         } catch (error) {
-          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-            ?.httpStatusCode;
-          if (status === 403) return;
+          const { $metadata, $response } = error as {
+            $metadata?: { httpStatusCode?: number };
+            $response?: { headers?: Record<string, string | undefined> };
+          };
+          const status = $metadata?.httpStatusCode;
+          if (status === 403) return $response?.headers?.['x-amz-bucket-region'] ?? null;
           if (status === 404)
             throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' });
           throw error;
@@ -179,7 +184,9 @@ export class UploadQueue {
     if (plan.problems.length > 0) {
       throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
     }
-    await this.preflight(target);
+    // Requests go to the bucket's own region: one in another region would
+    // answer each with a redirect, which cannot send a part's bytes again.
+    const region = (await this.preflight(target)) ?? target.region;
     const grants = grantFullControlHeader(profile);
     const records = plan.files.map((file) =>
       this.options.store.createUpload({
@@ -190,7 +197,7 @@ export class UploadQueue {
         bucket: target.bucket,
         key: file.key,
         endpoint: target.endpoint,
-        region: target.region,
+        region,
         awsProfile: target.awsProfile,
         submissionProfile: profile.name,
         synapseId: target.synapseId ?? null,

@@ -63,10 +63,10 @@ export async function startMoto(): Promise<Moto> {
   };
 }
 
-export function testClient(endpoint: string): S3Client {
+export function testClient(endpoint: string, region = 'us-east-1'): S3Client {
   return new S3Client({
     endpoint,
-    region: 'us-east-1',
+    region,
     forcePathStyle: true,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
