@@ -184,6 +184,21 @@ describe('the standard AWS chain, from ~/.aws', () => {
     expect(JSON.stringify(summary)).not.toContain('AKIALABPROFILE');
   });
 
+  it('picks up new keys written to ~/.aws while it runs (after `aws configure`)', async () => {
+    let clock = Date.now();
+    const credentials = new CredentialService({ store, refresh: { now: () => clock } });
+    const provider = credentials.providerFor('lab');
+    expect((await provider()).accessKeyId).toBe('AKIALABPROFILE000LAB');
+    await writeFile(
+      join(home, '.aws', 'credentials'),
+      `[lab]\naws_access_key_id = AKIAROTATED00000NEW1\naws_secret_access_key = rotatedSecret\n`,
+    );
+    clock += 30_000;
+    expect((await provider()).accessKeyId).toBe('AKIALABPROFILE000LAB');
+    clock += 31_000;
+    expect((await provider()).accessKeyId).toBe('AKIAROTATED00000NEW1');
+  });
+
   it('runs credential_process and shows when its credentials expire', async () => {
     const summary = await new CredentialService({ store }).summary('proc');
     expect(summary.kind).toBe('process');

@@ -52,6 +52,12 @@ export interface RefreshOptions {
   marginMs?: number;
   /** After a failed refresh, valid credentials are reused this long before trying again. */
   retryAfterMs?: number;
+  /**
+   * Credentials without an expiry (a profile's keys, the environment's) are
+   * read again after this long (default 1 minute): the user may have run
+   * `aws configure` with new keys while Labdrop was open.
+   */
+  rereadAfterMs?: number;
   now?: () => number;
 }
 
@@ -78,9 +84,11 @@ export function refreshingProvider(
   const refreshAheadMs = options.refreshAheadMs ?? FIVE_MINUTES;
   const marginMs = options.marginMs ?? 10_000;
   const retryAfterMs = options.retryAfterMs ?? 30_000;
+  const rereadAfterMs = options.rereadAfterMs ?? 60_000;
   const now = options.now ?? Date.now;
   let source = createSource();
   let cached: AwsCredentialIdentity | null = null;
+  let cachedAt = Number.NEGATIVE_INFINITY;
   let hadCredentials = false;
   let failedAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<AwsCredentialIdentity> | null = null;
@@ -109,12 +117,18 @@ export function refreshingProvider(
     ),
   });
 
+  const current = (identity: AwsCredentialIdentity, at: number) =>
+    identity.expiration ? left(identity, at) > refreshAheadMs : at - cachedAt < rereadAfterMs;
+
   const provider = (async () => {
     const at = now();
-    if (cached && left(cached, at) > refreshAheadMs) return handOut(cached);
+    if (cached && current(cached, at)) return handOut(cached);
     if (cached && left(cached, at) > marginMs && at - failedAt < retryAfterMs) {
       return handOut(cached);
     }
+    // The SDK's chain keeps credentials without an expiry for good: a new
+    // one reads the files and the environment again.
+    if (cached && !cached.expiration && !pending) source = createSource();
     let fresh: AwsCredentialIdentity;
     try {
       fresh = await refresh();
@@ -128,6 +142,7 @@ export function refreshingProvider(
       throw explain('expired', new Error('the credentials returned had already expired'));
     }
     cached = fresh;
+    cachedAt = now();
     hadCredentials = true;
     failedAt = Number.NEGATIVE_INFINITY;
     return handOut(fresh);
