@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -216,6 +216,34 @@ describe('uploads with the center rules', () => {
     );
     expect(head.ChecksumCRC32).toBe(crc32Of(bytes));
     expect(record?.crc32Base64).toBe(crc32Of(bytes));
+  });
+
+  it('follows links in a folder as the AWS CLI does, and stops on a broken or looping one', async () => {
+    const study = join(dir, 'study');
+    const raw = join(dir, 'raw');
+    await mkdir(join(study, 'sub'), { recursive: true });
+    await mkdir(raw);
+    await writeFile(join(study, 'a.txt'), 'a');
+    await writeFile(join(raw, 'r.txt'), 'r');
+    await symlink(raw, join(study, 'rawdata'));
+    await symlink(join(raw, 'r.txt'), join(study, 'r-link.txt'));
+    const plan = await planUpload([study], 'center');
+    expect(plan.problems).toEqual([]);
+    expect(plan.files.map((f) => f.key)).toEqual([
+      'center/study/a.txt',
+      'center/study/r-link.txt',
+      'center/study/rawdata/r.txt',
+    ]);
+    // A link named on its own is the folder it points to, under the link's name.
+    const named = await planUpload([join(study, 'rawdata')], 'center');
+    expect(named.files.map((f) => f.key)).toEqual(['center/rawdata/r.txt']);
+
+    await symlink(join(dir, 'gone'), join(study, 'dangling'));
+    await symlink(study, join(study, 'sub', 'loop'));
+    expect((await planUpload([study], 'center')).problems).toEqual([
+      `${join(study, 'dangling')} is a link to ${join(dir, 'gone')}, which does not exist. Remove the link, or put back what it points to.`,
+      expect.stringContaining(`${join(study, 'sub', 'loop')} is a link back to a folder it is in`),
+    ]);
   });
 
   it('keeps a dropped folder name and odd file names in the keys', async () => {

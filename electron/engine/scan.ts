@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, lstat, readdir, stat } from 'node:fs/promises';
+import { access, lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { buildKey, keyProblem, keyWarnings, type KeyWarning } from '../../shared/keys';
 import { MAX_OBJECT_SIZE } from '../../shared/parts';
@@ -24,8 +24,10 @@ const IGNORED_NAMES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
 
 /**
  * Expands dropped files and folders into the objects they become. A folder
- * keeps its own name under the prefix; symbolic links to folders are not
- * followed (they could loop), links to files are uploaded as the file.
+ * keeps its own name under the prefix. Symbolic links are followed, as
+ * `aws s3 cp --recursive` does (lab folders often link to where the raw data
+ * lives): a link is uploaded as what it points to, under the link's name. A
+ * link to nothing, or back to a folder it is in, is a problem to fix first.
  */
 export async function planUpload(paths: readonly string[], prefix: string): Promise<Plan> {
   const plan: Plan = { files: [], problems: [], warnings: [] };
@@ -64,25 +66,49 @@ export async function planUpload(paths: readonly string[], prefix: string): Prom
     plan.files.push({ localPath, key, size: info.size, mtimeMs: info.mtimeMs });
   };
 
-  const walk = async (dir: string, segments: string[]): Promise<void> => {
+  /** `above`: the real paths of the folders this one is in, to stop a link loop. */
+  const walk = async (dir: string, segments: string[], above: ReadonlySet<string>) => {
     let entries;
+    let real;
     try {
+      real = await realpath(dir);
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       plan.problems.push(describeFsError(error, dir));
       return;
     }
+    if (above.has(real)) {
+      plan.problems.push(
+        `${dir} is a link back to a folder it is in (${real}). Remove the link, or choose the folders under it.`,
+      );
+      return;
+    }
+    const within = new Set(above).add(real);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (IGNORED_NAMES.has(entry.name)) continue;
       const child = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(child, [...segments, entry.name]);
+      if (entry.isDirectory()) await walk(child, [...segments, entry.name], within);
       else if (entry.isFile()) await addFile(child, [...segments, entry.name]);
-      else if (entry.isSymbolicLink()) {
-        const target = await stat(child).catch(() => null);
-        if (target?.isFile()) await addFile(child, [...segments, entry.name]);
-      }
+      else if (entry.isSymbolicLink()) await addLink(child, [...segments, entry.name], within);
     }
+  };
+
+  const addLink = async (link: string, segments: string[], above: ReadonlySet<string>) => {
+    let target;
+    try {
+      target = await stat(link);
+    } catch (error) {
+      const to = await readlink(link).catch(() => null);
+      plan.problems.push(
+        (error as { code?: string }).code === 'ENOENT' && to !== null
+          ? `${link} is a link to ${to}, which does not exist. Remove the link, or put back what it points to.`
+          : describeFsError(error, link),
+      );
+      return;
+    }
+    if (target.isDirectory()) await walk(link, segments, above);
+    else await addFile(link, segments);
   };
 
   for (const given of paths) {
@@ -91,7 +117,9 @@ export async function planUpload(paths: readonly string[], prefix: string): Prom
     if (info instanceof Error) {
       plan.problems.push(describeFsError(info, localPath));
     } else if ((info as Awaited<ReturnType<typeof lstat>>).isDirectory()) {
-      await walk(localPath, [basename(localPath)]);
+      await walk(localPath, [basename(localPath)], new Set());
+    } else if ((info as Awaited<ReturnType<typeof lstat>>).isSymbolicLink()) {
+      await addLink(localPath, [basename(localPath)], new Set());
     } else {
       await addFile(localPath, [basename(localPath)]);
     }
