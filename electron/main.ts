@@ -271,6 +271,7 @@ async function start(): Promise<void> {
     clearInterval(ticker);
     batcher.stop();
     await queue.pauseAll();
+    await queue.idle(); // cancels still removing parts
     if (blocker !== null) powerSaveBlocker.stop(blocker);
     unbind();
     await services.close();

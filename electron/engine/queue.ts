@@ -103,6 +103,8 @@ const SIGN_IN_AGAIN = new Set(['ExpiredToken', 'NoCredentials']);
  */
 export class UploadQueue {
   private readonly jobs = new Map<string, Job>();
+  /** Cancels still at work, removing what their uploads left. */
+  private readonly cancelling = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(progress: UploadProgress) => void>();
   private readonly attention = new Set<(reason: UploadError) => void>();
   private readonly parts: AdaptiveLimiter;
@@ -263,7 +265,16 @@ export class UploadQueue {
    * never resumed, and what it left is removed by the next cancel of it
    * (removeLeftovers when the app starts, or `labdrop cancel ID`).
    */
-  async cancel(id: string): Promise<'cancelled' | 'requested'> {
+  cancel(id: string): Promise<'cancelled' | 'requested'> {
+    const cancelled = this.cancelNow(id);
+    // idle() waits for it: removing the parts comes after the upload stopped.
+    this.cancelling.add(cancelled);
+    const forget = () => this.cancelling.delete(cancelled);
+    cancelled.then(forget, forget);
+    return cancelled;
+  }
+
+  private async cancelNow(id: string): Promise<'cancelled' | 'requested'> {
     const job = this.jobs.get(id);
     // What the window shows until the cancel (the store may say cancelled already).
     const shown = job?.record.status;
@@ -382,10 +393,13 @@ export class UploadQueue {
     }
   }
 
-  /** Resolves when no upload is running. */
+  /** Resolves when no upload is running and no cancel is still removing parts. */
   async idle(): Promise<void> {
-    while (this.jobs.size > 0) {
-      await Promise.all([...this.jobs.values()].map((job) => job.done));
+    while (this.jobs.size > 0 || this.cancelling.size > 0) {
+      await Promise.allSettled([
+        ...[...this.jobs.values()].map((job) => job.done),
+        ...this.cancelling,
+      ]);
     }
   }
 
