@@ -1,4 +1,4 @@
-import type { SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,8 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MiB } from '../shared/parts';
 import { Store } from '../electron/engine/store';
-import { cliEnv, startCli } from './helpers/cli';
+import { CLI } from './helpers/build';
+import { cliEnv, startCli, type Run } from './helpers/cli';
 import {
   createBucket,
   startMoto,
@@ -44,6 +45,7 @@ beforeEach(async () => {
   home = join(dir, 'home');
   proxy.requests.length = 0;
   proxy.bytesPerSecond = null;
+  proxy.intercept = null;
   return () => rm(dir, { recursive: true, force: true });
 });
 
@@ -82,6 +84,76 @@ async function file(name: string, size: number): Promise<string> {
 
 function historyRows(): Promise<Array<Record<string, unknown>>> {
   return labdrop(['history', '--json']).then((r) => JSON.parse(r.stdout));
+}
+
+/** The ID of the one upload recorded, once `count` of its parts are in the bucket. */
+async function waitForParts(count: number): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const store = Store.open(join(home, 'labdrop.db'));
+      try {
+        const [record] = store.query();
+        if (record && store.completedParts(record.id).length >= count) return record.id;
+      } finally {
+        store.close();
+      }
+    } catch {
+      // the database is not there yet
+    }
+    if (Date.now() > deadline) throw new Error('the upload made no progress');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** An upload's status as the database has it. */
+function statusOf(id: string): string | undefined {
+  const store = Store.open(join(home, 'labdrop.db'));
+  try {
+    return store.getUpload(id)?.status;
+  } finally {
+    store.close();
+  }
+}
+
+/** stdout of a --json run: JSON lines and nothing else. */
+function jsonLines(run: Run): Array<Record<string, unknown>> {
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+/** Starts labdrop on a terminal of its own (util-linux `script`); `keys` are typed at its question. */
+function startOnTerminal(args: string[], keys = ''): { child: ChildProcess; done: Promise<Run> } {
+  const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: env() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const asked = stdout.includes('[y/N]');
+    stdout += chunk.toString();
+    if (!asked && stdout.includes('[y/N]')) child.stdin.write(keys);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+/** Refuses PUTs to keys under `prefix` as S3 does a write the credentials may not make. */
+function denyWrites(prefix: string) {
+  proxy.intercept = (r) =>
+    r.method === 'PUT' && r.url.startsWith(`/cli-bucket/${prefix}/`)
+      ? {
+          status: 403,
+          body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+        }
+      : null;
 }
 
 async function expectObject(key: string, localPath: string) {
@@ -174,6 +246,90 @@ describe('labdrop upload', () => {
     expect(accepted.code).toBe(0);
     await expectObject('2024-runs/reads.txt', path);
   });
+
+  it.skipIf(!hasScript)('Ctrl-C at the question exits 130, Ctrl-D answers no', async () => {
+    const path = await file('reads.txt', 10);
+    const args = ['upload', path, '--bucket', 'cli-bucket', '--endpoint', proxy.endpoint];
+    const interrupted = await startOnTerminal([...args, '--prefix', '2024-runs'], '\x03').done;
+    expect(interrupted.stdout).toContain('Upload anyway? [y/N]');
+    expect(interrupted.stdout).toContain('Nothing was uploaded.');
+    expect(interrupted.stdout).not.toContain('Aborted');
+    expect(interrupted.code).toBe(130);
+    const ended = await startOnTerminal([...args, '--prefix', '2024-runs'], '\x04').done;
+    expect(ended.stdout).toContain('Nothing was uploaded.');
+    expect(ended.code).toBe(2);
+    expect(await historyRows()).toEqual([]);
+  });
+
+  it('names a failed file with its ID; `resume --all` says it failed and how to retry it', async () => {
+    const path = await file('denied.txt', 100);
+    denyWrites('denied');
+    const run = await upload([path], ['--prefix', 'denied']);
+    expect(run.code).toBe(1);
+    const [row] = await historyRows();
+    expect(row).toMatchObject({ status: 'failed', key: 'denied/denied.txt' });
+    const id = String(row?.id).slice(0, 8);
+    expect(run.stderr).toContain(`failed: ${id} ${path}`);
+    expect(run.stderr).toContain(`\`labdrop resume ${id}\` retries`);
+
+    const all = await labdrop(['resume', '--all']);
+    expect(all.stdout).not.toContain('Nothing to resume');
+    expect(all.stderr).toMatch(
+      new RegExp(`failed: ${id} .* → s3://cli-bucket/denied/denied\\.txt: .*denied`, 'i'),
+    );
+    expect(all.stderr).toContain(`\`labdrop resume ${id}\` retries`);
+    expect(all.code).toBe(1);
+    const json = await labdrop(['resume', '--all', '--json']);
+    expect(jsonLines(json)).toMatchObject([
+      { type: 'status', status: 'failed', key: 'denied/denied.txt' },
+      { type: 'summary', files: 1, done: 0, failed: 1, exitCode: 1 },
+    ]);
+    expect(json.code).toBe(1);
+
+    proxy.intercept = null;
+    const retried = await labdrop(['resume', id]);
+    expect(retried.code).toBe(0);
+    await expectObject('denied/denied.txt', path);
+    const nothing = await labdrop(['resume', '--all', '--json']);
+    expect(jsonLines(nothing)).toEqual([
+      { type: 'summary', files: 0, done: 0, failed: 0, cancelled: 0, exitCode: 0 },
+    ]);
+    expect(nothing.stderr).toContain('Nothing to resume: every upload is finished.');
+    expect(nothing.code).toBe(0);
+    const finished = await labdrop(['resume', id, '--json']);
+    expect(jsonLines(finished)).toMatchObject([
+      { type: 'status', status: 'done' },
+      { type: 'summary', files: 1, done: 1, exitCode: 0 },
+    ]);
+    expect(finished.stderr).toContain('denied/denied.txt is already uploaded and verified.');
+    expect(finished.code).toBe(0);
+  });
+
+  it('without a terminal, logs now and then how far a long upload is', async () => {
+    const path = await file('slow.bin', 4 * 5 * MiB);
+    proxy.bytesPerSecond = 10 * MiB; // about 2 s
+    const run = await labdrop(
+      [
+        'upload',
+        path,
+        '--bucket',
+        'cli-bucket',
+        '--endpoint',
+        proxy.endpoint,
+        '--prefix',
+        'slow',
+        '--part-size',
+        '5',
+      ],
+      { env: env({ LABDROP_PROGRESS_MS: '300' }) },
+    );
+    expect(run.code).toBe(0);
+    const progress = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('uploading s3://cli-bucket/slow/slow.bin: '));
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    for (const line of progress) expect(line).toMatch(/: \d+% of 20\.0 MiB, .+\/s, ETA /);
+  });
 });
 
 describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
@@ -264,25 +420,6 @@ describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
 });
 
 describe('crash, resume and cancel', () => {
-  async function waitForParts(count: number): Promise<string> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const store = Store.open(join(home, 'labdrop.db'));
-        try {
-          const [record] = store.query();
-          if (record && store.completedParts(record.id).length >= count) return record.id;
-        } finally {
-          store.close();
-        }
-      } catch {
-        // the database is not there yet
-      }
-      if (Date.now() > deadline) throw new Error('the upload made no progress');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   it('finishes with `labdrop resume` after SIGKILL, re-sending no completed part', async () => {
     const path = await file('big.bin', 16 * 5 * MiB + 3);
     const { child, done } = start([
@@ -359,6 +496,77 @@ describe('crash, resume and cancel', () => {
     const rows = await historyRows();
     expect(rows[0]).toMatchObject({ status: 'cancelled' });
   });
+
+  it('SIGTERM and SIGHUP pause as Ctrl-C does: exit 130, and `labdrop resume` finishes', async () => {
+    const path = await file('term.bin', 16 * 5 * MiB);
+    proxy.bytesPerSecond = 10 * MiB; // about 8 s: time to stop it twice
+    const first = start([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'term',
+      '--part-size',
+      '5',
+      '--concurrency',
+      '1',
+    ]);
+    const id = await waitForParts(2);
+    first.child.kill('SIGTERM');
+    const terminated = await first.done;
+    expect(terminated.stderr).toContain('labdrop resume --all');
+    expect(terminated.code).toBe(130);
+    expect(statusOf(id)).toBe('paused');
+
+    const second = start(['resume', id.slice(0, 8)]);
+    await waitForParts(4);
+    second.child.kill('SIGHUP');
+    const hungUp = await second.done;
+    expect(hungUp.stderr).toContain('labdrop resume --all');
+    expect(hungUp.code).toBe(130);
+    expect(statusOf(id)).toBe('paused');
+
+    proxy.bytesPerSecond = null;
+    const run = await labdrop(['resume', '--all']);
+    expect(run.code).toBe(0);
+    await expectObject('term/term.bin', path);
+  });
+
+  it.skipIf(!hasScript)('closing its terminal pauses the upload for `labdrop resume`', async () => {
+    const path = await file('hangup.bin', 16 * 5 * MiB);
+    proxy.bytesPerSecond = 10 * MiB;
+    const { child } = startOnTerminal([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'hangup',
+      '--part-size',
+      '5',
+      '--concurrency',
+      '1',
+    ]);
+    const id = await waitForParts(2);
+    // The terminal goes (a closed window, a dropped SSH session): SIGHUP, and
+    // its writes fail from then on. The tool's own exit code goes nowhere.
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (statusOf(id) !== 'paused' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(statusOf(id)).toBe('paused');
+
+    proxy.bytesPerSecond = null;
+    const run = await labdrop(['resume', id.slice(0, 8)]);
+    expect(run.code).toBe(0);
+    await expectObject('hangup/hangup.bin', path);
+  });
 });
 
 describe('two labdrop processes', () => {
@@ -390,6 +598,9 @@ describe('two labdrop processes', () => {
       expect(second.stdout).toContain(
         'shared/shared.bin is being uploaded by another Labdrop process',
       );
+      const secondJson = await labdrop(['resume', '--all', '--json']);
+      expect(jsonLines(secondJson)).toMatchObject([{ type: 'summary', files: 0, exitCode: 0 }]);
+      expect(secondJson.stderr).toContain('shared/shared.bin is being uploaded by another');
 
       const paused = await labdrop(['pause', id.slice(0, 8)]);
       expect(paused.code).toBe(0);
@@ -406,6 +617,37 @@ describe('two labdrop processes', () => {
       store.close();
     }
   });
+
+  it('an upload cancelled from another process: the uploader names it, removes it, exits 1', async () => {
+    const path = await file('elsewhere.bin', 12 * 5 * MiB);
+    proxy.bytesPerSecond = 10 * MiB;
+    const { done } = start([
+      'upload',
+      path,
+      '--bucket',
+      'cli-bucket',
+      '--endpoint',
+      proxy.endpoint,
+      '--prefix',
+      'elsewhere',
+      '--part-size',
+      '5',
+      '--concurrency',
+      '1',
+    ]);
+    const id = await waitForParts(2);
+    const cancel = await labdrop(['cancel', id.slice(0, 8)]);
+    expect(cancel.stdout).toContain('the Labdrop process uploading it stops and removes its parts');
+    expect(cancel.code).toBe(0);
+    const uploader = await done;
+    expect(uploader.stderr).toContain(`cancelled: ${id.slice(0, 8)} ${path}`);
+    expect(uploader.code).toBe(1);
+    expect(statusOf(id)).toBe('cancelled');
+    const uploads = await testClient(moto.endpoint).send(
+      new ListMultipartUploadsCommand({ Bucket: 'cli-bucket', Prefix: 'elsewhere/' }),
+    );
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
 });
 
 describe('labdrop demo', () => {
@@ -415,5 +657,51 @@ describe('labdrop demo', () => {
     expect(run.stdout).toContain('3 of 3 files uploaded and verified');
     expect(run.stdout).toMatch(/content-md5=[A-Za-z0-9+/]{22}==/);
     expect(run.stdout).toContain('x-amz-grant-full-control: id=d9df08ac');
+  });
+
+  it('with --json writes only JSON lines to stdout', async () => {
+    const run = await labdrop(['demo', '--json']);
+    expect(run.code).toBe(0);
+    expect(jsonLines(run).at(-1)).toMatchObject({
+      type: 'summary',
+      files: 3,
+      done: 3,
+      exitCode: 0,
+    });
+    expect(run.stderr).toMatch(/content-md5=[A-Za-z0-9+/]{22}==/);
+  });
+});
+
+describe('labdrop history', () => {
+  it('--json hands a long history whole to a reader slower than the command', async () => {
+    await mkdir(home, { recursive: true });
+    const store = Store.open(join(home, 'labdrop.db'));
+    try {
+      for (let i = 0; i < 3000; i++) {
+        store.createUpload({
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          localPath: join(dir, `run/sample-${i}.fastq`),
+          size: 1000 + i,
+          mtimeMs: 0,
+          bucket: 'cli-bucket',
+          key: `history/sample-${i}.fastq`,
+          endpoint: proxy.endpoint,
+          region: 'us-east-1',
+          awsProfile: null,
+          submissionProfile: 'center',
+          grants: 'id=d9df08ac799f2859d42a588b415111314cf66d0ffd072195f33b921db966b440',
+          partSize: 8 * MiB,
+        });
+      }
+    } finally {
+      store.close();
+    }
+    const { child, done } = start(['history', '--json']);
+    // The reader catches up only after the command is done writing.
+    child.stdout?.pause();
+    setTimeout(() => child.stdout?.resume(), 1000);
+    const run = await done;
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toHaveLength(3000);
   });
 });

@@ -13,11 +13,26 @@ import { parseCommand } from './args';
 // a note for whoever updates Labdrop's pinned SDK, which a user of the command
 // cannot act on; it printed into the progress display of every upload.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Once the terminal is closed (SIGHUP) or the reader of a pipe has gone
+// (`| head`), writes fail with EIO or EPIPE: the command carries on without
+// its output, above all an upload pausing so that it can be resumed.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const argv = process.argv.slice(2);
 // Only a head start: if it fails, run() hashes the usual way and reports any problem.
 const hasher = await startHashing(argv).catch(() => undefined);
 const { run } = await import('./main');
-process.exit(await run(argv, hasher));
+const code = await run(argv, hasher);
+// process.exit() drops what stdout and stderr have not handed to the system
+// yet (a pipe is written asynchronously: `labdrop history --json | jq` lost
+// the end). Exiting by itself instead would wait for the hash pool and sockets.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
+
+/** Resolves once everything written to the stream before has been handed on, or it failed. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
 
 /** For an upload, a hash pool already hashing the first files named (as many as it has threads). */
 async function startHashing(args: string[]): Promise<HashPool | undefined> {

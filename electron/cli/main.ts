@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { formatBytes } from '../../shared/format';
 import { MiB } from '../../shared/parts';
-import type { UploadProgress, UploadRecord } from '../../shared/types';
+import type { UploadProgress, UploadRecord, UploadStatus } from '../../shared/types';
 import { appHome } from '../engine/app-home';
 import { startDemoEndpoint, writeDemoFiles } from '../engine/demo';
 import { classifyError } from '../engine/errors';
@@ -19,12 +19,22 @@ import { CredentialService } from '../services/credentials';
 import { ProfileStore } from '../services/profiles';
 import { resolveUploadTarget, runTargetCommand } from '../services/target-commands';
 import { parseCommand, USAGE, UsageError, type Command } from './args';
-import { LiveBlock, screen } from './terminal-view';
+import { LiveBlock, logLine, screen } from './terminal-view';
 
 declare const __LABDROP_VERSION__: string;
 
-/** Exit codes: 0 all uploaded and verified; 1 a file or the target failed; 2 bad input; 130 paused. */
+/**
+ * Exit codes: 0 all uploaded and verified; 1 a file or the target failed, or
+ * an upload was cancelled; 2 bad input; 130 paused (Ctrl-C, SIGTERM, SIGHUP,
+ * `labdrop pause`) or stopped at the prompt.
+ */
 const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** What pauses a running upload, as Ctrl-C does: `kill`, a closed terminal or SSH session. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** How often a log (no terminal) hears how far each long upload is; tests set LABDROP_PROGRESS_MS. */
+const LOG_PROGRESS_MS = 30_000;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -123,11 +133,22 @@ async function confirmPlan(plan: Plan, yes: boolean): Promise<number | null> {
     return EXIT.usage;
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question('Upload anyway? [y/N] ');
-  rl.close();
-  if (/^y(es)?$/i.test(answer.trim())) return null;
-  err('Nothing was uploaded.');
-  return EXIT.usage;
+  // Ctrl-C stops the command (130), Ctrl-D answers no (2): readline rejects
+  // both the same way unless it is told about Ctrl-C.
+  const interrupt = new AbortController();
+  rl.on('SIGINT', () => interrupt.abort());
+  let answer: string | null = null;
+  try {
+    answer = await rl.question('Upload anyway? [y/N] ', { signal: interrupt.signal });
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+  } finally {
+    rl.close();
+  }
+  if (answer !== null && /^y(es)?$/i.test(answer.trim())) return null;
+  // No answer leaves the cursor after the question.
+  err(`${answer === null ? '\n' : ''}Nothing was uploaded.`);
+  return interrupt.signal.aborted ? EXIT.interrupted : EXIT.usage;
 }
 
 async function upload(
@@ -182,18 +203,35 @@ async function upload(
 }
 
 async function resume(idOrPrefix: string | null, json: boolean): Promise<number> {
+  // With --json, stdout carries only JSON lines: what is said to people goes to stderr.
+  const say = json ? err : out;
   const services = cliServices();
   try {
     let ids: string[];
+    let failedBefore: UploadProgress[] = [];
     if (idOrPrefix === null) {
+      // --all finishes what was interrupted. A failed upload waits for its
+      // problem to be fixed and `labdrop resume ID`, but is not passed over in silence.
+      failedBefore = services.store
+        .query({ status: 'failed' })
+        .reverse()
+        .map((r) => services.queue.progressOf(r.id));
       const unfinished = services.store.unfinished();
       ids = services.queue.resumeAll().map((r) => r.id);
       for (const record of unfinished.filter((r) => !ids.includes(r.id))) {
-        out(`${record.key} is being uploaded by another Labdrop process; leaving it there.`);
+        say(`${record.key} is being uploaded by another Labdrop process; leaving it there.`);
       }
+      if (json) for (const f of failedBefore) out(JSON.stringify({ type: 'status', ...f }));
       if (ids.length === 0) {
-        if (unfinished.length === 0) out('Nothing to resume: every upload is finished.');
-        return EXIT.ok;
+        if (failedBefore.length > 0) {
+          err(`Nothing to resume, but ${plural(failedBefore.length, 'upload')} failed.`);
+          if (json) summaryEvent(failedBefore);
+          else reportStopped(failedBefore);
+        } else {
+          if (unfinished.length === 0) say('Nothing to resume: every upload is finished.');
+          if (json) summaryEvent([]);
+        }
+        return exitCode(failedBefore);
       }
     } else {
       const record = find(services.store, idOrPrefix);
@@ -202,10 +240,15 @@ async function resume(idOrPrefix: string | null, json: boolean): Promise<number>
         return EXIT.usage;
       }
       if (record.status === 'done' || record.status === 'cancelled') {
-        out(
+        say(
           `${record.key} is already ${record.status === 'done' ? 'uploaded and verified' : 'cancelled'}.`,
         );
-        return record.status === 'done' ? EXIT.ok : EXIT.failed;
+        const files = [services.queue.progressOf(record.id)];
+        if (json) {
+          out(JSON.stringify({ type: 'status', ...files[0] }));
+          summaryEvent(files);
+        }
+        return exitCode(files);
       }
       const started =
         record.status === 'failed'
@@ -217,7 +260,7 @@ async function resume(idOrPrefix: string | null, json: boolean): Promise<number>
       }
       ids = [record.id];
     }
-    return await watch(services, ids, json);
+    return await watch(services, ids, json, failedBefore);
   } finally {
     await services.close();
   }
@@ -282,24 +325,24 @@ function history(store: Store, command: Extract<Command, { name: 'history' }>): 
   return EXIT.ok;
 }
 
-function printHistory(rows: UploadRecord[]): void {
+function printHistory(rows: UploadRecord[], say: (line: string) => void = out): void {
   if (rows.length === 0) {
-    out('No uploads yet.');
+    say('No uploads yet.');
     return;
   }
-  out(
+  say(
     `${'ID'.padEnd(8)}  ${'STATUS'.padEnd(9)}  ${'SIZE'.padStart(10)}  ${'FINISHED'.padEnd(16)}  OBJECT`,
   );
   for (const row of rows) {
     const finished = row.finishedAt
       ? new Date(row.finishedAt).toISOString().slice(0, 16).replace('T', ' ')
       : '';
-    out(
+    say(
       `${row.id.slice(0, 8)}  ${row.status.padEnd(9)}  ${formatBytes(row.size).padStart(10)}  ${finished.padEnd(16)}  s3://${row.bucket}/${row.key}`,
     );
     if (row.md5Base64 && row.status === 'done')
-      out(`${' '.repeat(10)}content-md5 ${row.md5Base64}  md5 ${row.md5Hex}`);
-    if (row.lastError && row.status !== 'done') out(`${' '.repeat(10)}${row.lastError.message}`);
+      say(`${' '.repeat(10)}content-md5 ${row.md5Base64}  md5 ${row.md5Hex}`);
+    if (row.lastError && row.status !== 'done') say(`${' '.repeat(10)}${row.lastError.message}`);
   }
 }
 
@@ -315,26 +358,42 @@ function find(store: Store, idOrPrefix: string): UploadRecord | string {
 }
 
 /**
- * Shows progress until the batch settles. Ctrl-C pauses (state is in the
- * store) and `labdrop resume` picks up; a second Ctrl-C leaves at once.
+ * Shows progress until the batch settles. Ctrl-C (or SIGTERM, SIGHUP) pauses:
+ * the state is in the store and `labdrop resume` picks up; a second one
+ * leaves at once. `failedBefore`: uploads that failed earlier and are not
+ * retried here, for the summary.
  */
-async function watch(services: Services, ids: string[], json: boolean): Promise<number> {
+async function watch(
+  services: Services,
+  ids: string[],
+  json: boolean,
+  failedBefore: UploadProgress[] = [],
+): Promise<number> {
   const { queue } = services;
   const live = !json && process.stdout.isTTY ? new LiveBlock(process.stdout) : null;
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    err('\nPausing… the uploads are saved; run `labdrop resume --all` to continue.');
+  // Without a terminal (a CI log, nohup) a line per status change, and for a
+  // file hashing or uploading a line now and then, shows it is alive.
+  const logEvery = Number(process.env.LABDROP_PROGRESS_MS) || LOG_PROGRESS_MS;
+  const lastLogged = new Map<string, number>();
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(EXIT.interrupted);
+    stopping = true;
+    err(
+      `\nPausing${signal === 'SIGINT' ? '' : ` (${signal})`}… the uploads are saved; run \`labdrop resume --all\` to continue.`,
+    );
     void queue.pauseAll();
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const emit = (p: UploadProgress) => {
     if (json) out(JSON.stringify({ type: 'status', ...p }));
-    else if (!live)
+    else if (!live) {
       out(
         `${p.status.padEnd(9)} s3://${p.bucket}/${p.key}${p.error ? `: ${p.error.message}` : ''}`,
       );
+      if (p.status === 'hashing' || p.status === 'uploading') lastLogged.set(p.id, Date.now());
+      else lastLogged.delete(p.id);
+    }
   };
   const unsubscribe = queue.onChange(emit);
   const unsubscribeAttention = queue.onAttention((reason) => err(`labdrop: ${reason.message}`));
@@ -344,8 +403,15 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
   const timer = setInterval(() => {
     if (++ticks % 5 === 0) queue.applyExternalRequests();
     if (live) live.draw(screen(files(), process.stdout.columns || 100, process.stdout.rows || 30));
-    else if (json && ticks % 5 === 0) {
-      out(JSON.stringify({ type: 'progress', files: queue.snapshot() }));
+    else if (json) {
+      if (ticks % 5 === 0) out(JSON.stringify({ type: 'progress', files: queue.snapshot() }));
+    } else {
+      const now = Date.now();
+      for (const [id, at] of lastLogged) {
+        if (now - at < logEvery) continue;
+        lastLogged.set(id, now);
+        out(logLine(queue.progressOf(id)));
+      }
     }
   }, 200);
   try {
@@ -354,44 +420,82 @@ async function watch(services: Services, ids: string[], json: boolean): Promise<
     clearInterval(timer);
     unsubscribe();
     unsubscribeAttention();
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
   const final = files();
   if (live) live.draw(screen(final, process.stdout.columns || 100, process.stdout.rows || 30));
-  return summarize(final, json);
+  return summarize([...final, ...failedBefore], json);
+}
+
+/**
+ * 0 when every file is uploaded and verified; 1 when one failed or was
+ * cancelled (here that is from elsewhere, `labdrop cancel` or the app: Ctrl-C
+ * only pauses); else 130, paused (Ctrl-C here or `labdrop pause` elsewhere).
+ */
+function exitCode(files: UploadProgress[]): number {
+  if (files.every((f) => f.status === 'done')) return EXIT.ok;
+  return files.some((f) => f.status === 'failed' || f.status === 'cancelled')
+    ? EXIT.failed
+    : EXIT.interrupted;
+}
+
+/** The last line of `--json` output. */
+function summaryEvent(files: UploadProgress[]): void {
+  const count = (status: UploadStatus) => files.filter((f) => f.status === status).length;
+  out(
+    JSON.stringify({
+      type: 'summary',
+      files: files.length,
+      done: count('done'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+      exitCode: exitCode(files),
+    }),
+  );
 }
 
 function summarize(files: UploadProgress[], json: boolean): number {
-  const done = files.filter((f) => f.status === 'done');
-  const failed = files.filter((f) => f.status === 'failed');
-  // Paused (Ctrl-C here, or `labdrop pause` elsewhere) and nothing failed: 130.
-  const code =
-    done.length === files.length ? EXIT.ok : failed.length > 0 ? EXIT.failed : EXIT.interrupted;
   if (json) {
-    out(
-      JSON.stringify({
-        type: 'summary',
-        files: files.length,
-        done: done.length,
-        failed: failed.length,
-        exitCode: code,
-      }),
-    );
-    return code;
+    summaryEvent(files);
+    return exitCode(files);
   }
+  const done = files.filter((f) => f.status === 'done');
   const bytes = done.reduce((sum, f) => sum + f.size, 0);
   out(
-    `${done.length} of ${files.length} file${files.length === 1 ? '' : 's'} uploaded and verified (${formatBytes(bytes)}).`,
+    `${done.length} of ${plural(files.length, 'file')} uploaded and verified (${formatBytes(bytes)}).`,
   );
-  for (const f of failed) err(`failed: ${f.localPath}: ${f.error?.message ?? 'unknown error'}`);
-  const unfinished = files.filter(
-    (f) => f.status !== 'done' && f.status !== 'failed' && f.status !== 'cancelled',
-  );
+  reportStopped(files);
+  return exitCode(files);
+}
+
+/** What did not finish, and how to go on: each failed or cancelled file with its ID. */
+function reportStopped(files: UploadProgress[]): void {
+  const named = (f: UploadProgress) =>
+    `${f.id.slice(0, 8)} ${f.localPath} → s3://${f.bucket}/${f.key}`;
+  const failed = files.filter((f) => f.status === 'failed');
+  for (const f of failed) err(`failed: ${named(f)}: ${f.error?.message ?? 'unknown error'}`);
+  for (const f of files.filter((f) => f.status === 'cancelled')) {
+    err(
+      `cancelled: ${named(f)}${f.error ? `: ${f.error.message}` : ' (by `labdrop cancel` or the app)'}`,
+    );
+  }
+  const unfinished = files.filter((f) => UNFINISHED_STATUSES.includes(f.status));
   if (unfinished.length > 0)
     err(`${unfinished.length} paused: run \`labdrop resume --all\` to finish.`);
-  if (failed.length > 0)
-    err('Fix what is said above, then `labdrop resume <ID>` retries a failed file.');
-  return code;
+  if (failed.length === 1) {
+    const id = (failed[0] as UploadProgress).id.slice(0, 8);
+    err(
+      `Fix what is said above, then \`labdrop resume ${id}\` retries it (\`labdrop cancel ${id}\` gives it up).`,
+    );
+  } else if (failed.length > 1) {
+    err(
+      'Fix what is said above, then `labdrop resume ID` retries a failed file (`labdrop cancel ID` gives it up).',
+    );
+  }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** The whole flow against an in-process S3-compatible endpoint, no AWS account needed. */
@@ -406,13 +510,15 @@ async function demo(json: boolean): Promise<number> {
     { credentials: endpoint.credentials },
   );
   const services = createServices({ store, clientFor: () => client });
+  // With --json, stdout carries only JSON lines: the tour goes to stderr.
+  const say = json ? err : out;
   try {
-    out(
+    say(
       `Demo endpoint: ${endpoint.endpoint}, bucket "${endpoint.bucket}" (s3rver, in this process).`,
     );
     const study = await writeDemoFiles(join(work, 'files'));
     const plan = await planUpload([study], 'demo');
-    out(
+    say(
       `Uploading ${plan.files.length} files from ${study} to s3://${endpoint.bucket}/demo/ with the center's grants…`,
     );
     const records = await services.queue.add(plan, {
@@ -426,18 +532,18 @@ async function demo(json: boolean): Promise<number> {
       records.map((r) => r.id),
       json,
     );
-    out('\nVerified in the bucket (HeadObject):');
+    say('\nVerified in the bucket (HeadObject):');
     for (const record of records.filter((r) => services.store.getUpload(r.id)?.status === 'done')) {
       const head = await client.send(
         new HeadObjectCommand({ Bucket: endpoint.bucket, Key: record.key }),
       );
-      out(
+      say(
         `  s3://${endpoint.bucket}/${record.key}  ${formatBytes(head.ContentLength ?? 0)}  content-md5=${head.Metadata?.['content-md5']}`,
       );
     }
-    out(`Grants sent with every object: x-amz-grant-full-control: ${records[0]?.grants}`);
-    out('\nHistory of the demo:');
-    printHistory(store.query());
+    say(`Grants sent with every object: x-amz-grant-full-control: ${records[0]?.grants}`);
+    say('\nHistory of the demo:');
+    printHistory(store.query(), say);
     return code;
   } finally {
     await services.close();

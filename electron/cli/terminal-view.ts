@@ -70,6 +70,16 @@ export function fileLine(file: UploadProgress, width: number): string {
   }
 }
 
+/** How far a file hashing or uploading is, as a line of a log (no terminal to redraw). */
+export function logLine(file: UploadProgress): string {
+  const hashing = file.status === 'hashing';
+  const f = file.size > 0 ? (hashing ? file.hashedBytes : file.uploadedBytes) / file.size : 1;
+  const far = `${file.status.padEnd(9)} s3://${file.bucket}/${file.key}: ${(f * 100).toFixed(0)}% of ${formatBytes(file.size)}`;
+  if (hashing) return far;
+  const eta = formatDuration(etaSeconds(file.size - file.uploadedBytes, file.speed));
+  return `${far}, ${formatSpeed(file.speed)}, ETA ${eta}`;
+}
+
 export function totalLine(t: Totals): string {
   const counts = Object.entries(t.byStatus)
     .map(([status, n]) => `${n} ${status}`)
