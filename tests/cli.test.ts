@@ -73,6 +73,24 @@ function upload(paths: string[], extra: string[] = []) {
   ]);
 }
 
+/** `labdrop upload` of one file through the proxy, one 5 MiB part at a time (tests slow it down). */
+function slowUpload(path: string, prefix: string): string[] {
+  return [
+    'upload',
+    path,
+    '--bucket',
+    'cli-bucket',
+    '--endpoint',
+    proxy.endpoint,
+    '--prefix',
+    prefix,
+    '--part-size',
+    '5',
+    '--concurrency',
+    '1',
+  ];
+}
+
 async function file(name: string, size: number): Promise<string> {
   const path = join(dir, name);
   await mkdir(join(path, '..'), { recursive: true });
@@ -308,21 +326,9 @@ describe('labdrop upload', () => {
   it('without a terminal, logs now and then how far a long upload is', async () => {
     const path = await file('slow.bin', 4 * 5 * MiB);
     proxy.bytesPerSecond = 10 * MiB; // about 2 s
-    const run = await labdrop(
-      [
-        'upload',
-        path,
-        '--bucket',
-        'cli-bucket',
-        '--endpoint',
-        proxy.endpoint,
-        '--prefix',
-        'slow',
-        '--part-size',
-        '5',
-      ],
-      { env: env({ LABDROP_PROGRESS_MS: '300' }) },
-    );
+    const run = await labdrop(slowUpload(path, 'slow'), {
+      env: env({ LABDROP_PROGRESS_MS: '300' }),
+    });
     expect(run.code).toBe(0);
     const progress = run.stdout
       .split('\n')
@@ -422,20 +428,7 @@ describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
 describe('crash, resume and cancel', () => {
   it('finishes with `labdrop resume` after SIGKILL, re-sending no completed part', async () => {
     const path = await file('big.bin', 16 * 5 * MiB + 3);
-    const { child, done } = start([
-      'upload',
-      path,
-      '--bucket',
-      'cli-bucket',
-      '--endpoint',
-      proxy.endpoint,
-      '--prefix',
-      'crash',
-      '--part-size',
-      '5',
-      '--concurrency',
-      '1',
-    ]);
+    const { child, done } = start(slowUpload(path, 'crash'));
     const id = await waitForParts(4);
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
@@ -464,20 +457,7 @@ describe('crash, resume and cancel', () => {
 
   it('cancel removes a paused upload from the bucket', async () => {
     const path = await file('cancel.bin', 12 * 5 * MiB);
-    const { child, done } = start([
-      'upload',
-      path,
-      '--bucket',
-      'cli-bucket',
-      '--endpoint',
-      proxy.endpoint,
-      '--prefix',
-      'cancel',
-      '--part-size',
-      '5',
-      '--concurrency',
-      '1',
-    ]);
+    const { child, done } = start(slowUpload(path, 'cancel'));
     const id = await waitForParts(2);
     child.kill('SIGINT');
     const interrupted = await done;
@@ -500,20 +480,7 @@ describe('crash, resume and cancel', () => {
   it('SIGTERM and SIGHUP pause as Ctrl-C does: exit 130, and `labdrop resume` finishes', async () => {
     const path = await file('term.bin', 16 * 5 * MiB);
     proxy.bytesPerSecond = 10 * MiB; // about 8 s: time to stop it twice
-    const first = start([
-      'upload',
-      path,
-      '--bucket',
-      'cli-bucket',
-      '--endpoint',
-      proxy.endpoint,
-      '--prefix',
-      'term',
-      '--part-size',
-      '5',
-      '--concurrency',
-      '1',
-    ]);
+    const first = start(slowUpload(path, 'term'));
     const id = await waitForParts(2);
     first.child.kill('SIGTERM');
     const terminated = await first.done;
@@ -538,20 +505,7 @@ describe('crash, resume and cancel', () => {
   it.skipIf(!hasScript)('closing its terminal pauses the upload for `labdrop resume`', async () => {
     const path = await file('hangup.bin', 16 * 5 * MiB);
     proxy.bytesPerSecond = 10 * MiB;
-    const { child } = startOnTerminal([
-      'upload',
-      path,
-      '--bucket',
-      'cli-bucket',
-      '--endpoint',
-      proxy.endpoint,
-      '--prefix',
-      'hangup',
-      '--part-size',
-      '5',
-      '--concurrency',
-      '1',
-    ]);
+    const { child } = startOnTerminal(slowUpload(path, 'hangup'));
     const id = await waitForParts(2);
     // The terminal goes (a closed window, a dropped SSH session): SIGHUP, and
     // its writes fail from then on. The tool's own exit code goes nowhere.
@@ -573,20 +527,7 @@ describe('two labdrop processes', () => {
   it('never work on the same upload; `labdrop pause` stops the one that is', async () => {
     const path = await file('shared.bin', 16 * 5 * MiB);
     proxy.bytesPerSecond = 10 * MiB; // about 8 s: time to look at it from a second process
-    const { done } = start([
-      'upload',
-      path,
-      '--bucket',
-      'cli-bucket',
-      '--endpoint',
-      proxy.endpoint,
-      '--prefix',
-      'shared',
-      '--part-size',
-      '5',
-      '--concurrency',
-      '1',
-    ]);
+    const { done } = start(slowUpload(path, 'shared'));
     const store = Store.open(join(home, 'labdrop.db'));
     try {
       let id: string | undefined;
@@ -621,20 +562,7 @@ describe('two labdrop processes', () => {
   it('an upload cancelled from another process: the uploader names it, removes it, exits 1', async () => {
     const path = await file('elsewhere.bin', 12 * 5 * MiB);
     proxy.bytesPerSecond = 10 * MiB;
-    const { done } = start([
-      'upload',
-      path,
-      '--bucket',
-      'cli-bucket',
-      '--endpoint',
-      proxy.endpoint,
-      '--prefix',
-      'elsewhere',
-      '--part-size',
-      '5',
-      '--concurrency',
-      '1',
-    ]);
+    const { done } = start(slowUpload(path, 'elsewhere'));
     const id = await waitForParts(2);
     const cancel = await labdrop(['cancel', id.slice(0, 8)]);
     expect(cancel.stdout).toContain('the Labdrop process uploading it stops and removes its parts');
