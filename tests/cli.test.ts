@@ -347,6 +347,16 @@ describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
     expect(uploads.Uploads ?? []).toEqual([]);
   }
 
+  it('an option the command does not read', async () => {
+    const resume = await labdrop(['resume', '--all', '--concurrency', '1']);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain('--concurrency does not apply to `labdrop resume`');
+    const list = await labdrop(['targets', 'list', '--bucket', 'cli-bucket']);
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain('--bucket does not apply to `labdrop targets list`');
+    await expectNothingRecorded();
+  });
+
   it('a missing file', async () => {
     const good = await file('good.txt', 10);
     const run = await upload([good, join(dir, 'nope.fastq')], ['--prefix', 'x']);

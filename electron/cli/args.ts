@@ -176,6 +176,13 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError((error as Error).message);
   }
   const { values: v, positionals } = parsed;
+  const command = `${name} ${positionals[0] ?? ''}`.trim();
+  const applies = FLAGS[command] ?? FLAGS[name];
+  const stray = applies && Object.keys(v).find((flag) => !applies.includes(flag));
+  if (stray)
+    throw new UsageError(
+      `--${stray} does not apply to \`labdrop ${applies === FLAGS[name] ? name : command}\`.`,
+    );
   switch (name) {
     case 'upload': {
       if (positionals.length === 0) throw new UsageError('Name the files or folders to upload.');
@@ -258,6 +265,29 @@ export function parseCommand(argv: string[]): Command {
       throw new UsageError(`Unknown command "${name}".`);
   }
 }
+
+const TARGET_FLAGS = ['bucket', 'prefix', 'endpoint', 'region', 'profile'];
+
+/**
+ * The flags each command reads: any other is refused rather than ignored
+ * (`resume --concurrency 1` would otherwise run at full speed without a word).
+ */
+const FLAGS: Readonly<Record<string, readonly string[]>> = {
+  upload: [...TARGET_FLAGS, 'target', 'concurrency', 'part-size', 'yes', 'json'],
+  resume: ['all', 'json'],
+  pause: [],
+  cancel: [],
+  history: ['status', 'search', 'json', 'csv'],
+  demo: ['json'],
+  whoami: ['endpoint', 'region', 'profile', 'json'],
+  check: [...TARGET_FLAGS, 'target', 'submission-profile', 'json'],
+  'targets list': ['json'],
+  'targets add': [...TARGET_FLAGS, 'synapse', 'submission-profile'],
+  'targets remove': [],
+  'profiles list': ['json'],
+  'profiles import': ['replace'],
+  'profiles export': ['output'],
+};
 
 function checkEndpoint(endpoint: string | undefined): void {
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
