@@ -33,7 +33,9 @@ export function buildKey(prefix: string, segments: readonly string[]): string {
 /** Returns why a key cannot be used, or null when it can. */
 export function keyProblem(key: string): string | null {
   if (key === '') return 'The object key is empty.';
-  if (CONTROL_CHARS.test(key)) return `The key "${printable(key)}" contains a control character.`;
+  if (CONTROL_CHARS.test(key)) {
+    return `The key "${printable(key)}" contains a control character (such as a line break): rename the file or folder.`;
+  }
   const segments = key.split('/');
   if (segments.some((s) => s === '')) {
     return `The key "${key}" has an empty folder name ("//", or a leading or trailing "/").`;
@@ -67,8 +69,9 @@ export function keyWarnings(key: string): KeyWarning[] {
   return warnings;
 }
 
-function printable(key: string): string {
-  return key.replace(
+/** `text` with control characters (line breaks, tabs…) written as \u escapes: one line, all visible. */
+export function printable(text: string): string {
+  return text.replace(
     new RegExp(CONTROL_CHARS.source, 'g'),
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

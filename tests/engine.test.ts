@@ -246,6 +246,16 @@ describe('uploads with the center rules', () => {
     ]);
   });
 
+  it('names a file whose name S3 keys cannot carry on one line, saying to rename it', async () => {
+    const study = join(dir, 'lines');
+    await mkdir(study);
+    await writeFile(join(study, 'a\nb.fastq'), 'x');
+    const { problems } = await planUpload([study], 'center');
+    expect(problems).toEqual([
+      `${join(study, 'a\\u000ab.fastq')}: The key "center/lines/a\\u000ab.fastq" contains a control character (such as a line break): rename the file or folder.`,
+    ]);
+  });
+
   it('keeps a dropped folder name and odd file names in the keys', async () => {
     const names = [
       'a b.txt',

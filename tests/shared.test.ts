@@ -66,6 +66,9 @@ describe('keys', () => {
     expect(keyProblem('center//x')).toMatch(/empty folder name/);
     expect(keyProblem('center/a\u0007b')).toMatch(/control character/);
     expect(keyProblem('center/a\u0007b')).toContain('\\u0007');
+    expect(keyProblem('center/a\nb.fastq')).toBe(
+      'The key "center/a\\u000ab.fastq" contains a control character (such as a line break): rename the file or folder.',
+    );
     expect(keyProblem('center/ünïcødé ✓.fastq')).toBeNull();
   });
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { buildKey, keyProblem, keyWarnings, type KeyWarning } from '../../shared/keys';
+import { buildKey, keyProblem, keyWarnings, printable, type KeyWarning } from '../../shared/keys';
 import { MAX_OBJECT_SIZE } from '../../shared/parts';
 
 export interface PlannedFile {
@@ -53,7 +53,7 @@ export async function planUpload(paths: readonly string[], prefix: string): Prom
     const key = buildKey(prefix, segments);
     const problem = keyProblem(key);
     if (problem) {
-      plan.problems.push(`${localPath}: ${problem}`);
+      plan.problems.push(`${printable(localPath)}: ${problem}`);
       return;
     }
     const other = seen.get(key);
