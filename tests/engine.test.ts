@@ -22,7 +22,7 @@ import { planUpload } from '../electron/engine/scan';
 import { Store } from '../electron/engine/store';
 import { UploadSession } from '../electron/ipc/upload-session';
 import { HASH_WORKER } from './helpers/build';
-import { TEST_PART_SIZE, testQueue } from './helpers/engine';
+import { gatedHasher, TEST_PART_SIZE, testQueue } from './helpers/engine';
 import { expectObjectMatches, writeTestFile } from './helpers/objects';
 import {
   createBucket,
@@ -108,20 +108,6 @@ function requestsFor(method: string, key: string, query?: string) {
       decodeURIComponent(r.url.split('?')[0] ?? '') === `/lab-bucket/${key}` &&
       (query === undefined || (r.url.split('?')[1] ?? '').includes(query)),
   );
-}
-
-/** The hash pool, holding every file's hash until `hashed()`. */
-function gatedHasher(): { hasher: Hasher; hashed: () => void } {
-  let hashed!: () => void;
-  const gate = new Promise<void>((resolve) => (hashed = resolve));
-  const hasher: Hasher = {
-    hashFile: async (...args) => {
-      await gate;
-      return pool.hashFile(...args);
-    },
-    hashRange: (...args) => pool.hashRange(...args),
-  };
-  return { hasher, hashed };
 }
 
 describe('uploads with the center rules', () => {
@@ -488,7 +474,7 @@ describe('pause, resume and cancel', () => {
   });
 
   it('a pause asked from a terminal while the file is hashed stands', async () => {
-    const { hasher, hashed } = gatedHasher();
+    const { hasher, hashed } = gatedHasher(pool);
     const q = queue({ hasher });
     const path = await file('hashing.bin', 4 * PART, 13);
     const [record] = await q.add(await planUpload([path], 'center'), target());
@@ -564,7 +550,7 @@ describe('pause, resume and cancel', () => {
 
       await appendFile(path, 'changed');
       proxy.intercept = null;
-      const held = gatedHasher();
+      const held = gatedHasher(pool);
       const retried = queue({ hasher: held.hasher });
       expect(retried.retryUpload(id)).toBe(true);
       await expect.poll(() => store.getUpload(id)?.status).toBe('hashing');

@@ -27,6 +27,7 @@ import { UploadSession } from '../electron/ipc/upload-session';
 import { CredentialService } from '../electron/services/credentials';
 import { createTargetServices, type TargetServices } from '../electron/services/target-services';
 import { HASH_WORKER } from './helpers/build';
+import { gatedHasher } from './helpers/engine';
 import { testKeychain, type TestKeychain } from './helpers/keychain';
 import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
 
@@ -165,10 +166,6 @@ async function until(check: () => boolean | Promise<boolean>, what: string) {
   }
 }
 
-function aborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => signal?.addEventListener('abort', () => resolve()));
-}
-
 async function planAndAdd(paths: string[], prefix = 'center', bucket = 'lab-bucket') {
   const plan = value(await handlers['uploads:plan']({ paths, prefix }));
   return value(
@@ -294,17 +291,10 @@ describe('uploading through the handlers', () => {
 
   it('goes on hashing early the added files still waiting in the queue when more are planned', async () => {
     // The queue hashes two files at a time; these two hold both turns until let go.
-    let letGo = () => undefined as void;
-    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    // (Or until the test ends: afterEach pauses every upload.)
     const held = [await file('held-1.bin', PART, 11), await file('held-2.bin', PART, 12)];
-    build(2, clients.clientFor, {
-      hashFile: async (path, options) => {
-        // Or until the test ends (afterEach pauses every upload).
-        if (held.includes(path)) await Promise.race([gate, aborted(options?.signal)]);
-        return pool.hashFile(path, options);
-      },
-      hashRange: (...args) => pool.hashRange(...args),
-    });
+    const { hasher, hashed: letGo } = gatedHasher(pool, (path) => held.includes(path));
+    build(2, clients.clientFor, hasher);
     await planAndAdd(held);
     const waiting = await file('waiting.bin', 2 * PART, 13);
     const cancelled = await file('cancelled.bin', PART, 14);

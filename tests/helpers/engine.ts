@@ -26,3 +26,27 @@ export function testQueue(
     ...rest,
   });
 }
+
+/**
+ * `hasher`, holding each file `held` picks (every one by default) until
+ * `hashed()` is called or its upload stops.
+ */
+export function gatedHasher(
+  hasher: Hasher,
+  held: (path: string) => boolean = () => true,
+): { hasher: Hasher; hashed: () => void } {
+  let hashed = () => undefined as void;
+  const gate = new Promise<void>((resolve) => (hashed = resolve));
+  const stopped = (signal: AbortSignal | undefined) =>
+    new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
+  return {
+    hasher: {
+      hashFile: async (path, options) => {
+        if (held(path)) await Promise.race([gate, stopped(options?.signal)]);
+        return hasher.hashFile(path, options);
+      },
+      hashRange: (...args) => hasher.hashRange(...args),
+    },
+    hashed,
+  };
+}
