@@ -382,14 +382,7 @@ export class UploadQueue {
   applyExternalRequests(): void {
     const statuses = this.options.store.statusesOf([...this.jobs.keys()]);
     for (const job of this.jobs.values()) {
-      if (job.stop) continue;
-      const status = statuses.get(job.id);
-      if (status === 'paused') {
-        job.stop = 'pause';
-        job.controller.abort();
-      } else if (status === 'cancelled') {
-        void this.cancel(job.id).catch(() => undefined);
-      }
+      if (!job.stop) this.heedRequest(job, statuses.get(job.id));
     }
   }
 
@@ -1047,12 +1040,14 @@ export class UploadQueue {
 
   /**
    * Whether another Labdrop process asked to pause or cancel this upload
-   * (`labdrop pause ID`) since the job last wrote its status. The request
-   * stands rather than the job's next step, and the job stops as
-   * applyExternalRequests would have made it at its next poll.
+   * (`labdrop pause ID`) since the job last wrote its status; if so the job
+   * stops as asked. update() heeds it before the job's next status, and
+   * applyExternalRequests between them (`stored`: the status it read).
    */
-  private heedRequest(job: Job): boolean {
-    const stored = this.options.store.statusesOf([job.id]).get(job.id);
+  private heedRequest(
+    job: Job,
+    stored = this.options.store.statusesOf([job.id]).get(job.id),
+  ): boolean {
     if (stored === job.written || (stored !== 'paused' && stored !== 'cancelled')) {
       return false;
     }
