@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { access, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { buildKey, keyProblem, keyWarnings, printable, type KeyWarning } from '../../shared/keys';
 import { MAX_OBJECT_SIZE } from '../../shared/parts';
@@ -90,39 +90,31 @@ export async function planUpload(paths: readonly string[], prefix: string): Prom
       const child = join(dir, entry.name);
       if (entry.isDirectory()) await walk(child, [...segments, entry.name], within);
       else if (entry.isFile()) await addFile(child, [...segments, entry.name]);
-      else if (entry.isSymbolicLink()) await addLink(child, [...segments, entry.name], within);
+      else if (entry.isSymbolicLink()) await addPath(child, [...segments, entry.name], within);
     }
   };
 
-  const addLink = async (link: string, segments: string[], above: ReadonlySet<string>) => {
+  /** A path named, or a link found in a folder: what it is, or points to, is added. */
+  const addPath = async (path: string, segments: string[], above: ReadonlySet<string>) => {
     let target;
     try {
-      target = await stat(link);
+      target = await stat(path);
     } catch (error) {
-      const to = await readlink(link).catch(() => null);
+      const to = await readlink(path).catch(() => null);
       plan.problems.push(
         (error as { code?: string }).code === 'ENOENT' && to !== null
-          ? `${link} is a link to ${to}, which does not exist. Remove the link, or put back what it points to.`
-          : describeFsError(error, link),
+          ? `${path} is a link to ${to}, which does not exist. Remove the link, or put back what it points to.`
+          : describeFsError(error, path),
       );
       return;
     }
-    if (target.isDirectory()) await walk(link, segments, above);
-    else await addFile(link, segments);
+    if (target.isDirectory()) await walk(path, segments, above);
+    else await addFile(path, segments);
   };
 
   for (const given of paths) {
     const localPath = resolve(given);
-    const info = await lstat(localPath).catch((error: unknown) => error);
-    if (info instanceof Error) {
-      plan.problems.push(describeFsError(info, localPath));
-    } else if ((info as Awaited<ReturnType<typeof lstat>>).isDirectory()) {
-      await walk(localPath, [basename(localPath)], new Set());
-    } else if ((info as Awaited<ReturnType<typeof lstat>>).isSymbolicLink()) {
-      await addLink(localPath, [basename(localPath)], new Set());
-    } else {
-      await addFile(localPath, [basename(localPath)]);
-    }
+    await addPath(localPath, [basename(localPath)], new Set());
   }
   return plan;
 }
