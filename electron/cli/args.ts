@@ -176,13 +176,10 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError((error as Error).message);
   }
   const { values: v, positionals } = parsed;
-  const command = `${name} ${positionals[0] ?? ''}`.trim();
-  const applies = FLAGS[command] ?? FLAGS[name];
+  const command = FLAGS[`${name} ${positionals[0]}`] ? `${name} ${positionals[0]}` : name;
+  const applies = FLAGS[command];
   const stray = applies && Object.keys(v).find((flag) => !applies.includes(flag));
-  if (stray)
-    throw new UsageError(
-      `--${stray} does not apply to \`labdrop ${applies === FLAGS[name] ? name : command}\`.`,
-    );
+  if (stray) throw new UsageError(`--${stray} does not apply to \`labdrop ${command}\`.`);
   switch (name) {
     case 'upload': {
       if (positionals.length === 0) throw new UsageError('Name the files or folders to upload.');
