@@ -119,6 +119,9 @@ export type Command =
   | { name: 'help' }
   | { name: 'version' };
 
+/** The parsed command named `N`, as its module takes it. */
+export type CommandOf<N extends Command['name']> = Extract<Command, { name: N }>;
+
 function integer(
   value: string | undefined,
   flag: string,

@@ -1,0 +1,36 @@
+import { classifyError } from '../../engine/errors';
+import type { CommandOf } from '../args';
+import { cliServices, err, EXIT, find, out } from '../io';
+
+/** `labdrop cancel ID`: stops an upload, here or in another labdrop process, and removes its parts. */
+export async function cancel(command: CommandOf<'cancel'>): Promise<number> {
+  const services = cliServices({ hashThreads: 1 });
+  try {
+    const record = find(services.store, command.id);
+    if (typeof record === 'string') {
+      err(`labdrop: ${record}`);
+      return EXIT.usage;
+    }
+    if (record.status === 'done') {
+      err(
+        `labdrop: ${record.key} is already uploaded; delete the object in the bucket if you must.`,
+      );
+      return EXIT.usage;
+    }
+    try {
+      if ((await services.queue.cancel(record.id)) === 'requested') {
+        out(
+          `Cancelling ${record.key}: the Labdrop process uploading it stops and removes its parts.`,
+        );
+        return EXIT.ok;
+      }
+    } catch (error) {
+      err(`labdrop: ${classifyError(error, record).message}`);
+      return EXIT.failed;
+    }
+    out(`Cancelled ${record.key}; its parts were removed from s3://${record.bucket}.`);
+    return EXIT.ok;
+  } finally {
+    await services.close();
+  }
+}
