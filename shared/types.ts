@@ -1,22 +1,6 @@
-/** Where one file is in its life. `done` means uploaded and verified with HeadObject. */
-export type UploadStatus =
-  'queued' | 'hashing' | 'uploading' | 'verifying' | 'done' | 'paused' | 'failed' | 'cancelled';
+import type { UploadRequest, UploadStatus } from './lifecycle';
 
-export const UPLOAD_STATUSES: readonly UploadStatus[] = [
-  'queued',
-  'hashing',
-  'uploading',
-  'verifying',
-  'done',
-  'paused',
-  'failed',
-  'cancelled',
-];
-
-/** Statuses after which nothing more happens to a file without the user asking. */
-export function isSettled(status: UploadStatus): boolean {
-  return status === 'done' || status === 'failed' || status === 'cancelled' || status === 'paused';
-}
+export type { UploadStatus } from './lifecycle';
 
 export interface UploadError {
   /** Stable machine code, e.g. AccessDenied, NoSuchBucket, FileChanged. */
@@ -56,6 +40,8 @@ export interface UploadRecord {
   /** The whole file's CRC32 (base64), which S3 checked the completed object against. */
   crc32Base64: string | null;
   status: UploadStatus;
+  /** A pause or cancel asked by another process, for the one uploading it to carry out. */
+  requested: UploadRequest | null;
   etag: string | null;
   versionId: string | null;
   bytesUploaded: number;

@@ -285,7 +285,7 @@ describe('pause, resume and cancel', () => {
     const q = queue({ partConcurrency: 1 });
     const { path, id } = await startBig(q, 4, 'legacy.bin');
     await waitForParts(id, 1);
-    await q.pause(id);
+    await q.requestPause(id);
     // What an earlier Labdrop left: a multipart upload created without a checksum algorithm.
     const record = store.getUpload(id) as UploadRecord;
     const client = testClient(moto.endpoint);
@@ -327,7 +327,7 @@ describe('pause, resume and cancel', () => {
     const q = queue({ partConcurrency: 1 });
     const { path, id } = await startBig(q);
     await waitForParts(id, 3);
-    await q.pause(id);
+    await q.requestPause(id);
     expect(store.getUpload(id)?.status).toBe('paused');
     const before = store.completedParts(id).map((p) => p.partNumber);
     expect(before.length).toBeGreaterThanOrEqual(3);
@@ -360,7 +360,7 @@ describe('pause, resume and cancel', () => {
     const q1 = queue({ partConcurrency: 1 });
     const { path, id } = await startBig(q1, 6);
     await waitForParts(id, 2);
-    await q1.pause(id);
+    await q1.requestPause(id);
     store.close();
 
     store = Store.open(dbPath);
@@ -381,7 +381,7 @@ describe('pause, resume and cancel', () => {
     const q1 = testQueue(store, pool, { profile: custom, partConcurrency: 1 });
     const { path, id } = await startBig(q1, 4, 'custom.bin');
     await waitForParts(id, 1);
-    await q1.pause(id);
+    await q1.requestPause(id);
 
     const q2 = testQueue(store, pool, {
       profileNamed: (name) => (name === custom.name ? custom : undefined),
@@ -404,7 +404,7 @@ describe('pause, resume and cancel', () => {
     const q = queue({ partConcurrency: 1 });
     const { id } = await startBig(q, 10, 'cancelled.bin');
     await waitForParts(id, 2);
-    await q.cancel(id);
+    await q.requestCancel(id);
     expect(store.getUpload(id)?.status).toBe('cancelled');
     const client = testClient(moto.endpoint);
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: 'lab-bucket' }));
@@ -419,7 +419,7 @@ describe('pause, resume and cancel', () => {
     const q = queue({ partConcurrency: 1 });
     const { id } = await startBig(q, 8, 'progress.bin');
     await waitForParts(id, 3);
-    await q.pause(id);
+    await q.requestPause(id);
     const sent = store.getUpload(id)?.bytesUploaded ?? 0;
     expect(sent).toBeGreaterThanOrEqual(3 * PART);
 
@@ -439,7 +439,7 @@ describe('pause, resume and cancel', () => {
       while (!requestsFor('POST', 'center/slow-complete.bin', 'uploadId=').length) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      const paused = q.pause(id);
+      const paused = q.requestPause(id);
       expect(q.resume(id)).toBe(true);
       await paused;
       await q.idle();
@@ -458,9 +458,9 @@ describe('pause, resume and cancel', () => {
       while (!requestsFor('POST', 'center/resume-cancel.bin', 'uploadId=').length) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      const paused = q.pause(id);
+      const paused = q.requestPause(id);
       q.resume(id);
-      await q.cancel(id);
+      await q.requestCancel(id);
       await paused;
       await q.idle();
       expect(store.getUpload(id)?.status).toBe('cancelled');
@@ -480,7 +480,7 @@ describe('pause, resume and cancel', () => {
     const [record] = await q.add(await planUpload([path], 'center'), target());
     const id = (record as UploadRecord).id;
     await expect.poll(() => store.getUpload(id)?.status).toBe('hashing');
-    store.updateUpload(id, { status: 'paused' }); // `labdrop pause ID`
+    store.request(id, 'pause'); // `labdrop pause ID`
     hashed();
     await q.idle();
     expect(store.getUpload(id)?.status).toBe('paused');
@@ -493,7 +493,7 @@ describe('pause, resume and cancel', () => {
     const [record] = await q.add(await planUpload([path], 'center'), target());
     const id = (record as UploadRecord).id;
     // `labdrop pause ID` in a terminal, before this process next looks for such requests.
-    store.updateUpload(id, { status: 'paused' });
+    store.request(id, 'pause');
     await q.idle();
     expect(store.getUpload(id)?.status).toBe('paused');
     expect(requestsFor('POST', 'center/asked.bin', 'uploadId=')).toEqual([]);
@@ -509,7 +509,7 @@ describe('pause, resume and cancel', () => {
     const { id } = await startBig(q, 10, 'quit.bin');
     await waitForParts(id, 2);
     // `labdrop cancel ID` while the app uploads it; the app quits before its next look.
-    store.updateUpload(id, { status: 'cancelled' });
+    store.request(id, 'cancel');
     await q.pauseAll();
     expect(store.getUpload(id)?.status).toBe('cancelled');
     // idle() includes removing the parts, which comes after the upload stopped.
@@ -524,11 +524,15 @@ describe('pause, resume and cancel', () => {
   it('removing what a cancel left never deletes a later upload of the same bytes', async () => {
     const path = await file('same.bin', 4 * PART, 14);
     const [first] = await upload([path], 'same');
-    // Its cancel, after S3 completed it, could not delete the object then.
-    store.updateUpload(first?.id as string, {
-      status: 'cancelled',
-      lastError: { code: 'CancelIncomplete', message: 'Cancelled, but the whole object…' },
-    });
+    // Its cancel, after S3 completed it (verifying), could not delete the object then.
+    store.withDatabase((db) =>
+      db
+        .prepare(`UPDATE uploads SET status = 'cancelled', last_error = ? WHERE id = ?`)
+        .run(
+          JSON.stringify({ code: 'CancelIncomplete', message: 'Cancelled, but the whole object…' }),
+          first?.id,
+        ),
+    );
     const [again] = await upload([path], 'same');
     expect(again?.etag).toBe(first?.etag);
 
@@ -576,7 +580,7 @@ describe('pause, resume and cancel', () => {
           }
         : null;
     try {
-      await expect(q.cancel(id)).rejects.toThrow(
+      await expect(q.requestCancel(id)).rejects.toThrow(
         /^Cancelled, but the parts it already sent stay in the bucket: .*Labdrop removes them when it next starts/,
       );
     } finally {
@@ -620,7 +624,7 @@ describe('cancel at the edges of an upload', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await new Promise((resolve) => setTimeout(resolve, 150)); // S3 has it; the answer is on its way
-      await q.cancel(id);
+      await q.requestCancel(id);
       expect(store.getUpload(id)?.status).toBe('cancelled');
       const client = testClient(moto.endpoint);
       const uploads = await client.send(
@@ -643,7 +647,7 @@ describe('cancel at the edges of an upload', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await new Promise((resolve) => setTimeout(resolve, 150));
-      await q.cancel(id);
+      await q.requestCancel(id);
       expect(store.getUpload(id)?.status).toBe('cancelled');
       const listed = await testClient(moto.endpoint).send(
         new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'late/' }),

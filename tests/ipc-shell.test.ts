@@ -71,7 +71,7 @@ describe('SuspendGuard', () => {
         progress('b', 'hashing'),
         progress('c', 'paused'),
       ],
-      pause: async (id) => void calls.push(`pause ${id}`),
+      requestPause: async (id) => void calls.push(`pause ${id}`),
       resume: (id) => void calls.push(`resume ${id}`),
     });
     await guard.suspend();

@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canMove, nextStatus, UPLOAD_EVENTS, UPLOAD_STATUSES } from '../shared/lifecycle';
 import type { UploadRecord } from '../shared/types';
 import { appHome, defaultDatabasePath } from '../electron/engine/app-home';
 import { averageSpeed, historyToCsv, historyToJson } from '../electron/engine/history-export';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../electron/engine/migrations';
 import { type NewUpload, Store, StoreError } from '../electron/engine/store';
+import { moveTo } from './helpers/engine';
 
 let dir: string;
 let dbFile: string;
@@ -219,8 +221,7 @@ describe('uploads', () => {
   it('updates fields, keeps the rest, and round-trips the error', () => {
     const store = openStore();
     store.createUpload(newUpload({ id: 'u' }));
-    const updated = store.updateUpload('u', {
-      status: 'failed',
+    const updated = moveTo(store, 'u', 'failed', {
       uploadId: 'mpu-1',
       md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
       md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',
@@ -255,7 +256,7 @@ describe('uploads', () => {
     expect(err.message).toContain(dbFile);
 
     store.createUpload(newUpload({ id: 'x' }));
-    const bad = thrown(() => store.updateUpload('x', { status: 'sent' as never }));
+    const bad = thrown(() => store.updateUpload('x', { status: 'sent' } as never));
     expect(bad.code).toBe('InvalidValue');
     expect(store.getUpload('x')?.status).toBe('queued');
   });
@@ -263,9 +264,10 @@ describe('uploads', () => {
   it('lists unfinished uploads, oldest first', () => {
     const store = openStore();
     const statuses = ['queued', 'hashing', 'uploading', 'verifying', 'paused'] as const;
-    for (const [i, status] of [...statuses, 'done', 'failed', 'cancelled'].entries()) {
+    const settled = ['done', 'failed', 'cancelled'] as const;
+    for (const [i, status] of [...statuses, ...settled].entries()) {
       store.createUpload(newUpload({ id: status, createdAt: 100 - i }));
-      store.updateUpload(status, { status: status as UploadRecord['status'] });
+      moveTo(store, status, status);
     }
     expect(store.unfinished().map((r) => r.id)).toEqual([...statuses].reverse());
   });
@@ -281,8 +283,8 @@ describe('history query', () => {
     );
     store.createUpload(newUpload({ id: 'new', createdAt: 3000, key: 'lab-b/SAMPLE.cram' }));
     store.createUpload(newUpload({ id: 'new-tie', createdAt: 3000 }));
-    store.updateUpload('mid', { status: 'done' });
-    store.updateUpload('new', { status: 'failed' });
+    moveTo(store, 'mid', 'done');
+    moveTo(store, 'new', 'failed');
   }
 
   it('returns everything newest first, ties in reverse insertion order', () => {
@@ -366,8 +368,7 @@ describe('parts', () => {
 describe('durability', () => {
   function writeResumableState(store: Store): UploadRecord {
     store.createUpload(newUpload({ id: 'resume-me', createdAt: 5000 }));
-    const rec = store.updateUpload('resume-me', {
-      status: 'uploading',
+    const rec = moveTo(store, 'resume-me', 'uploading', {
       uploadId: 'mpu-abc',
       partChecksum: 'crc32',
       md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
@@ -529,6 +530,7 @@ function parseCsv(text: string): string[][] {
 describe('history export', () => {
   const base: UploadRecord = {
     ...newUpload({ id: 'r1' }),
+    requested: null,
     synapseId: 'syn123',
     createdAt: 1_000,
     uploadId: 'mpu',
@@ -671,13 +673,77 @@ describe('history export', () => {
   it('exports what the store holds', () => {
     const store = openStore();
     store.createUpload(newUpload({ id: 'from-db', createdAt: 1 }));
-    store.updateUpload('from-db', {
-      status: 'done',
+    moveTo(store, 'from-db', 'done', {
       startedAt: 0,
       finishedAt: 2000,
       bytesUploaded: 10,
     });
     const [row] = JSON.parse(historyToJson(store.query())) as Record<string, unknown>[];
     expect(row).toMatchObject({ id: 'from-db', average_speed_bytes_per_s: 5, status: 'done' });
+  });
+});
+
+describe('the upload lifecycle', () => {
+  it('moves a status only by an event of the table, from every status to every other', () => {
+    const store = openStore();
+    for (const from of UPLOAD_STATUSES) {
+      for (const event of UPLOAD_EVENTS) {
+        const id = `${from}-${event}`;
+        store.createUpload(newUpload({ id }));
+        moveTo(store, id, from);
+        const to = nextStatus(from, event);
+        if (to === null) {
+          expect(thrown(() => store.transition(id, from, event)).code, id).toBe(
+            'IllegalTransition',
+          );
+          expect(store.getUpload(id)?.status, id).toBe(from);
+        } else {
+          expect(store.transition(id, from, event).status, id).toBe(to);
+          expect(canMove(from, to), id).toBe(true);
+        }
+      }
+    }
+    // No status is reached but by the table.
+    for (const from of UPLOAD_STATUSES) {
+      for (const to of UPLOAD_STATUSES) {
+        const reached = UPLOAD_EVENTS.some((event) => nextStatus(from, event) === to);
+        expect(canMove(from, to), `${from} -> ${to}`).toBe(reached);
+      }
+    }
+  });
+
+  it('refuses a move from a status the row is no longer in, and a status in a patch', () => {
+    const store = openStore();
+    store.createUpload(newUpload({ id: 'u' }));
+    store.transition('u', 'queued', 'hash');
+    const stale = thrown(() => store.transition('u', 'queued', 'upload', { attempts: 9 }));
+    expect(stale.code).toBe('StaleStatus');
+    expect(stale.message).toContain('is hashing, not queued');
+    expect(store.getUpload('u')).toMatchObject({ status: 'hashing', attempts: 0 });
+    expect(thrown(() => store.updateUpload('u', { status: 'done' } as never)).code).toBe(
+      'InvalidValue',
+    );
+    expect(thrown(() => store.transition('nope', 'queued', 'hash')).code).toBe('UnknownUpload');
+  });
+
+  it('keeps a request apart from the status until the move that carries it out', () => {
+    const store = openStore();
+    store.createUpload(newUpload({ id: 'p' }));
+    store.transition('p', 'queued', 'hash');
+    expect(store.request('p', 'pause')?.status).toBe('hashing');
+    expect(store.requestsOf(['p', 'unknown'])).toEqual(new Map([['p', 'pause']]));
+    // The upload's own next step keeps the request; the pause settles it.
+    expect(store.transition('p', 'hashing', 'upload').requested).toBe('pause');
+    expect(store.transition('p', 'uploading', 'pause').requested).toBeNull();
+
+    store.createUpload(newUpload({ id: 'c' }));
+    store.request('c', 'cancel');
+    // A cancel is never turned into a pause, and outlives a pause or a failure.
+    store.request('c', 'pause');
+    expect(store.transition('c', 'queued', 'fail').requested).toBe('cancel');
+    expect(store.transition('c', 'failed', 'cancel').requested).toBeNull();
+    // Nothing is left for an upload that is finished.
+    expect(store.request('c', 'cancel')).toBeUndefined();
+    expect(store.requestsOf(['c']).size).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MAX_PART_CONCURRENCY } from '../../shared/ipc';
-import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/types';
+import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/lifecycle';
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -1,9 +1,9 @@
 // What an upload shows while it runs, and what it says and returns once it
 // settles. The terminal's drawing itself is terminal-view.ts.
 import { formatBytes } from '../../shared/format';
+import { isUnfinished } from '../../shared/lifecycle';
 import type { UploadProgress, UploadStatus } from '../../shared/types';
 import type { Services } from '../engine/services';
-import { UNFINISHED_STATUSES } from '../engine/store';
 import { err, EXIT, out, plural } from './io';
 import { LiveBlock, logLine, screen } from './terminal-view';
 
@@ -57,7 +57,7 @@ export async function watch(
 
   let ticks = 0;
   const timer = setInterval(() => {
-    if (++ticks % 5 === 0) queue.applyExternalRequests();
+    ticks++;
     if (live) live.draw(screen(files(), process.stdout.columns || 100, process.stdout.rows || 30));
     else if (json) {
       if (ticks % 5 === 0) out(JSON.stringify({ type: 'progress', files: queue.snapshot() }));
@@ -135,7 +135,7 @@ export function reportStopped(files: UploadProgress[]): void {
       `cancelled: ${named(f)}${f.error ? `: ${f.error.message}` : ' (by `labdrop cancel` or the app)'}`,
     );
   }
-  const unfinished = files.filter((f) => UNFINISHED_STATUSES.includes(f.status));
+  const unfinished = files.filter((f) => isUnfinished(f.status));
   if (unfinished.length > 0)
     err(`${unfinished.length} paused: run \`labdrop resume --all\` to finish.`);
   if (failed.length === 1) {

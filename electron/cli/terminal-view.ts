@@ -1,5 +1,6 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../shared/format';
-import type { UploadProgress, UploadStatus } from '../../shared/types';
+import { isActive, type UploadStatus } from '../../shared/lifecycle';
+import type { UploadProgress } from '../../shared/types';
 
 const MARK: Record<UploadStatus, string> = {
   queued: '·',
@@ -12,7 +13,8 @@ const MARK: Record<UploadStatus, string> = {
   cancelled: '-',
 };
 
-const ACTIVE: ReadonlySet<UploadStatus> = new Set(['hashing', 'uploading', 'verifying']);
+/** Files at work (not waiting their turn): listed first. */
+const atWork = (status: UploadStatus) => isActive(status) && status !== 'queued';
 
 export interface Totals {
   files: number;
@@ -86,7 +88,9 @@ export function totalLine(t: Totals): string {
     .join(', ');
   const f = t.bytes > 0 ? t.uploadedBytes / t.bytes : 1;
   const files = `Total: ${t.files} file${t.files === 1 ? '' : 's'}, ${formatBytes(t.bytes)} — ${counts}`;
-  const moving = [...ACTIVE].some((status) => (t.byStatus[status] ?? 0) > 0);
+  const moving = (Object.keys(t.byStatus) as UploadStatus[]).some(
+    (status) => atWork(status) && (t.byStatus[status] ?? 0) > 0,
+  );
   if (!moving) return files;
   const eta = formatDuration(etaSeconds(t.bytes - t.uploadedBytes, t.speed));
   return `${files} — ${(f * 100).toFixed(0)}% ${formatSpeed(t.speed)} ETA ${eta}`;
@@ -97,8 +101,8 @@ export function totalLine(t: Totals): string {
  * the terminal's height, and the batch total.
  */
 export function screen(files: readonly UploadProgress[], columns: number, rows: number): string[] {
-  const active = files.filter((f) => ACTIVE.has(f.status));
-  const rest = files.filter((f) => !ACTIVE.has(f.status) && f.status !== 'queued');
+  const active = files.filter((f) => atWork(f.status));
+  const rest = files.filter((f) => !isActive(f.status));
   const room = Math.max(1, rows - 2);
   const shown = [...active, ...rest.slice(-Math.max(0, room - active.length))].slice(0, room);
   return [...shown.map((f) => fileLine(f, columns)), totalLine(totals(files))].map((line) =>

@@ -115,6 +115,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE parts RENAME COLUMN md5_base64 TO checksum;
     `,
   },
+  {
+    version: 5,
+    description:
+      'a pause or cancel another process asks of the one uploading the file, kept apart from its status',
+    up: `ALTER TABLE uploads ADD COLUMN requested TEXT CHECK (requested IN ('pause', 'cancel'));`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

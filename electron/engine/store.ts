@@ -2,8 +2,17 @@ import { mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryQuery, UploadError, UploadRecord, UploadStatus } from '../../shared/types';
-import { UPLOAD_STATUSES } from '../../shared/types';
+import {
+  isActive,
+  isFinal,
+  isUnfinished,
+  nextStatus,
+  UPLOAD_STATUSES,
+  type UploadEvent,
+  type UploadRequest,
+  type UploadStatus,
+} from '../../shared/lifecycle';
+import type { HistoryQuery, UploadError, UploadRecord } from '../../shared/types';
 import { defaultDatabasePath } from './app-home';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrate } from './migrations';
 
@@ -18,6 +27,7 @@ export interface CompletedPart {
 export type NewUpload = Omit<
   UploadRecord,
   | 'status'
+  | 'requested'
   | 'etag'
   | 'versionId'
   | 'bytesUploaded'
@@ -41,14 +51,11 @@ export interface StoreOptions {
   nativeBinding?: string;
 }
 
-/** Statuses `unfinished()` returns: everything except done, failed and cancelled. */
-export const UNFINISHED_STATUSES: readonly UploadStatus[] = [
-  'queued',
-  'hashing',
-  'uploading',
-  'verifying',
-  'paused',
-];
+/** What a writer may change of an upload besides its status, which moves only by transition(). */
+export type UploadPatch = Partial<Omit<UploadRecord, 'id' | 'status' | 'requested'>>;
+
+const UNFINISHED_STATUSES = UPLOAD_STATUSES.filter(isUnfinished);
+const FINAL_STATUSES = UPLOAD_STATUSES.filter(isFinal);
 
 /** The lastError code of a cancelled upload whose parts or object could not be removed. */
 export const CANCEL_INCOMPLETE = 'CancelIncomplete';
@@ -63,6 +70,8 @@ export type StoreErrorCode =
   | 'DatabaseError'
   | 'UnknownUpload'
   | 'DuplicateUpload'
+  | 'IllegalTransition'
+  | 'StaleStatus'
   | 'InvalidValue';
 
 /**
@@ -104,6 +113,7 @@ const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   md5Base64: 'md5_base64',
   crc32Base64: 'crc32_base64',
   status: 'status',
+  requested: 'requested',
   etag: 'etag',
   versionId: 'version_id',
   bytesUploaded: 'bytes_uploaded',
@@ -316,6 +326,7 @@ export class Store {
       md5Base64: null,
       crc32Base64: null,
       status: 'queued',
+      requested: null,
       etag: null,
       versionId: null,
       bytesUploaded: 0,
@@ -356,21 +367,12 @@ export class Store {
     });
   }
 
-  /** Changes the given fields (undefined ones are left alone) and returns the whole record. */
-  updateUpload(id: string, patch: Partial<Omit<UploadRecord, 'id'>>): UploadRecord {
-    const fields = (Object.keys(patch) as (keyof UploadRecord)[]).filter(
-      (f) => patch[f as keyof typeof patch] !== undefined,
-    );
-    for (const field of fields) {
-      if (field === 'id' || !Object.hasOwn(COLUMNS, field)) {
-        throw new StoreError(
-          'InvalidValue',
-          `"${field}" is not a field an upload can change.`,
-          this.path,
-        );
-      }
-    }
-    if (patch.status !== undefined) checkStatus(patch.status, this.path);
+  /**
+   * Changes the given fields (undefined ones are left alone) and returns the
+   * whole record. Never the status (see transition()) nor a request (request()).
+   */
+  updateUpload(id: string, patch: UploadPatch): UploadRecord {
+    const fields = this.patchFields(patch);
     return this.guard(() => {
       let row: Row | undefined;
       if (fields.length === 0) {
@@ -381,15 +383,116 @@ export class Store {
         row = this.sql(`UPDATE uploads SET ${set} WHERE id = ? RETURNING *`).get(...values, id) as
           Row | undefined;
       }
-      if (!row) {
+      if (!row) throw this.unknown(id);
+      return fromRow(row);
+    });
+  }
+
+  /**
+   * Moves an upload by `event` of the lifecycle table (shared/lifecycle.ts),
+   * with `patch` in the same write, only if its status is still `from`: the
+   * one way a status changes. Refused (IllegalTransition) when the table has
+   * no such move, and (StaleStatus) when the row is in another status.
+   *
+   * A request is settled by the move that carries it out: a pause by any move
+   * to a settled status (or by a resume, which the user asked later), a
+   * cancel only by cancelled or done, so a cancel asked while the upload was
+   * pausing or failing is still carried out after.
+   */
+  transition(
+    id: string,
+    from: UploadStatus,
+    event: UploadEvent,
+    patch: UploadPatch = {},
+  ): UploadRecord {
+    const to = nextStatus(from, event);
+    if (to === null) {
+      throw new StoreError(
+        'IllegalTransition',
+        `An upload cannot move from ${from} by ${event}. This is a bug in Labdrop; please report it.`,
+        this.path,
+      );
+    }
+    const fields = this.patchFields(patch);
+    const clearPause = !isActive(to) || event === 'resume' || event === 'retry';
+    const clearCancel = to === 'cancelled' || to === 'done';
+    const values = fields.map((f) => toSql(f, patch[f as keyof typeof patch]));
+    const set = fields.map((f) => `${COLUMNS[f]} = ?, `).join('');
+    return this.guard(() => {
+      const row = this.sql(
+        `UPDATE uploads SET ${set}status = ?, requested = CASE
+           WHEN requested = 'pause' AND ? THEN NULL WHEN requested = 'cancel' AND ? THEN NULL
+           ELSE requested END
+         WHERE id = ? AND status = ? RETURNING *`,
+      ).get(...values, to, clearPause ? 1 : 0, clearCancel ? 1 : 0, id, from) as Row | undefined;
+      if (row) return fromRow(row);
+      const current = this.getUpload(id);
+      if (!current) throw this.unknown(id);
+      throw new StoreError(
+        'StaleStatus',
+        `Upload ${id} is ${current.status}, not ${from}: it cannot move by ${event}. Another Labdrop process may be working on it.`,
+        this.path,
+      );
+    });
+  }
+
+  /**
+   * Leaves a pause or cancel for the process uploading the file (see
+   * UploadQueue.requestPause); a cancel is never downgraded to a pause.
+   * Returns the record, or undefined when it is already done or cancelled.
+   */
+  request(id: string, request: UploadRequest): UploadRecord | undefined {
+    return this.guard(() => {
+      const row = this.sql(
+        `UPDATE uploads SET requested = CASE WHEN requested = 'cancel' THEN 'cancel' ELSE ? END
+           WHERE id = ? AND status NOT IN (${FINAL_STATUSES.map(() => '?').join(', ')})
+           RETURNING *`,
+      ).get(request, id, ...FINAL_STATUSES) as Row | undefined;
+      if (row) return fromRow(row);
+      if (!this.getUpload(id)) throw this.unknown(id);
+      return undefined;
+    });
+  }
+
+  /** The requests left for these uploads (those without one are left out), one read per 500. */
+  requestsOf(ids: readonly string[]): Map<string, UploadRequest> {
+    const requests = new Map<string, UploadRequest>();
+    this.guard(() => {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT id, requested FROM uploads
+             WHERE requested IS NOT NULL AND id IN (${chunk.map(() => '?').join(', ')})`,
+        ).all(...chunk) as Array<{ id: string; requested: UploadRequest }>;
+        for (const row of rows) requests.set(row.id, row.requested);
+      }
+    });
+    return requests;
+  }
+
+  private patchFields(patch: UploadPatch): (keyof UploadRecord)[] {
+    const fields = (Object.keys(patch) as (keyof UploadRecord)[]).filter(
+      (f) => patch[f as keyof typeof patch] !== undefined,
+    );
+    for (const field of fields) {
+      if (
+        field === 'id' ||
+        field === 'status' ||
+        field === 'requested' ||
+        !Object.hasOwn(COLUMNS, field)
+      ) {
         throw new StoreError(
-          'UnknownUpload',
-          `No upload with id ${id} in ${this.path}.`,
+          'InvalidValue',
+          `"${field}" is not a field an upload's patch can change.`,
           this.path,
         );
       }
-      return fromRow(row);
-    });
+    }
+    return fields;
+  }
+
+  private unknown(id: string): StoreError {
+    return new StoreError('UnknownUpload', `No upload with id ${id} in ${this.path}.`, this.path);
   }
 
   /**
@@ -470,10 +573,7 @@ export class Store {
     });
   }
 
-  /**
-   * Uploads to pick up again: status in queued/hashing/uploading/verifying/paused
-   * (i.e. not done/failed/cancelled). Oldest first, the order they were queued.
-   */
+  /** Uploads to pick up again (shared/lifecycle.ts isUnfinished), oldest first: the order they were queued. */
   unfinished(): UploadRecord[] {
     return this.guard(() =>
       (
@@ -511,21 +611,6 @@ export class Store {
         ).get(record.bucket, record.key, record.endpoint, record.id, record.createdAt) !==
         undefined,
     );
-  }
-
-  /** The current status of each of these uploads (unknown ids are left out), in one read per 500. */
-  statusesOf(ids: readonly string[]): Map<string, UploadStatus> {
-    const statuses = new Map<string, UploadStatus>();
-    this.guard(() => {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        const rows = this.sql(
-          `SELECT id, status FROM uploads WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-        ).all(...chunk) as Array<{ id: string; status: UploadStatus }>;
-        for (const row of rows) statuses.set(row.id, row.status);
-      }
-    });
-    return statuses;
   }
 
   /**

@@ -1,6 +1,5 @@
-import type { UploadProgress, UploadStatus } from '../../shared/types';
-
-const ACTIVE: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
+import { isActive, type UploadStatus } from '../../shared/lifecycle';
+import type { UploadProgress } from '../../shared/types';
 
 export interface BatchSummary {
   total: number;
@@ -25,7 +24,7 @@ export class BatchWatcher {
   private readonly batch = new Map<string, Entry>();
 
   get active(): boolean {
-    for (const entry of this.batch.values()) if (ACTIVE.has(entry.status)) return true;
+    for (const entry of this.batch.values()) if (isActive(entry.status)) return true;
     return false;
   }
 
@@ -100,7 +99,7 @@ export class SuspendGuard {
   constructor(
     private readonly queue: {
       snapshot(): UploadProgress[];
-      pause(id: string): Promise<void>;
+      requestPause(id: string): Promise<unknown>;
       resume(id: string): void;
     },
   ) {}
@@ -108,10 +107,10 @@ export class SuspendGuard {
   async suspend(): Promise<void> {
     const running = this.queue
       .snapshot()
-      .filter((p) => ACTIVE.has(p.status))
+      .filter((p) => isActive(p.status))
       .map((p) => p.id);
     this.paused.push(...running);
-    await Promise.all(running.map((id) => this.queue.pause(id)));
+    await Promise.all(running.map((id) => this.queue.requestPause(id)));
   }
 
   resume(): void {
@@ -123,5 +122,5 @@ export class SuspendGuard {
 
 /** Whether quitting now would stop uploads (and so should ask first). */
 export function uploadsRunning(snapshot: readonly UploadProgress[]): boolean {
-  return snapshot.some((p) => ACTIVE.has(p.status));
+  return snapshot.some((p) => isActive(p.status));
 }

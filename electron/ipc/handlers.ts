@@ -17,10 +17,11 @@ import {
   type TargetInput,
 } from '../../shared/ipc';
 import { MiB } from '../../shared/parts';
-import type { UploadStatus } from '../../shared/types';
+import { isFinal, isUnfinished } from '../../shared/lifecycle';
 import { UploadFailure } from '../engine/errors';
 import type { HashPool } from '../engine/hash-pool';
 import { historyToCsv, historyToJson } from '../engine/history-export';
+import { projectProgress } from '../engine/progress';
 import type { Target, UploadQueue } from '../engine/queue';
 import type { Endpoint } from '../engine/s3-client';
 import { planUpload, type Plan } from '../engine/scan';
@@ -29,7 +30,7 @@ import { redactSecrets } from '../services/service-error';
 import type { TargetServices } from '../services/target-services';
 import type { ChosenPaths } from './chosen-paths';
 import type { SettingsFile } from './settings-file';
-import { recordProgress, type UploadSession } from './upload-session';
+import type { UploadSession } from './upload-session';
 
 export interface HandlerDeps {
   store: Store;
@@ -79,7 +80,6 @@ const MAX_PLANS = 8;
 /** Files and warnings a plan summary lists; the counts cover them all. */
 const SUMMARY_FILES = 500;
 const SUMMARY_WARNINGS = 100;
-const ACTIVE: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
 
 interface HeldPlan {
   plan: Plan;
@@ -121,7 +121,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   // The engine's upload locks: another Labdrop process (a terminal) owns it.
   const busy = (id: string) => {
     const record = store.getUpload(id);
-    if (!record || record.status === 'done' || record.status === 'cancelled') return;
+    if (!record || isFinal(record.status)) return;
     throw new UploadFailure({
       code: 'UploadBusy',
       message: `Another Labdrop (the app or a terminal) is uploading ${record.localPath}. Wait for it, or pause it there first.`,
@@ -307,7 +307,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         }
         announce();
         const live = new Map(queue.snapshot().map((p) => [p.id, p]));
-        return records.map((r) => live.get(r.id) ?? recordProgress(r, true));
+        return records.map((r) => live.get(r.id) ?? projectProgress(r));
       } finally {
         held.adding = false;
       }
@@ -317,7 +317,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     'uploads:pause': async ({ id }) => {
       known(id);
-      await queue.pause(id);
+      await queue.requestPause(id);
       hashEarly();
       return null;
     },
@@ -331,7 +331,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'uploads:cancel': async ({ id }) => {
       known(id);
       try {
-        await queue.cancel(id);
+        await queue.requestCancel(id);
       } finally {
         hashEarly();
       }
@@ -353,7 +353,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     // Only the window's uploads: the database may hold another process's.
     'uploads:resumeAll': async () => {
       for (const record of session.records()) {
-        if (record.status === 'paused' || ACTIVE.has(record.status)) queue.resume(record.id);
+        if (isUnfinished(record.status)) queue.resume(record.id);
       }
       return null;
     },
@@ -366,8 +366,8 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     },
 
     'uploads:cancelAll': async () => {
-      const open = session.records().filter((r) => r.status !== 'done' && r.status !== 'cancelled');
-      const results = await Promise.allSettled(open.map((r) => queue.cancel(r.id)));
+      const open = session.records().filter((r) => !isFinal(r.status));
+      const results = await Promise.allSettled(open.map((r) => queue.requestCancel(r.id)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       return null;

@@ -1,26 +1,8 @@
-import type { UploadProgress, UploadRecord, UploadStatus } from '../../shared/types';
+import { isActive, isFinal } from '../../shared/lifecycle';
+import type { UploadProgress, UploadRecord } from '../../shared/types';
+import { recordProgress } from '../engine/progress';
 import type { UploadQueue } from '../engine/queue';
 import type { Store } from '../engine/store';
-
-const RUNNING: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
-
-/** A record as the queue view shows it when no job of this process runs it. */
-export function recordProgress(record: UploadRecord, running = false): UploadProgress {
-  return {
-    id: record.id,
-    localPath: record.localPath,
-    bucket: record.bucket,
-    key: record.key,
-    size: record.size,
-    // A record left "uploading" by a crash or by another process is not moving
-    // here: the window shows it paused, and Resume picks it up.
-    status: !running && RUNNING.has(record.status) ? 'paused' : record.status,
-    hashedBytes: record.md5Base64 ? record.size : 0,
-    uploadedBytes: record.status === 'done' ? record.size : record.bytesUploaded,
-    speed: 0,
-    error: record.lastError,
-  };
-}
 
 /**
  * The uploads the window's queue shows: those added since the app started,
@@ -41,7 +23,7 @@ export class UploadSession {
   restore(): void {
     for (const record of this.store.unfinished()) {
       this.ids.add(record.id);
-      if (RUNNING.has(record.status)) this.queue.resume(record.id);
+      if (isActive(record.status)) this.queue.resume(record.id);
     }
     void this.queue.removeLeftovers();
   }
@@ -72,7 +54,7 @@ export class UploadSession {
   /** Drops finished rows (done, cancelled) from the view; they stay in history. */
   clearFinished(): void {
     for (const record of this.records()) {
-      if (record.status === 'done' || record.status === 'cancelled') this.ids.delete(record.id);
+      if (isFinal(record.status)) this.ids.delete(record.id);
     }
   }
 }

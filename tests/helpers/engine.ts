@@ -2,7 +2,9 @@ import { MiB } from '../../shared/parts';
 import { CENTER_PROFILE } from '../../shared/profile';
 import { UploadQueue, type Hasher, type QueueOptions } from '../../electron/engine/queue';
 import { createS3Client, type Endpoint } from '../../electron/engine/s3-client';
-import type { Store } from '../../electron/engine/store';
+import type { Store, UploadPatch } from '../../electron/engine/store';
+import { TRANSITIONS, type UploadEvent, type UploadStatus } from '../../shared/lifecycle';
+import type { UploadRecord } from '../../shared/types';
 
 /** S3's smallest part size: multi-part files stay small in tests. */
 export const TEST_PART_SIZE = 5 * MiB;
@@ -49,4 +51,37 @@ export function gatedHasher(
     },
     hashed,
   };
+}
+
+/**
+ * Puts an upload in `status` the only way the store allows: by the shortest
+ * run of legal moves from where it is (as a crash, a pause or a failure would
+ * leave it); `patch` goes with the last move.
+ */
+export function moveTo(
+  store: Store,
+  id: string,
+  status: UploadStatus,
+  patch: UploadPatch = {},
+): UploadRecord {
+  const from = store.getUpload(id)?.status;
+  if (from === undefined) throw new Error(`no upload ${id}`);
+  const paths = new Map<UploadStatus, UploadEvent[]>([[from, []]]);
+  const todo: UploadStatus[] = [from];
+  while (todo.length > 0 && !paths.has(status)) {
+    const at = todo.shift() as UploadStatus;
+    for (const [event, to] of Object.entries(TRANSITIONS[at]) as [UploadEvent, UploadStatus][]) {
+      if (paths.has(to)) continue;
+      paths.set(to, [...(paths.get(at) ?? []), event]);
+      todo.push(to);
+    }
+  }
+  const events = paths.get(status);
+  if (!events) throw new Error(`no way from ${from} to ${status}`);
+  if (events.length === 0) return store.updateUpload(id, patch);
+  let record = store.getUpload(id) as UploadRecord;
+  for (const [i, event] of events.entries()) {
+    record = store.transition(id, record.status, event, i === events.length - 1 ? patch : {});
+  }
+  return record;
 }

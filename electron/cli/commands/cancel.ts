@@ -18,7 +18,7 @@ export async function cancel(command: CommandOf<'cancel'>): Promise<number> {
       return EXIT.usage;
     }
     try {
-      if ((await services.queue.cancel(record.id)) === 'requested') {
+      if ((await services.queue.requestCancel(record.id)) === 'requested') {
         out(
           `Cancelling ${record.key}: the Labdrop process uploading it stops and removes its parts.`,
         );

@@ -25,6 +25,7 @@ const record: UploadRecord = {
   md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
   md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',
   status: 'done',
+  requested: null,
   etag: '"abc-2"',
   versionId: null,
   bytesUploaded: 10_485_760,

@@ -1,5 +1,6 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { ProgressBatch, QueueList } from '../../../shared/ipc';
+import { isActive, isFinal, isUnfinished } from '../../../shared/lifecycle';
 import type { UploadProgress, UploadStatus } from '../../../shared/types';
 
 /** The queue view: main's truth, replaced (never mutated) one batch at a time. */
@@ -10,12 +11,6 @@ export interface QueueState {
 }
 
 export const EMPTY_QUEUE: QueueState = { items: {}, order: [] };
-
-const ACTIVE: ReadonlySet<UploadStatus> = new Set(['queued', 'hashing', 'uploading', 'verifying']);
-
-export function isActive(status: UploadStatus): boolean {
-  return ACTIVE.has(status);
-}
 
 /** Applies one coalesced batch; rows not yet known (added elsewhere) join at the end. */
 export function applyProgressBatch(state: QueueState, batch: ProgressBatch): QueueState {
@@ -150,7 +145,7 @@ export function rowView(p: UploadProgress): RowView {
     eta: moving && p.speed > 0 ? formatDuration(etaSeconds(left, p.speed)) : '',
     canPause: isActive(p.status),
     canResume: p.status === 'paused',
-    canCancel: p.status !== 'done' && p.status !== 'cancelled',
+    canCancel: !isFinal(p.status),
     canRetry: p.status === 'failed',
   };
 }
@@ -164,5 +159,5 @@ export function baseName(path: string): string {
 
 /** Whether a batch settled something history shows (to refresh it). */
 export function settledAny(batch: ProgressBatch): boolean {
-  return batch.items.some((p) => !isActive(p.status) && p.status !== 'paused');
+  return batch.items.some((p) => !isUnfinished(p.status));
 }

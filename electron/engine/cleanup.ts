@@ -1,0 +1,84 @@
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { UploadRecord } from '../../shared/types';
+import { classifyError, UploadFailure, type ErrorContext } from './errors';
+import { withRetry, type RetryPolicy } from './retry';
+import type { Store, UploadPatch } from './store';
+
+export interface CleanupDeps {
+  store: Store;
+  client: S3Client;
+  retry: RetryPolicy;
+  context: ErrorContext;
+  /** Writes the record (not its status) and returns it. */
+  patch: (id: string, patch: UploadPatch) => UploadRecord;
+}
+
+/**
+ * Removes from the bucket what an upload left there, the one way Labdrop does
+ * (a cancel, or a file that changed so its parts are worth nothing): the
+ * open multipart upload with its parts, and the object when S3 had all of it
+ * (a completed upload not verified yet). Only this upload's object: a later
+ * upload to the same key stays, even one of the same bytes (and ETag).
+ *
+ * One error policy: nothing is forgotten that was not removed. On success
+ * the record forgets its parts, upload id and object (and, with
+ * `forgetHash`, its MD5); on failure it keeps them, so the next attempt
+ * removes them, and an UploadFailure says what stays in the bucket.
+ */
+export async function removeFromBucket(
+  deps: CleanupDeps,
+  record: UploadRecord,
+  { forgetHash = false } = {},
+): Promise<UploadRecord> {
+  const { client, store } = deps;
+  const retry = { policy: deps.retry, context: deps.context };
+  try {
+    if (record.uploadId) {
+      const UploadId = record.uploadId;
+      await withRetry(
+        () =>
+          client.send(
+            new AbortMultipartUploadCommand({ Bucket: record.bucket, Key: record.key, UploadId }),
+          ),
+        retry,
+      ).catch((error: unknown) => {
+        if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
+      });
+    }
+    if (record.etag && !store.hasLaterUploadTo(record)) {
+      const target = {
+        Bucket: record.bucket,
+        Key: record.key,
+        // "null" is how an unversioned bucket names its one version.
+        VersionId: record.versionId === 'null' ? undefined : (record.versionId ?? undefined),
+      };
+      const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
+        (error: unknown) => {
+          if ((error as { code?: string }).code !== 'NotFound') throw error;
+          return null;
+        },
+      );
+      if (head?.ETag === record.etag) {
+        await withRetry(() => client.send(new DeleteObjectCommand(target)), retry);
+      }
+    }
+  } catch (error) {
+    const { message } = classifyError(error, deps.context);
+    const left = record.uploadId
+      ? 'the parts it already sent stay in the bucket'
+      : 'the whole object is in the bucket, where the sync job may copy it';
+    throw new UploadFailure({ code: 'CleanupIncomplete', message: `${left}: ${message}` });
+  }
+  store.clearParts(record.id);
+  return deps.patch(record.id, {
+    uploadId: null,
+    etag: null,
+    lastError: null,
+    ...(forgetHash ? { md5Base64: null, md5Hex: null } : {}),
+  });
+}

@@ -1,0 +1,431 @@
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { isMultipart, partCount, partRange } from '../../shared/parts';
+import type { UploadRecord } from '../../shared/types';
+import { contentTypeFor } from './content-type';
+import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32';
+import { isAbort } from './errors';
+import { assertUnchanged } from './file-version';
+import { openRange, type PartBuffers, type RangeBody } from './file-range';
+import type { HashPool, RangeAlgorithm } from './hash-pool';
+import type { AdaptiveLimiter } from './limiter';
+import type { LiveCounts } from './progress';
+import { withRetry, type RetryOptions } from './retry';
+import type { CompletedPart, Store, UploadPatch } from './store';
+import { headObject, matchesFile } from './verify';
+
+export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
+
+export interface TransferDeps {
+  store: Store;
+  hasher: Hasher;
+  /** The one limit on part requests in flight across all files. */
+  parts: AdaptiveLimiter;
+  partBuffers: PartBuffers;
+  retryOptions: (record: UploadRecord, signal: AbortSignal) => RetryOptions;
+  /** Writes the record (not its status) and returns it. */
+  patch: (id: string, patch: UploadPatch) => UploadRecord;
+  /** The user-metadata key of the submission profile the upload follows. */
+  md5Key: (record: UploadRecord) => string;
+}
+
+/**
+ * The S3 side of one file's upload: a single PutObject, or a multipart upload
+ * (create, parts, complete) that picks up where the last run stopped through
+ * ListParts. The engine drives multipart uploads itself rather than through
+ * @aws-sdk/lib-storage: see docs/architecture.md.
+ *
+ * Note on the center's rules (enforced here, for every file):
+ * - `x-amz-grant-full-control` with the profile's canonical IDs goes on
+ *   PutObject and on CreateMultipartUpload;
+ * - user metadata `content-md5` is base64 of the raw whole-file MD5, so the
+ *   file is hashed before its upload is created.
+ */
+export class Transfer {
+  constructor(private readonly deps: TransferDeps) {}
+
+  /** Sends the file; what S3 completed is recorded (etag, version) before it returns. */
+  async send(
+    client: S3Client,
+    record: UploadRecord,
+    live: LiveCounts,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (!isMultipart(record.size, record.partSize)) {
+      return this.putSingle(client, record, live, signal);
+    }
+    try {
+      await this.putMultipart(client, record, live, signal);
+    } catch (error) {
+      // The server lost the upload (aborted elsewhere, expired, or a store
+      // that restarted): start it over once, from the file.
+      if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
+      this.deps.store.clearParts(record.id);
+      await this.putMultipart(client, this.deps.patch(record.id, { uploadId: null }), live, signal);
+    }
+  }
+
+  /**
+   * After a crash between the last request (PutObject or
+   * CompleteMultipartUpload) and the verification, the object is there but the
+   * record does not say so: recognise it by its size and metadata.
+   */
+  async uploadedAlready(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    if (record.etag === null && !record.uploadId) return false;
+    if (record.uploadId) {
+      const listed = await this.listParts(client, record, signal).catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'NoSuchUpload') return null;
+        throw error;
+      });
+      if (listed) return false;
+    }
+    const retry = this.deps.retryOptions(record, signal);
+    const head = await headObject(client, record, signal, retry).catch(() => null);
+    const matches = head !== null && matchesFile(record, head, this.deps.md5Key(record));
+    if (!matches && record.uploadId) {
+      this.deps.store.clearParts(record.id);
+      this.deps.patch(record.id, { uploadId: null });
+    }
+    return matches;
+  }
+
+  /** Grants, metadata and type: the same on PutObject and CreateMultipartUpload. */
+  private objectFields(record: UploadRecord) {
+    return {
+      Bucket: record.bucket,
+      Key: record.key,
+      GrantFullControl: record.grants,
+      Metadata: { [this.deps.md5Key(record)]: record.md5Base64 as string },
+      ContentType: contentTypeFor(record.key),
+    };
+  }
+
+  private async putSingle(
+    client: S3Client,
+    record: UploadRecord,
+    live: LiveCounts,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const md5 = record.md5Base64 as string;
+    const result = await this.sendRange(record, live, 1, 0, record.size, signal, (body, abort) =>
+      client.send(
+        new PutObjectCommand({
+          ...this.objectFields(record),
+          Body: body,
+          ContentLength: record.size,
+          ContentMD5: md5,
+        }),
+        { abortSignal: abort },
+      ),
+    );
+    live.confirmedBytes = record.size;
+    this.deps.patch(record.id, {
+      bytesUploaded: record.size,
+      etag: result.ETag ?? null,
+      versionId: result.VersionId ?? null,
+    });
+    // Real S3 would have refused the body by its Content-MD5; an endpoint that
+    // does not check must not keep an object that may be corrupt: the queue
+    // removes it (FileChanged, see removeLeftovers).
+    await assertUnchanged(record);
+  }
+
+  private async putMultipart(
+    client: S3Client,
+    record: UploadRecord,
+    live: LiveCounts,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { store } = this.deps;
+    const fresh = !record.uploadId;
+    if (fresh) {
+      // Not aborted by a pause or cancel: the upload id must reach the record,
+      // or an open multipart upload would be left in the bucket, unknown.
+      // S3 checks every part's CRC32 and, at completion, the whole object's.
+      const created = await withRetry(
+        () =>
+          client.send(
+            new CreateMultipartUploadCommand({
+              ...this.objectFields(record),
+              ChecksumAlgorithm: 'CRC32',
+              ChecksumType: 'FULL_OBJECT',
+            }),
+          ),
+        this.deps.retryOptions(record, signal),
+      );
+      store.clearParts(record.id);
+      record = this.deps.patch(record.id, {
+        uploadId: created.UploadId ?? null,
+        partChecksum: 'crc32',
+      });
+      // The id must outlive a power cut, or the upload is orphaned and billed.
+      await store.sync();
+      signal.throwIfAborted();
+    }
+    const done = fresh ? new Map() : await this.reconcileParts(client, record, signal);
+    const total = partCount(record.size, record.partSize);
+    const missing: number[] = [];
+    for (let n = 1; n <= total; n++) if (!done.has(n)) missing.push(n);
+    live.confirmedBytes = [...done.values()].reduce((sum, part) => sum + part.size, 0);
+    await this.sendParts(client, record, live, missing, signal);
+
+    await assertUnchanged(record);
+    const parts = store.completedParts(record.id);
+    const crc32 = record.partChecksum === 'crc32' ? wholeCrc32(parts) : null;
+    const completed = await withRetry(
+      () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            UploadId: record.uploadId ?? undefined,
+            MultipartUpload: {
+              Parts: parts.map((p) => ({
+                PartNumber: p.partNumber,
+                ETag: p.etag,
+                ...(crc32 ? { ChecksumCRC32: p.checksum } : {}),
+              })),
+            },
+            // S3 refuses to complete unless the parts make up this CRC32.
+            ...(crc32 ? { ChecksumCRC32: crc32, ChecksumType: 'FULL_OBJECT' as const } : {}),
+          }),
+          // Not aborted either: what S3 completed must reach the record, so a
+          // cancel can remove it.
+        ),
+      this.deps.retryOptions(record, signal),
+    );
+    store.clearParts(record.id);
+    this.deps.patch(record.id, {
+      etag: completed.ETag ?? null,
+      versionId: completed.VersionId ?? null,
+      uploadId: null,
+      crc32Base64: crc32,
+      bytesUploaded: record.size,
+    });
+  }
+
+  /**
+   * Each file runs at most `limit` part loops; the global limiter decides how
+   * many of all files' parts are really in flight.
+   */
+  private async sendParts(
+    client: S3Client,
+    record: UploadRecord,
+    live: LiveCounts,
+    missing: readonly number[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const fileController = new AbortController();
+    const abortFile = () => fileController.abort();
+    signal.addEventListener('abort', abortFile, { once: true });
+    try {
+      let next = 0;
+      const loop = async () => {
+        while (next < missing.length) {
+          const partNumber = missing[next++] as number;
+          const part = await this.uploadPart(
+            client,
+            record,
+            live,
+            partNumber,
+            fileController.signal,
+          );
+          this.deps.store.recordPart(record.id, part); // also records bytesUploaded
+          live.confirmedBytes += part.size;
+        }
+      };
+      const loops = Array.from({ length: Math.min(this.deps.parts.limit, missing.length) }, () =>
+        loop().catch((error: unknown) => {
+          fileController.abort();
+          throw error;
+        }),
+      );
+      const results = await Promise.allSettled(loops);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        const real = results.find(
+          (r): r is PromiseRejectedResult => r.status === 'rejected' && !isAbort(r.reason),
+        );
+        throw (real ?? failed).reason;
+      }
+    } finally {
+      signal.removeEventListener('abort', abortFile);
+    }
+  }
+
+  /**
+   * What S3 holds for this upload, reconciled with what was recorded. A part
+   * S3 has but the database missed (a crash right after the part finished)
+   * is kept when its ETag is the MD5 of that range of the file (and then its
+   * CRC32 is computed, if the upload checks parts by CRC32).
+   */
+  private async reconcileParts(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+  ): Promise<Map<number, CompletedPart>> {
+    const { store, hasher } = this.deps;
+    const recorded = new Map(store.completedParts(record.id).map((p) => [p.partNumber, p]));
+    const listed = await this.listParts(client, record, signal);
+    const done = new Map<number, CompletedPart>();
+    for (const [partNumber, { etag, size }] of listed) {
+      const expected = partRange(partNumber, record.size, record.partSize);
+      if (size !== expected.end - expected.start) continue;
+      const mine = recorded.get(partNumber);
+      if (mine && mine.etag === etag) {
+        done.set(partNumber, mine);
+        continue;
+      }
+      const hashRange = (algorithm: RangeAlgorithm) =>
+        hasher.hashRange(record.localPath, expected.start, expected.end, { signal, algorithm });
+      const md5Base64 = await hashRange('md5');
+      if (etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex')) {
+        const checksum = record.partChecksum === 'crc32' ? await hashRange('crc32') : md5Base64;
+        const part = { partNumber, etag, size, checksum };
+        store.recordPart(record.id, part);
+        done.set(partNumber, part);
+      }
+    }
+    return done;
+  }
+
+  private async listParts(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+  ): Promise<Map<number, { etag: string; size: number }>> {
+    const parts = new Map<number, { etag: string; size: number }>();
+    let marker: string | undefined;
+    do {
+      const page = await withRetry(
+        () =>
+          client.send(
+            new ListPartsCommand({
+              Bucket: record.bucket,
+              Key: record.key,
+              UploadId: record.uploadId ?? undefined,
+              MaxParts: 1000,
+              PartNumberMarker: marker,
+            }),
+            { abortSignal: signal },
+          ),
+        this.deps.retryOptions(record, signal),
+      );
+      for (const part of page.Parts ?? []) {
+        if (part.PartNumber && part.ETag) {
+          parts.set(part.PartNumber, { etag: part.ETag, size: part.Size ?? 0 });
+        }
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker);
+    return parts;
+  }
+
+  private async uploadPart(
+    client: S3Client,
+    record: UploadRecord,
+    live: LiveCounts,
+    partNumber: number,
+    signal: AbortSignal,
+  ): Promise<CompletedPart> {
+    const { start, end } = partRange(partNumber, record.size, record.partSize);
+    // Uploads begun before Labdrop sent CRC32s go on with Content-MD5.
+    const crc32 = record.partChecksum === 'crc32';
+    const checksum = await this.deps.hasher.hashRange(record.localPath, start, end, {
+      signal,
+      algorithm: crc32 ? 'crc32' : 'md5',
+    });
+    const response = await this.sendRange(
+      record,
+      live,
+      partNumber,
+      start,
+      end,
+      signal,
+      (body, abortSignal) =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: record.bucket,
+            Key: record.key,
+            UploadId: record.uploadId ?? undefined,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: end - start,
+            ...(crc32 ? { ChecksumCRC32: checksum } : { ContentMD5: checksum }),
+          }),
+          { abortSignal },
+        ),
+    );
+    if (!response.ETag) throw new Error(`S3 returned no ETag for part ${partNumber}`);
+    return { partNumber, etag: response.ETag, size: end - start, checksum };
+  }
+
+  /**
+   * Sends one request whose body is a range of the file, under the global
+   * part limit, with retries. The file must still be the version that was
+   * hashed; its bytes count into the live progress as they are read.
+   */
+  private sendRange<T>(
+    record: UploadRecord,
+    live: LiveCounts,
+    slot: number,
+    start: number,
+    end: number,
+    signal: AbortSignal,
+    send: (body: RangeBody['body'], abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const { parts, partBuffers } = this.deps;
+    return withRetry(
+      async () => {
+        await assertUnchanged(record);
+        const release = await parts.acquire(signal);
+        live.inflight.set(slot, 0);
+        const range = await openRange(
+          {
+            path: record.localPath,
+            start,
+            end,
+            signal,
+            onBytes: (bytes) => {
+              live.inflight.set(slot, (live.inflight.get(slot) ?? 0) + bytes);
+            },
+          },
+          partBuffers,
+          record.partSize,
+        ).catch((error: unknown) => {
+          release();
+          throw error;
+        });
+        try {
+          const response = await send(range.body, range.signal);
+          parts.succeeded();
+          return response;
+        } catch (error) {
+          throw range.failure() ?? error;
+        } finally {
+          range.close();
+          live.inflight.delete(slot);
+          release();
+        }
+      },
+      this.deps.retryOptions(record, signal),
+    );
+  }
+}
+
+/** The whole file's CRC32 from its parts' (base64), given in part order. */
+function wholeCrc32(parts: CompletedPart[]): string {
+  return crc32ToBase64(
+    crc32OfParts(parts.map((p) => ({ crc32: crc32FromBase64(p.checksum), size: p.size }))),
+  );
+}
