@@ -12,9 +12,24 @@ import {
   type UploadRequest,
   type UploadStatus,
 } from '../../shared/lifecycle';
-import type { HistoryQuery, UploadError, UploadRecord } from '../../shared/types';
+import type { HistoryQuery, UploadRecord } from '../../shared/types';
 import { defaultDatabasePath } from './app-home';
-import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrate } from './migrations';
+import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import { describeStoreFailure, StoreError } from './store-error';
+import {
+  COLUMNS,
+  FIELDS,
+  fold,
+  fromRow,
+  historySql,
+  newRecord,
+  toSql,
+  type NewUpload,
+  type Row,
+} from './upload-row';
+
+export { StoreError, type StoreErrorCode } from './store-error';
+export type { NewUpload } from './upload-row';
 
 export interface CompletedPart {
   partNumber: number;
@@ -23,26 +38,6 @@ export interface CompletedPart {
   /** Base64 of the part's CRC32, or of its MD5 when the upload's partChecksum is null. */
   checksum: string;
 }
-
-export type NewUpload = Omit<
-  UploadRecord,
-  | 'status'
-  | 'requested'
-  | 'etag'
-  | 'versionId'
-  | 'bytesUploaded'
-  | 'attempts'
-  | 'lastError'
-  | 'startedAt'
-  | 'finishedAt'
-  | 'uploadId'
-  | 'partChecksum'
-  | 'md5Hex'
-  | 'md5Base64'
-  | 'crc32Base64'
-  | 'createdAt'
-  | 'synapseId'
-> & { createdAt?: number; synapseId?: string | null };
 
 export interface StoreOptions {
   /** How long to wait for another process (the CLI while the app runs) to finish writing. */
@@ -60,183 +55,12 @@ const FINAL_STATUSES = UPLOAD_STATUSES.filter(isFinal);
 /** The lastError code of a cancelled upload whose parts or object could not be removed. */
 export const CANCEL_INCOMPLETE = 'CancelIncomplete';
 
-export type StoreErrorCode =
-  | 'DatabaseTooNew'
-  | 'DatabaseLocked'
-  | 'DatabaseUnwritable'
-  | 'DiskFull'
-  | 'DatabaseDamaged'
-  | 'DatabaseIo'
-  | 'DatabaseError'
-  | 'UnknownUpload'
-  | 'DuplicateUpload'
-  | 'IllegalTransition'
-  | 'StaleStatus'
-  | 'InvalidValue';
-
-/**
- * Every failure of the store, with a message for a lab technician that names
- * the database file and says what to do. `code` fits UploadError.code.
- */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    readonly path: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-
-/** Record field -> column. Typed as a full mapping so a new field cannot be forgotten. */
-const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
-  id: 'id',
-  localPath: 'local_path',
-  size: 'size',
-  mtimeMs: 'mtime_ms',
-  bucket: 'bucket',
-  key: 'key',
-  endpoint: 'endpoint',
-  region: 'region',
-  awsProfile: 'aws_profile',
-  submissionProfile: 'submission_profile',
-  synapseId: 'synapse_id',
-  grants: 'grants',
-  partSize: 'part_size',
-  uploadId: 'upload_id',
-  partChecksum: 'part_checksum',
-  md5Hex: 'md5_hex',
-  md5Base64: 'md5_base64',
-  crc32Base64: 'crc32_base64',
-  status: 'status',
-  requested: 'requested',
-  etag: 'etag',
-  versionId: 'version_id',
-  bytesUploaded: 'bytes_uploaded',
-  attempts: 'attempts',
-  lastError: 'last_error',
-  createdAt: 'created_at',
-  startedAt: 'started_at',
-  finishedAt: 'finished_at',
-};
-const FIELDS = Object.keys(COLUMNS) as (keyof UploadRecord)[];
-
-type Row = Record<string, unknown>;
-type SqlValue = string | number | null;
-
-function toSql(field: keyof UploadRecord, value: unknown): SqlValue {
-  if (value === undefined || value === null) return null;
-  if (field === 'lastError') {
-    const { code, message } = value as UploadError;
-    return JSON.stringify({ code, message });
-  }
-  return value as SqlValue;
-}
-
-function parseError(raw: unknown): UploadError | null {
-  if (typeof raw !== 'string') return null;
-  try {
-    const parsed = JSON.parse(raw) as Partial<UploadError>;
-    return { code: String(parsed.code ?? 'Unknown'), message: String(parsed.message ?? '') };
-  } catch {
-    return { code: 'Unknown', message: raw };
-  }
-}
-
-function fromRow(row: Row): UploadRecord {
-  const record = {} as Record<keyof UploadRecord, unknown>;
-  for (const field of FIELDS) record[field] = row[COLUMNS[field]];
-  record.lastError = parseError(row.last_error);
-  return record as UploadRecord;
-}
 
 function checkStatus(status: unknown, file: string): void {
   if (!UPLOAD_STATUSES.includes(status as UploadStatus)) {
     throw new StoreError('InvalidValue', `"${String(status)}" is not an upload status.`, file);
   }
-}
-
-/** Folds case the way a user expects ("MÜLLER" finds "müller"), including macOS's NFD names. */
-function fold(text: unknown): string {
-  return String(text ?? '')
-    .normalize('NFC')
-    .toLowerCase();
-}
-
-/** Turns a SQLite or file-system failure into a StoreError naming the file and the fix. */
-function describe(err: unknown, file: string): StoreError {
-  if (err instanceof StoreError) return err;
-  if (err instanceof SchemaTooNewError) {
-    return new StoreError(
-      'DatabaseTooNew',
-      `This history database was written by a newer Labdrop (schema version ${err.found}; ` +
-        `this Labdrop understands up to ${err.known}): ${file}. ` +
-        'Install the latest Labdrop. Do not delete the file: it holds your upload history ' +
-        'and the state needed to resume unfinished uploads.',
-      file,
-      { cause: err },
-    );
-  }
-  const code = String((err as { code?: unknown } | null)?.code ?? '');
-  const detail = err instanceof Error ? err.message : String(err);
-  const make = (kind: StoreErrorCode, message: string): StoreError =>
-    new StoreError(kind, message, file, { cause: err });
-  const folder = dirname(file);
-
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return make(
-      'DatabaseLocked',
-      `The history database ${file} is locked by another Labdrop (the app or a command-line ` +
-        'run) and stayed locked too long. Wait for it to finish or close it, then try again.',
-    );
-  }
-  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') {
-    return make(
-      'DiskFull',
-      `The disk holding the history database ${file} is full. Free some space and try again.`,
-    );
-  }
-  if (
-    code.startsWith('SQLITE_CANTOPEN') ||
-    code.startsWith('SQLITE_READONLY') ||
-    code.startsWith('SQLITE_PERM') ||
-    code.startsWith('SQLITE_AUTH') ||
-    ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'EISDIR'].includes(code)
-  ) {
-    return make(
-      'DatabaseUnwritable',
-      `Labdrop cannot open or write its history database ${file} (${detail}). Check that the ` +
-        `folder ${folder} exists, is a folder, and that you may write to it, or set ` +
-        'LABDROP_HOME to a folder you can write to.',
-    );
-  }
-  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
-    return make(
-      'DatabaseDamaged',
-      `${file} is not a readable Labdrop history database (${detail}). Quit Labdrop, move ` +
-        'the file (and any -wal and -shm files next to it) somewhere else, and start ' +
-        'Labdrop again to begin a new history. Keep the old file if you need its history.',
-    );
-  }
-  if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return make(
-      'InvalidValue',
-      `Labdrop tried to store an invalid value in its history database ${file} (${detail}). ` +
-        'This is a bug in Labdrop; please report it with this message.',
-    );
-  }
-  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') {
-    return make(
-      'DatabaseIo',
-      `Reading or writing the history database ${file} failed (${detail}). Check that the ` +
-        'disk is connected and healthy, then try again.',
-    );
-  }
-  return make('DatabaseError', `The history database ${file} failed: ${detail}`);
 }
 
 /**
@@ -293,7 +117,7 @@ export class Store {
       return new Store(db, file);
     } catch (err) {
       db?.close();
-      throw describe(err, file);
+      throw describeStoreFailure(err, file);
     }
   }
 
@@ -306,36 +130,7 @@ export class Store {
   static readonly schemaVersion = LATEST_SCHEMA_VERSION;
 
   createUpload(rec: NewUpload): UploadRecord {
-    const record: UploadRecord = {
-      id: rec.id,
-      localPath: rec.localPath,
-      size: rec.size,
-      mtimeMs: rec.mtimeMs,
-      bucket: rec.bucket,
-      key: rec.key,
-      endpoint: rec.endpoint,
-      region: rec.region,
-      awsProfile: rec.awsProfile,
-      submissionProfile: rec.submissionProfile,
-      synapseId: rec.synapseId ?? null,
-      grants: rec.grants,
-      partSize: rec.partSize,
-      uploadId: null,
-      partChecksum: null,
-      md5Hex: null,
-      md5Base64: null,
-      crc32Base64: null,
-      status: 'queued',
-      requested: null,
-      etag: null,
-      versionId: null,
-      bytesUploaded: 0,
-      attempts: 0,
-      lastError: null,
-      createdAt: rec.createdAt ?? Date.now(),
-      startedAt: null,
-      finishedAt: null,
-    };
+    const record = newRecord(rec);
     const columns = FIELDS.map((f) => COLUMNS[f]);
     const values = FIELDS.map((f) => toSql(f, record[f]));
     return this.guard(() => {
@@ -505,13 +300,13 @@ export class Store {
     const file = await open(wal ? `${this.path}-wal` : this.path, 'r+').catch((err: unknown) => {
       // No log yet: nothing is waiting in one.
       if (wal && (err as { code?: string }).code === 'ENOENT') return null;
-      throw describe(err, this.path);
+      throw describeStoreFailure(err, this.path);
     });
     if (!file) return;
     try {
       await file.sync();
     } catch (err) {
-      throw describe(err, this.path);
+      throw describeStoreFailure(err, this.path);
     } finally {
       await file.close();
     }
@@ -619,35 +414,8 @@ export class Store {
    * inclusive); `limit` caps the rows (none, 0 or negative means no cap).
    */
   query(q: HistoryQuery = {}): UploadRecord[] {
-    const where: string[] = [];
-    const params: SqlValue[] = [];
-    if (q.status !== undefined) {
-      checkStatus(q.status, this.path);
-      where.push('status = ?');
-      params.push(q.status);
-    }
-    const needle = q.search === undefined ? '' : fold(q.search);
-    if (needle !== '') {
-      where.push(
-        `(instr(labdrop_fold(local_path), ?) > 0 OR instr(labdrop_fold(bucket), ?) > 0
-          OR instr(labdrop_fold(key), ?) > 0)`,
-      );
-      params.push(needle, needle, needle);
-    }
-    if (q.from !== undefined) {
-      where.push('created_at >= ?');
-      params.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('created_at <= ?');
-      params.push(q.to);
-    }
-    const limit = q.limit !== undefined && q.limit > 0 ? Math.floor(q.limit) : -1;
-    params.push(limit);
-    const sql =
-      'SELECT * FROM uploads' +
-      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-      ' ORDER BY created_at DESC, rowid DESC LIMIT ?';
+    if (q.status !== undefined) checkStatus(q.status, this.path);
+    const { sql, params } = historySql(q);
     return this.guard(() => (this.sql(sql).all(...params) as Row[]).map(fromRow));
   }
 
@@ -706,7 +474,7 @@ export class Store {
     try {
       return work();
     } catch (err) {
-      throw describe(err, this.path);
+      throw describeStoreFailure(err, this.path);
     }
   }
 }
