@@ -1,40 +1,41 @@
 // MD5 hashing off the main thread: a pool of hash.worker.ts threads speaking
 // the messages in hash-messages.ts. Plain Node; never import electron here.
-import { existsSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  choosePartSize,
-  DEFAULT_PART_SIZE,
-  isMultipart,
-  partCount,
-  partRange,
-} from '../../shared/parts';
+import { DEFAULT_PART_SIZE } from '../../shared/parts';
+import { PartsAhead, Prefetches, PREHASH_ALGORITHM } from './hash-ahead';
 import type {
-  FileChangedCode,
   HashDoneResponse,
-  HashError,
   HashResponse,
   HashTaskRequest,
   HashWorkerData,
-  RangeAlgorithm,
-  SerializedError,
 } from './hash-messages';
+import {
+  abortError,
+  deserializeError,
+  HASH_POOL_CLOSED,
+  HASH_WORKER_CRASHED,
+  makeError,
+  type FileHash,
+  type HashFileOptions,
+  type HashRangeOptions,
+  type Pace,
+  type Slot,
+  type Task,
+} from './hash-task';
 
 export type { HashError, RangeAlgorithm } from './hash-messages';
-
-export interface FileHash {
-  /** Lowercase hex of the 16-byte digest, as recorded in history. */
-  md5Hex: string;
-  /** Base64 of the raw 16-byte digest, as S3's `content-md5` metadata wants it. */
-  md5Base64: string;
-  /** From fstat when the file was opened (and unchanged when it was done). */
-  size: number;
-  mtimeMs: number;
-}
+export {
+  FILE_CHANGED,
+  HASH_POOL_CLOSED,
+  HASH_WORKER_CRASHED,
+  type FileHash,
+  type HashFileOptions,
+  type HashRangeOptions,
+} from './hash-task';
 
 export interface HashPoolOptions {
   /** Worker threads; default one per core. */
@@ -45,113 +46,22 @@ export interface HashPoolOptions {
    * The part size the uploads will ask `hashRange` for (grown per file by
    * choosePartSize, as the queue does). hashFile then also computes those
    * parts' CRC32s, on threads that have no whole file to hash, so an upload
-   * finds its parts' checksums ready (see "Parts hashed ahead" below).
+   * finds its parts' checksums ready (see "Parts hashed ahead" in hash-ahead.ts).
    * Default DEFAULT_PART_SIZE; null digests ranges only when asked.
    */
   partSize?: number | null;
 }
 
-export interface HashFileOptions {
-  /** Cumulative bytes hashed, at most every ~64 MiB or 100 ms, and once at the end with the size. */
-  onProgress?: (bytesHashed: number) => void;
-  signal?: AbortSignal;
-  /** The part size this file will be uploaded with, if not the pool's `partSize`; null: none ahead. */
-  partSize?: number | null;
-}
-
-export interface HashRangeOptions {
-  signal?: AbortSignal;
-  /** Default 'md5'. */
-  algorithm?: RangeAlgorithm;
-}
-
-/** The `code` of the error when the file changed (or got shorter) while it was being read. */
-export const FILE_CHANGED: FileChangedCode = 'FileChanged';
-/** Set on the errors of tasks cut short by close(), and of tasks started after it. */
-export const HASH_POOL_CLOSED = 'HashPoolClosed';
-/** Set on the errors of tasks that were running in a worker that died. */
-export const HASH_WORKER_CRASHED = 'HashWorkerCrashed';
-
 const WORKER_FILE_NAME = 'hash.worker.js';
-/** Range digests kept ahead, across files: a 10,000-part file fits with room to spare. */
-const MAX_PREHASHED_RANGES = 20_000;
 /** Ahead-of-time range tasks a thread with no whole file runs at once (one reads while one hashes). */
 const PREHASH_PER_THREAD = 2;
-/** What parts are hashed ahead with: the checksum uploads send with each part. */
-const PREHASH_ALGORITHM: RangeAlgorithm = 'crc32';
-
-interface Task {
-  request: HashTaskRequest;
-  /** A range hashed ahead starts once the file's whole-file pass has read past its end. */
-  pace?: Pace;
-  resolve: (done: HashDoneResponse) => void;
-  reject: (error: Error) => void;
-  onProgress?: (bytesHashed: number) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-  /** The caller has its answer; the task may still occupy a worker until the worker replies. */
-  settled: boolean;
-  slot?: Slot;
-}
-
-/**
- * Parts hashed ahead for one file: the range digests, while the file has the
- * identity (size, mtime, ctime, inode) it had before the parts were read.
- */
-interface Prehash {
-  path: string;
-  identity: Stats;
-  /** By `${start}:${end}`; each is taken (removed) by the hashRange that asks for it. */
-  ranges: Map<string, PrehashedRange>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-/** A whole-file hash started by prefetch(), until a hashFile takes it over. */
-interface Prefetch {
-  identity: Promise<Stats | null>;
-  result: Promise<FileHash>;
-  controller: AbortController;
-  bytesHashed: number;
-  onProgress?: (bytesHashed: number) => void;
-}
-
-/** How far a whole-file pass has read: its bytes hashed, Infinity once it is over. */
-interface Pace {
-  hashed: number;
-}
-
-interface PrehashedRange {
-  task: Task;
-  digest: Promise<string>;
-}
-
-interface Slot {
-  worker?: Worker;
-  /** Tasks the worker holds, by request id, settled or not, until it sends their final reply. */
-  tasks: Map<number, Task>;
-  fileTasks: number;
-}
 
 /**
  * Whole-file MD5s and byte-range MD5s or CRC32s on worker threads. A worker
  * runs at most one whole-file hash at a time (the rest wait in FIFO order);
  * range digests go at once to the least-loaded worker and interleave with
- * whatever it is reading.
- *
- * Parts hashed ahead: the whole-file MD5 must be known before an upload can
- * be created (it is the `content-md5` metadata), and it is one sequential
- * pass on one thread. Each part's CRC32 checksum is a second pass over the
- * same bytes (six times cheaper than MD5); done when the part is sent, it is
- * CPU the upload competes for. So hashFile also queues the file's part
- * ranges, which threads with no whole file to hash take while the whole-file
- * pass runs: one file's part checksums are ready when its MD5 is. They
- * follow that pass rather than race it: a part is hashed ahead once the pass
- * has read past it. Nothing waits for them sooner, and run flat out they
- * took a core's turns from the MD5 (and from the reads it waits on) while
- * the command line or app was still loading. hashRange answers from them
- * while the file keeps the identity it had before they were read, else (or
- * if they are not there) digests the range.
+ * whatever it is reading. hashFile also hashes the file's parts ahead, and
+ * prefetch() whole files early: see hash-ahead.ts.
  */
 export class HashPool {
   private readonly workerFile: string;
@@ -159,9 +69,17 @@ export class HashPool {
   private readonly queue: Task[] = [];
   /** Ahead-of-time range tasks, in file then part order, for idle threads (some discarded or started since). */
   private readonly background: Task[] = [];
-  private readonly prehashed = new Map<string, Prehash>();
-  private readonly prefetched = new Map<string, Prefetch>();
-  private prehashedRanges = 0;
+  private readonly prefetches = new Prefetches((path, options) => this.hashFile(path, options));
+  private readonly partsAhead = new PartsAhead({
+    isClosed: () => !!this.closing,
+    nextId: () => this.nextId++,
+    runWhenIdle: (tasks) => {
+      for (const task of tasks) this.background.push(task);
+      this.pump();
+    },
+    runNow: (task) => this.start(this.leastLoaded(this.slots), task),
+    discard: (task) => this.discard(task),
+  });
   /** Shared with the workers: they read a file inline when every core has a whole file to hash. */
   private readonly wholeFiles = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly partSize: number | null;
@@ -192,38 +110,13 @@ export class HashPool {
    * dropped something else), and so are all of them by close().
    */
   prefetch(paths: readonly string[], options: Pick<HashFileOptions, 'partSize'> = {}): void {
-    for (const [path, entry] of this.prefetched) {
-      if (paths.includes(path)) continue;
-      entry.controller.abort();
-      this.prefetched.delete(path);
-    }
-    for (const path of paths) this.prefetchOne(path, options);
-  }
-
-  private prefetchOne(path: string, options: Pick<HashFileOptions, 'partSize'>): void {
-    if (this.closing || this.prefetched.has(path)) return;
-    const controller = new AbortController();
-    const entry: Prefetch = {
-      identity: stat(path).catch(() => null),
-      controller,
-      bytesHashed: 0,
-      result: this.hashFile(path, {
-        ...options,
-        signal: controller.signal,
-        onProgress: (bytes) => {
-          entry.bytesHashed = bytes;
-          entry.onProgress?.(bytes);
-        },
-      }),
-    };
-    entry.result.catch(() => undefined); // reported to whoever takes it over
-    this.prefetched.set(path, entry);
+    if (!this.closing) this.prefetches.start(paths, options);
   }
 
   /** Whole-file MD5 in one sequential read pass; rejects with code FileChanged if the file changes meanwhile. */
   async hashFile(path: string, options: HashFileOptions = {}): Promise<FileHash> {
-    if (this.prefetched.has(path)) {
-      const early = await this.takePrefetched(path, options);
+    if (this.prefetches.has(path)) {
+      const early = await this.prefetches.take(path, options);
       if (early) return early;
     }
     const { onProgress } = options;
@@ -240,15 +133,16 @@ export class HashPool {
           }
         : onProgress,
     );
-    this.dropPrehash(path);
+    this.partsAhead.drop(path);
     let failed = false;
-    if (pace) void this.prehash(path, partSize as number, options.signal, () => !failed, pace);
+    if (pace)
+      void this.partsAhead.prehash(path, partSize as number, options.signal, () => !failed, pace);
     let done: HashDoneResponse;
     try {
       done = await whole;
     } catch (error) {
       failed = true;
-      this.dropPrehash(path);
+      this.partsAhead.drop(path);
       throw error;
     } finally {
       if (pace) {
@@ -258,10 +152,7 @@ export class HashPool {
     }
     if (done.type !== 'file-done') throw new Error(`unexpected ${done.type} reply to hash-file`);
     const { md5Hex, md5Base64, size, mtimeMs } = done;
-    const ahead = this.prehashed.get(path);
-    if (ahead && (ahead.identity.size !== size || ahead.identity.mtimeMs !== mtimeMs)) {
-      this.dropPrehash(path);
-    }
+    this.partsAhead.confirm(path, size, mtimeMs);
     return { md5Hex, md5Base64, size, mtimeMs };
   }
 
@@ -280,7 +171,7 @@ export class HashPool {
     }
     const algorithm = options.algorithm ?? 'md5';
     if (algorithm === PREHASH_ALGORITHM) {
-      const ahead = await this.takePrehashed(path, start, end, options.signal);
+      const ahead = await this.partsAhead.take(path, start, end, options.signal);
       if (ahead !== null) return ahead;
     }
     const done = await this.submit(
@@ -302,9 +193,8 @@ export class HashPool {
       );
     for (const task of this.queue.splice(0)) this.settle(task, closed());
     for (const task of this.background.splice(0)) this.settle(task, closed());
-    for (const path of [...this.prehashed.keys()]) this.dropPrehash(path);
-    for (const entry of this.prefetched.values()) entry.controller.abort();
-    this.prefetched.clear();
+    this.partsAhead.dropAll();
+    this.prefetches.stopAll();
     const workers: Worker[] = [];
     for (const slot of this.slots) {
       for (const task of slot.tasks.values()) this.settle(task, closed());
@@ -371,175 +261,6 @@ export class HashPool {
       if (!slot) break;
       this.start(slot, this.background.shift()!);
     }
-  }
-
-  /**
-   * Queues the part ranges of `path` to hash ahead, with the identity the
-   * file has before any of them is read; each waits until `pace` (the
-   * whole-file pass) is past its end. Best effort: a file that cannot be
-   * stat'ed is left to hashFile to report.
-   */
-  private async prehash(
-    path: string,
-    requestedPartSize: number,
-    signal: AbortSignal | undefined,
-    wanted: () => boolean,
-    pace: Pace,
-  ): Promise<void> {
-    let identity: Stats;
-    try {
-      identity = await stat(path);
-    } catch {
-      return;
-    }
-    if (this.closing || signal?.aborted || !wanted() || !identity.isFile()) return;
-    let partSize: number;
-    try {
-      partSize = choosePartSize(identity.size, requestedPartSize);
-    } catch {
-      return; // larger than S3 allows: the queue refuses it
-    }
-    if (!isMultipart(identity.size, partSize)) return;
-    const count = partCount(identity.size, partSize);
-    if (count > MAX_PREHASHED_RANGES) return;
-    this.dropPrehash(path);
-    for (const oldest of this.prehashed.keys()) {
-      if (this.prehashedRanges + count <= MAX_PREHASHED_RANGES) break;
-      this.dropPrehash(oldest);
-    }
-    const entry: Prehash = { path, identity, ranges: new Map() };
-    for (let n = 1; n <= count; n++) {
-      const { start, end } = partRange(n, identity.size, partSize);
-      let task!: Task;
-      const digest = new Promise<string>((resolve, reject) => {
-        task = {
-          request: {
-            type: 'hash-range',
-            id: this.nextId++,
-            path,
-            start,
-            end,
-            algorithm: PREHASH_ALGORITHM,
-          },
-          resolve: (done) =>
-            done.type === 'range-done'
-              ? resolve(done.digestBase64)
-              : reject(new Error(`unexpected ${done.type} reply to hash-range`)),
-          reject,
-          settled: false,
-          pace,
-        };
-      });
-      digest.catch(() => undefined); // nobody may ever ask for it
-      entry.ranges.set(`${start}:${end}`, { task, digest });
-      this.background.push(task);
-    }
-    this.prehashedRanges += count;
-    if (signal) {
-      // A paused or cancelled upload will not ask for its parts.
-      entry.signal = signal;
-      entry.onAbort = () => this.dropPrehash(path);
-      signal.addEventListener('abort', entry.onAbort, { once: true });
-    }
-    this.prehashed.set(path, entry);
-    this.pump();
-  }
-
-  /** The prefetched hash of `path`, if there is one and the file is as it was when it started. */
-  private async takePrefetched(path: string, options: HashFileOptions): Promise<FileHash | null> {
-    const entry = this.prefetched.get(path);
-    if (!entry) return null;
-    this.prefetched.delete(path);
-    const [before, now] = await Promise.all([entry.identity, stat(path).catch(() => null)]);
-    if (!before || !now || !sameFile(before, now)) {
-      entry.controller.abort();
-      return null;
-    }
-    const { signal, onProgress } = options;
-    if (onProgress) {
-      entry.onProgress = onProgress;
-      if (entry.bytesHashed > 0) onProgress(entry.bytesHashed);
-    }
-    const abort = () => entry.controller.abort();
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      signal?.throwIfAborted();
-      return await entry.result;
-    } catch (error) {
-      if (signal?.aborted) throw abortError(signal);
-      throw error;
-    } finally {
-      signal?.removeEventListener('abort', abort);
-    }
-  }
-
-  /**
-   * The digest of [start, end) of `path` hashed ahead, if it was and the
-   * file still has the identity it had before it was read; else null. A
-   * range that is not one of the file's parts means the caller cuts the file
-   * another way: then none of them will be asked for.
-   */
-  private async takePrehashed(
-    path: string,
-    start: number,
-    end: number,
-    signal?: AbortSignal,
-  ): Promise<string | null> {
-    const entry = this.prehashed.get(path);
-    if (!entry) return null;
-    const key = `${start}:${end}`;
-    const range = entry.ranges.get(key);
-    if (!range) {
-      this.dropPrehash(path);
-      return null;
-    }
-    entry.ranges.delete(key);
-    this.prehashedRanges--;
-    if (entry.ranges.size === 0) this.forgetPrehash(entry);
-    if (!range.task.slot && !range.task.settled) {
-      // Asked for before an idle thread got to it: hash it now, like any range
-      // (pump() drops it from the background queue).
-      this.start(this.leastLoaded(this.slots), range.task);
-    }
-    let current: Stats;
-    try {
-      current = await stat(path);
-    } catch {
-      this.discard(range.task);
-      return null;
-    }
-    if (!sameFile(entry.identity, current)) {
-      this.dropPrehash(path);
-      this.discard(range.task);
-      return null;
-    }
-    const onAbort = () => this.discard(range.task);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      signal?.throwIfAborted();
-      return await range.digest;
-    } catch {
-      if (signal?.aborted) throw abortError(signal);
-      return null; // e.g. its worker died: hash it afresh
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /** Forgets the parts hashed ahead for `path` and stops those not done. */
-  private dropPrehash(path: string): void {
-    const entry = this.prehashed.get(path);
-    if (!entry) return;
-    this.forgetPrehash(entry);
-    this.prehashedRanges -= entry.ranges.size;
-    for (const { task } of entry.ranges.values()) this.discard(task);
-    entry.ranges.clear();
-  }
-
-  private forgetPrehash(entry: Prehash): void {
-    if (this.prehashed.get(entry.path) === entry) this.prehashed.delete(entry.path);
-    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    entry.onAbort = undefined;
   }
 
   /**
@@ -653,38 +374,9 @@ export class HashPool {
   }
 }
 
-/** The same file, unchanged: a write changes mtime and ctime, a replacement the inode. */
-function sameFile(a: Stats, b: Stats): boolean {
-  return (
-    a.size === b.size &&
-    a.mtimeMs === b.mtimeMs &&
-    a.ctimeMs === b.ctimeMs &&
-    a.ino === b.ino &&
-    a.dev === b.dev
-  );
-}
-
 function load(slot: Slot): number {
   // A whole-file task keeps its worker busy for much longer than a part.
   return slot.tasks.size + slot.fileTasks;
-}
-
-function makeError(message: string, name: string, code?: string): HashError {
-  const error: HashError = new Error(message);
-  error.name = name;
-  if (code !== undefined) error.code = code;
-  return error;
-}
-
-/** The worker's error as an Error on this side, with the same name, message and code. */
-function deserializeError({ name, message, code }: SerializedError): HashError {
-  return makeError(message, name, code);
-}
-
-function abortError(signal: AbortSignal | undefined): HashError {
-  const error = makeError('Hashing was aborted', 'AbortError', 'ABORT_ERR');
-  if (signal?.reason !== undefined) error.cause = signal.reason;
-  return error;
 }
 
 /**
