@@ -14,6 +14,21 @@ export interface ErrorContext {
   localPath?: string;
 }
 
+/** Where an upload's failure happened, for its message. */
+export function contextOf(record: {
+  bucket: string;
+  endpoint: string | null;
+  key: string;
+  localPath: string;
+}): ErrorContext {
+  return {
+    bucket: record.bucket,
+    endpoint: record.endpoint,
+    key: record.key,
+    localPath: record.localPath,
+  };
+}
+
 /** A failure the engine has already explained; thrown to stop one file. */
 export class UploadFailure extends Error {
   readonly code: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   isActive,
   isFinal,
@@ -8,23 +8,22 @@ import {
   type UploadRequest,
   type UploadStatus,
 } from '../../shared/lifecycle';
-import { isBase64Md5 } from '../../shared/md5';
 import { choosePartSize, DEFAULT_PART_SIZE } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { removeFromBucket } from './cleanup';
-import { classifyError, isAbort, UploadFailure, type ErrorContext } from './errors';
+import { contextOf, UploadFailure } from './errors';
 import { PartBuffers } from './file-range';
-import { changedFailure, isUnchanged } from './file-version';
 import { AdaptiveLimiter } from './limiter';
-import { liveCounts, projectProgress, type LiveCounts } from './progress';
-import { PREFLIGHT_RETRY, UPLOAD_RETRY, withRetry, type RetryPolicy } from './retry';
+import { bucketRegion } from './preflight';
+import { liveCounts, projectProgress } from './progress';
+import { PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
 import { CANCEL_INCOMPLETE, type Store, type UploadPatch } from './store';
 import { Transfer, type Hasher } from './transfer';
 import type { UploadLocks } from './upload-lock';
-import { headObject, verifiedObject } from './verify';
+import { runUpload, type Job, type RunDeps } from './upload-run';
 
 export type { Hasher } from './transfer';
 
@@ -59,25 +58,6 @@ export interface QueueOptions {
 /** How often a running queue reads the requests other processes left (`labdrop pause ID`). */
 const REQUEST_POLL_MS = 1_000;
 
-/** Failures that pause the whole queue until the user signs in again. */
-const SIGN_IN_AGAIN = new Set(['ExpiredToken', 'NoCredentials']);
-
-/** One upload running in this process. */
-interface Job {
-  id: string;
-  /** Kept in step with the store: it changes only through patch() and move(). */
-  record: UploadRecord;
-  controller: AbortController;
-  /** Why the job is being stopped, once something asked. */
-  stop: UploadRequest | null;
-  /** Set by a retry: a file that changed since it was hashed is hashed afresh. */
-  rehash: boolean;
-  /** Resume was asked while a pause was still stopping the job: it starts again after. */
-  resumeAfter: boolean;
-  live: LiveCounts;
-  done: Promise<void>;
-}
-
 /**
  * The upload engine: a queue across files where hashing the next files
  * overlaps uploading the current ones, with one global limit on part
@@ -100,6 +80,7 @@ export class UploadQueue {
   private readonly now: () => number;
   private partSize: number;
   private requestPoll: ReturnType<typeof setInterval> | null = null;
+  private readonly runDeps: RunDeps;
 
   constructor(private readonly options: QueueOptions) {
     const partConcurrency = options.partConcurrency ?? 8;
@@ -110,15 +91,34 @@ export class UploadQueue {
     this.preflightRetry = options.preflightRetry ?? PREFLIGHT_RETRY;
     this.now = options.now ?? Date.now;
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
-    this.transfer = new Transfer({
-      store: options.store,
+    const shared = {
       hasher: options.hasher,
+      patch: (id: string, patch: UploadPatch) => this.patch(id, patch),
+      retryOptions: (record: UploadRecord, signal: AbortSignal) =>
+        this.retryOptions(record, signal),
+      md5Key: (record: UploadRecord) => this.profileOf(record).md5MetadataKey,
+    };
+    this.transfer = new Transfer({
+      ...shared,
+      store: options.store,
       parts: this.parts,
       partBuffers: new PartBuffers(),
-      retryOptions: (record, signal) => this.retryOptions(record, signal),
-      patch: (id, patch) => this.patch(id, patch),
-      md5Key: (record) => this.profileOf(record).md5MetadataKey,
     });
+    this.runDeps = {
+      ...shared,
+      transfer: this.transfer,
+      hashing: this.hashing,
+      files: this.files,
+      clientFor: options.clientFor,
+      now: this.now,
+      record: (id) => this.record(id),
+      move: (id, from, event, patch) => this.move(id, from, event, patch),
+      cleanup: (record, cleanup) => removeFromBucket(this.cleanupDeps(record), record, cleanup),
+      signInAgain: (reason) => {
+        void this.pauseAll();
+        for (const listener of this.attention) listener(reason);
+      },
+    };
   }
 
   /**
@@ -137,38 +137,6 @@ export class UploadQueue {
   }
 
   /**
-   * Checks the target can be reached before anything is recorded: the bucket
-   * exists and the credentials work. A 403 is not conclusive (uploaders often
-   * may not list or head a bucket), so it lets the upload go ahead. Returns
-   * the bucket's region when S3 names it.
-   */
-  async preflight(target: Target): Promise<string | null> {
-    const client = this.options.clientFor(target);
-    return withRetry(
-      async () => {
-        try {
-          const head = await client.send(new HeadBucketCommand({ Bucket: target.bucket }));
-          return head.BucketRegion ?? null;
-        } catch (error) {
-          const { $metadata, $response } = error as {
-            $metadata?: { httpStatusCode?: number };
-            $response?: { headers?: Record<string, string | undefined> };
-          };
-          const status = $metadata?.httpStatusCode;
-          if (status === 403) return $response?.headers?.['x-amz-bucket-region'] ?? null;
-          if (status === 404)
-            throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' });
-          throw error;
-        }
-      },
-      {
-        policy: this.preflightRetry,
-        context: { bucket: target.bucket, endpoint: target.endpoint },
-      },
-    );
-  }
-
-  /**
    * Records every planned file and starts the batch, under `profile` (a saved
    * target's) or the queue's. Refuses a plan with problems.
    */
@@ -182,7 +150,8 @@ export class UploadQueue {
     }
     // Requests go to the bucket's own region: one in another region would
     // answer each with a redirect, which cannot send a part's bytes again.
-    const region = (await this.preflight(target)) ?? target.region;
+    const client = this.options.clientFor(target);
+    const region = (await bucketRegion(client, target, this.preflightRetry)) ?? target.region;
     const grants = grantFullControlHeader(profile);
     const records = plan.files.map((file) =>
       this.options.store.createUpload({
@@ -378,7 +347,7 @@ export class UploadQueue {
       store: this.options.store,
       client: this.options.clientFor(record),
       retry: this.preflightRetry,
-      context: this.context(record),
+      context: contextOf(record),
       patch: (id: string, patch: UploadPatch) => this.patch(id, patch),
     };
   }
@@ -429,7 +398,7 @@ export class UploadQueue {
     job.done = (async () => {
       // A new attempt: what stopped the last one no longer shows.
       this.move(id, record.status, event, { lastError: null });
-      await this.run(job);
+      await runUpload(this.runDeps, job);
     })().finally(() => {
       this.jobs.delete(id);
       this.options.locks?.release(id);
@@ -442,126 +411,14 @@ export class UploadQueue {
     return true;
   }
 
-  private async run(job: Job): Promise<void> {
-    const signal = job.controller.signal;
-    try {
-      signal.throwIfAborted();
-      const hashed = await this.hashed(job);
-      const client = this.options.clientFor(hashed);
-      const release = await this.files.acquire(signal);
-      try {
-        const record = this.move(job.id, hashed.status, 'upload', {
-          startedAt: hashed.startedAt ?? this.now(),
-          attempts: hashed.attempts + 1,
-        });
-        signal.throwIfAborted();
-        if (!(await this.transfer.uploadedAlready(client, record, signal))) {
-          await this.transfer.send(client, this.record(job.id), job.live, signal);
-        }
-        this.move(job.id, 'uploading', 'verify');
-        signal.throwIfAborted();
-        const verifying = this.record(job.id);
-        const head = await headObject(
-          client,
-          verifying,
-          signal,
-          this.retryOptions(verifying, signal),
-        );
-        const verified = verifiedObject(verifying, head, this.profileOf(verifying).md5MetadataKey);
-        this.move(job.id, 'verifying', 'finish', { ...verified, finishedAt: this.now() });
-      } finally {
-        release();
-      }
-    } catch (error) {
-      const { code } = classifyError(error, this.context(this.record(job.id)));
-      if (!job.stop && code === 'FileChanged') {
-        // Parts of another version of the file are worth nothing: remove them
-        // from the bucket now rather than leave them to be billed. A missing
-        // file keeps its parts: a drive not mounted yet, or a file moved
-        // away, comes back unchanged, and Retry carries on where it stopped.
-        const record = this.record(job.id);
-        await removeFromBucket(this.cleanupDeps(record), record).catch(() => undefined);
-      }
-      this.settleFailure(job, error);
-    }
-  }
-
-  private settleFailure(job: Job, error: unknown): void {
-    if (job.stop === 'cancel') return; // the cancel finishes the record
-    const from = job.record.status;
-    if (job.stop === 'pause' || isAbort(error)) {
-      this.move(job.id, from, 'pause');
-      return;
-    }
-    const failure = classifyError(error, this.context(job.record));
-    const lastError: UploadError = { code: failure.code, message: failure.message };
-    if (SIGN_IN_AGAIN.has(failure.code)) {
-      // No file fails because a session ran out: the queue waits for the user
-      // to sign in again, then resumeAll() picks everything up.
-      this.move(job.id, from, 'pause', { lastError });
-      void this.pauseAll();
-      for (const listener of this.attention) listener(lastError);
-      return;
-    }
-    this.move(job.id, from, 'fail', { lastError, finishedAt: this.now() });
-  }
-
-  /** Hashes the file unless a hash of this exact version (size and mtime) is recorded. */
-  private async hashed(job: Job): Promise<UploadRecord> {
-    const signal = job.controller.signal;
-    let record = this.record(job.id);
-    const unchanged = await isUnchanged(record);
-    if (record.md5Base64 && unchanged) return record;
-    if (record.md5Base64 && !job.rehash) throw changedFailure(record, 'since it was hashed');
-    if (record.md5Base64 || record.uploadId) {
-      // A changed file starts over: the old upload, what it sent and the old hash go.
-      record = await removeFromBucket(this.cleanupDeps(record), record, { forgetHash: true });
-      job.live.confirmedBytes = 0;
-    }
-
-    const release = await this.hashing.acquire(signal);
-    try {
-      this.move(job.id, record.status, 'hash');
-      const hash = await this.options.hasher.hashFile(record.localPath, {
-        signal,
-        // The pool hashes the parts ahead too, cut as they will be sent.
-        partSize: record.partSize,
-        onProgress: (bytes) => {
-          job.live.hashedBytes = bytes;
-        },
-      });
-      if (!isBase64Md5(hash.md5Base64)) {
-        throw new Error(`The hash pool returned an invalid MD5 for ${record.localPath}`);
-      }
-      return this.patch(job.id, {
-        md5Hex: hash.md5Hex,
-        md5Base64: hash.md5Base64,
-        size: hash.size,
-        mtimeMs: hash.mtimeMs,
-        partSize: choosePartSize(hash.size, record.partSize),
-      });
-    } finally {
-      release();
-    }
-  }
-
   private retryOptions(record: UploadRecord, signal: AbortSignal) {
     return {
       policy: this.retry,
-      context: this.context(record),
+      context: contextOf(record),
       signal,
       onRetry: (failure: { recovery: string }) => {
         if (failure.recovery === 'slow-down') this.parts.slowDown();
       },
-    };
-  }
-
-  private context(record: UploadRecord): ErrorContext {
-    return {
-      bucket: record.bucket,
-      endpoint: record.endpoint,
-      key: record.key,
-      localPath: record.localPath,
     };
   }
 

@@ -1,0 +1,35 @@
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Endpoint } from './s3-client';
+import { withRetry, type RetryPolicy } from './retry';
+
+/**
+ * Checks the target can be reached before anything is recorded: the bucket
+ * exists and the credentials work. A 403 is not conclusive (uploaders often
+ * may not list or head a bucket), so it lets the upload go ahead. Returns
+ * the bucket's region when S3 names it.
+ */
+export function bucketRegion(
+  client: S3Client,
+  target: Endpoint & { bucket: string },
+  policy: RetryPolicy,
+): Promise<string | null> {
+  return withRetry(
+    async () => {
+      try {
+        const head = await client.send(new HeadBucketCommand({ Bucket: target.bucket }));
+        return head.BucketRegion ?? null;
+      } catch (error) {
+        const { $metadata, $response } = error as {
+          $metadata?: { httpStatusCode?: number };
+          $response?: { headers?: Record<string, string | undefined> };
+        };
+        const status = $metadata?.httpStatusCode;
+        if (status === 403) return $response?.headers?.['x-amz-bucket-region'] ?? null;
+        if (status === 404)
+          throw Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' });
+        throw error;
+      }
+    },
+    { policy, context: { bucket: target.bucket, endpoint: target.endpoint } },
+  );
+}
