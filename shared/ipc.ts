@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { KeyWarning } from './keys';
+import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from './parts';
 import { UPLOAD_STATUSES } from './types';
 import type { UploadError, UploadProgress, UploadRecord } from './types';
 import type {
@@ -113,9 +114,9 @@ export const HistoryFilterSchema = z.strictObject({
 });
 export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
 
-export const MIN_PART_SIZE_MIB = 5;
-export const MAX_PART_SIZE_MIB = 5 * 1024;
-export const MAX_PART_CONCURRENCY = 64;
+// The limits live with the part arithmetic (the engine reads them there);
+// re-exported for the renderer's Settings form and the command line's flags.
+export { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB };
 
 /** What a user may change in Settings; the last target is remembered between runs. */
 export const SettingsSchema = z.strictObject({

@@ -9,6 +9,15 @@ export const MAX_OBJECT_SIZE = 5 * 1024 * GiB;
 
 export const DEFAULT_PART_SIZE = 8 * MiB;
 
+/** The part size Settings (and `--part-size`) accept, in MiB: S3's limits. */
+export const MIN_PART_SIZE_MIB = MIN_PART_SIZE / MiB;
+export const MAX_PART_SIZE_MIB = MAX_PART_SIZE / MiB;
+/**
+ * The most part requests in flight across all files that Settings allow; an
+ * S3 client keeps sockets for twice as many (see electron/engine/clients.ts).
+ */
+export const MAX_PART_CONCURRENCY = 64;
+
 /**
  * The part size a file is uploaded (and hashed) with: the requested size,
  * grown in whole MiB until the file needs at most 10,000 parts.

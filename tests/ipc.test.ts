@@ -14,18 +14,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Events, IpcResult, RequestChannel } from '../shared/ipc';
 import { MiB } from '../shared/parts';
 import { CENTER_PROFILE, profileToJson } from '../shared/profile';
+import {
+  createAppCore,
+  type AppCore,
+  type AppCoreOptions,
+  type AppHasher,
+} from '../electron/app/core';
 import { HashPool } from '../electron/engine/hash-pool';
-import { UploadQueue, type Hasher } from '../electron/engine/queue';
-import { createS3Client } from '../electron/engine/s3-client';
-import { Store } from '../electron/engine/store';
-import { UploadLocks } from '../electron/engine/upload-lock';
-import { createClientCache } from '../electron/ipc/clients';
-import { createHandlers, type IpcHandlers } from '../electron/ipc/handlers';
-import { ChosenPaths } from '../electron/ipc/chosen-paths';
+import type { Hasher, UploadQueue } from '../electron/engine/queue';
+import type { Store } from '../electron/engine/store';
+import type { IpcHandlers } from '../electron/ipc/handlers';
+import type { ChosenPaths } from '../electron/ipc/chosen-paths';
 import { SettingsFile } from '../electron/ipc/settings-file';
-import { UploadSession } from '../electron/ipc/upload-session';
-import { CredentialService } from '../electron/services/credentials';
-import { createTargetServices, type TargetServices } from '../electron/services/target-services';
 import { HASH_WORKER } from './helpers/build';
 import { gatedHasher } from './helpers/engine';
 import { testKeychain, type TestKeychain } from './helpers/keychain';
@@ -37,9 +37,9 @@ const [GRANTEE_A] = CENTER_PROFILE.fullControlIds;
 let moto: Moto;
 let pool: HashPool;
 let dir: string;
+let core: AppCore | null;
 let store: Store;
 let queue: UploadQueue;
-let clients: ReturnType<typeof createClientCache>;
 let handlers: IpcHandlers;
 let events: Array<{ channel: keyof Events; payload: unknown }>;
 /** Files uploads:plan started hashing early. */
@@ -49,8 +49,6 @@ let allowed: ChosenPaths;
 let chosenJson: string | null;
 let savedTo: string | null;
 let keychain: TestKeychain;
-let credentials: CredentialService;
-let targetServices: TargetServices;
 
 beforeAll(async () => {
   Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
@@ -71,73 +69,57 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-function build(partConcurrency = 2, clientFor = clients.clientFor, hasher: Hasher = pool) {
-  queue = new UploadQueue({
-    store,
-    hasher,
-    clientFor,
-    profile: CENTER_PROFILE,
-    profileNamed: (name) => targetServices.profiles.get(name),
-    partSize: PART,
-    partConcurrency,
+/** The shared pool, recording what uploads:plan starts hashing early. */
+function recording(hasher: Hasher = pool): AppHasher {
+  return {
+    threads: pool.threads,
+    hashFile: (...args) => hasher.hashFile(...args),
+    hashRange: (...args) => hasher.hashRange(...args),
+    prefetch: (paths, options) => {
+      prefetched = [...paths];
+      pool.prefetch(paths, options);
+    },
+  };
+}
+
+/** The app as main builds it, over this test's folder; again after a restart. */
+async function build(options: Partial<AppCoreOptions> = {}) {
+  await core?.dispose();
+  core = await createAppCore({
+    dataDir: dir,
+    secrets: keychain,
+    version: 'test',
+    hasher: recording(),
+    partSizeMiB: PART / MiB,
+    partConcurrency: 2,
     retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
     preflightRetry: { maxAttempts: 1, baseDelayMs: 20, maxDelayMs: 50 },
-    locks: new UploadLocks(join(dir, 'locks')),
-  });
-  const session = new UploadSession(store, queue);
-  session.restore();
-  targetServices?.close();
-  targetServices = createTargetServices({ store, credentials, clientFor, timeoutMs: 10_000 });
-  handlers = createHandlers({
-    store,
-    queue,
-    session,
-    settings: SettingsFile.open(join(dir, 'settings.json')),
-    appInfo: {
-      version: 'test',
-      platform: process.platform,
-      demo: null,
-      profile: CENTER_PROFILE,
-    },
-    partSizeMiB: 8,
-    clientFor,
-    hasher: {
-      threads: pool.threads,
-      prefetch: (paths, options) => {
-        prefetched = [...paths];
-        pool.prefetch(paths, options);
-      },
-    },
-    targets: targetServices,
-    chosen: allowed,
+    targetTimeoutMs: 10_000,
     openPaths: async () => chosen,
     openJsonFile: async () => chosenJson,
     savePath: async (name) => savedTo && join(savedTo, name),
     broadcast: (channel, payload) => events.push({ channel, payload }),
+    ...options,
   });
+  ({ store, queue, handlers, chosen: allowed } = core);
+  allowed.allow([dir]);
+  core.restoreSession();
 }
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'labdrop-ipc-'));
-  allowed = new ChosenPaths();
-  allowed.allow([dir]);
-  store = Store.open(join(dir, 'labdrop.db'));
   keychain = testKeychain();
-  credentials = new CredentialService({ store, secrets: keychain });
-  clients = createClientCache({ credentialsFor: credentials.providerFor });
+  core = null;
   events = [];
   prefetched = [];
   chosen = [];
   chosenJson = null;
   savedTo = dir;
-  build();
+  await build();
 });
 
 afterEach(async () => {
-  await queue.pauseAll();
-  targetServices.close();
-  store.close();
-  clients.destroy();
+  await core?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -294,7 +276,7 @@ describe('uploading through the handlers', () => {
     // (Or until the test ends: afterEach pauses every upload.)
     const held = [await file('held-1.bin', PART, 11), await file('held-2.bin', PART, 12)];
     const { hasher, hashed: letGo } = gatedHasher(pool, (path) => held.includes(path));
-    build(2, clients.clientFor, hasher);
+    await build({ hasher: recording(hasher) });
     await planAndAdd(held);
     const waiting = await file('waiting.bin', 2 * PART, 13);
     const cancelled = await file('cancelled.bin', PART, 14);
@@ -484,7 +466,7 @@ describe('uploading through the handlers', () => {
   });
 
   it('pauses, resumes and cancels one file, and all files', async () => {
-    build(1);
+    await build({ partConcurrency: 1 });
     const big = await file('big.bin', 8 * PART, 3);
     const other = await file('other.bin', 8 * PART, 4);
     const [a] = await planAndAdd([big]);
@@ -553,7 +535,7 @@ describe('uploading through the handlers', () => {
     await queue.idle();
     expect(store.getUpload(failed?.id as string)?.status).toBe('done');
 
-    build(1);
+    await build({ partConcurrency: 1 });
     const big = await file('cancel-me.bin', 6 * PART, 5);
     const [added] = await planAndAdd([big]);
     value(await handlers['uploads:cancelAll'](undefined));
@@ -561,14 +543,14 @@ describe('uploading through the handlers', () => {
   });
 
   it('carries on with uploads a crash cut short, and leaves paused ones for the user', async () => {
-    build(1);
+    await build({ partConcurrency: 1 });
     const crashed = await file('crashed.bin', 4 * PART, 6);
     const paused = await file('paused.bin', 4 * PART, 7);
     const [a, b] = await planAndAdd([crashed, paused]);
     await queue.pauseAll();
     store.updateUpload(a?.id as string, { status: 'uploading' }); // as a crash leaves it
 
-    build();
+    await build();
     expect(value(await handlers['uploads:list'](undefined))).toMatchObject([
       { id: a?.id },
       { id: b?.id, status: 'paused' },
@@ -597,25 +579,20 @@ describe('uploading through the handlers', () => {
 
   it('tells the window when the session expires mid-upload, and resumes after sign-in', async () => {
     let signedIn = true;
-    const client = createS3Client(
-      { endpoint: moto.endpoint, region: 'us-east-1', awsProfile: null },
-      {
-        // Short-lived credentials, fetched again for every request.
-        credentials: async () => {
-          if (!signedIn) {
-            throw Object.assign(new Error('The SSO session has expired.'), {
-              name: 'CredentialsProviderError',
-            });
-          }
-          return {
-            accessKeyId: 'testing',
-            secretAccessKey: 'testing',
-            expiration: new Date(Date.now() + 1000),
-          };
-        },
-      },
-    );
-    build(1, () => client);
+    // Short-lived credentials, fetched again for every request.
+    const session = async () => {
+      if (!signedIn) {
+        throw Object.assign(new Error('The SSO session has expired.'), {
+          name: 'CredentialsProviderError',
+        });
+      }
+      return {
+        accessKeyId: 'testing',
+        secretAccessKey: 'testing',
+        expiration: new Date(Date.now() + 1000),
+      };
+    };
+    await build({ partConcurrency: 1, credentialsFor: () => session });
     const path = await file('session.bin', 4 * PART, 9);
     const [added] = await planAndAdd([path]);
     const id = added?.id as string;
@@ -633,7 +610,6 @@ describe('uploading through the handlers', () => {
     expect(value(await handlers['uploads:list'](undefined))[0]).toMatchObject({ error: null });
     await queue.idle();
     expect(store.getUpload(id)?.status).toBe('done');
-    client.destroy();
   });
 });
 
@@ -695,12 +671,10 @@ describe('credentials, targets and profiles through the handlers', () => {
   });
 
   it('refuses to store keys where the keychain is plain text, and says why', async () => {
-    credentials = new CredentialService({
-      store,
+    await build({
       secrets: testKeychain({ backend: 'basic_text' }),
-      platform: 'linux',
+      credentials: { platform: 'linux' },
     });
-    build();
     expect(value(await handlers['credentials:storageProblem'](undefined))).toMatch(/plain text/);
     const refused = await handlers['credentials:saveKeys']({
       name: 'lab-keys',
@@ -872,6 +846,8 @@ describe('history and settings', () => {
   });
 
   it('saves settings, applies concurrency at once and the part size after a restart', async () => {
+    // Started with the saved part size, as the app starts.
+    await build({ partSizeMiB: undefined });
     expect(value(await handlers['settings:get'](undefined))).toEqual({
       settings: { partConcurrency: 8, partSizeMiB: 8, target: null },
       restartNeeded: false,

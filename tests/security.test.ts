@@ -14,21 +14,12 @@ import {
   type PlanSummary,
   type RequestChannel,
 } from '../shared/ipc';
-import { MiB } from '../shared/parts';
-import { CENTER_PROFILE } from '../shared/profile';
-import { HashPool } from '../electron/engine/hash-pool';
-import { UploadQueue } from '../electron/engine/queue';
-import { Store } from '../electron/engine/store';
-import { UploadLocks } from '../electron/engine/upload-lock';
+import { createAppCore, type AppCore } from '../electron/app/core';
+import type { UploadQueue } from '../electron/engine/queue';
 import { bindIpc } from '../electron/ipc/channels.ipc';
 import { ChosenPaths } from '../electron/ipc/chosen-paths';
-import { createClientCache } from '../electron/ipc/clients';
-import { createHandlers, type IpcHandlers } from '../electron/ipc/handlers';
+import type { IpcHandlers } from '../electron/ipc/handlers';
 import { CONTENT_SECURITY_POLICY, isTrustedUrl } from '../electron/ipc/security';
-import { SettingsFile } from '../electron/ipc/settings-file';
-import { UploadSession } from '../electron/ipc/upload-session';
-import { CredentialService } from '../electron/services/credentials';
-import { createTargetServices, type TargetServices } from '../electron/services/target-services';
 import { createMainWindow } from '../electron/window';
 import { HASH_WORKER } from './helpers/build';
 import { cliEnv, startCli, type Run } from './helpers/cli';
@@ -63,13 +54,10 @@ const BASE_SEED = Number(process.env.LABDROP_FUZZ_SEED ?? 0x1ab0d20);
 const CASES_PER_CHANNEL = 250;
 
 let moto: Moto;
-let pool: HashPool;
 let dir: string;
 let files: string;
-let store: Store;
+let core: AppCore | undefined;
 let queue: UploadQueue;
-let clients: ReturnType<typeof createClientCache>;
-let targets: TargetServices;
 let handlers: IpcHandlers;
 let exported: string[];
 /** Every answer any handler gave, for the secret scan. */
@@ -92,7 +80,6 @@ beforeAll(async () => {
   });
   moto = await startMoto();
   await createBucket(moto.endpoint, 'lab-bucket');
-  pool = new HashPool({ threads: 1, workerFile: HASH_WORKER });
   dir = await mkdtemp(join(tmpdir(), 'labdrop-security-'));
   files = join(dir, 'files');
   await mkdir(join(files, 'sub'), { recursive: true });
@@ -100,42 +87,18 @@ beforeAll(async () => {
   await writeFile(join(files, 'sub', 'b.txt'), 'TTAG\n'.repeat(100));
   await symlink(join(files, 'a.txt'), join(files, 'link-to-a'));
 
-  store = Store.open(join(dir, 'state', 'labdrop.db'));
-  const credentials = new CredentialService({ store, secrets: testKeychain() });
-  clients = createClientCache({ credentialsFor: credentials.providerFor });
-  queue = new UploadQueue({
-    store,
-    hasher: pool,
-    clientFor: clients.clientFor,
-    profile: CENTER_PROFILE,
-    partSize: 5 * MiB,
+  exported = [];
+  core = await createAppCore({
+    dataDir: join(dir, 'state'),
+    secrets: testKeychain(),
+    version: 'test',
+    hashWorker: HASH_WORKER,
+    hashThreads: 1,
+    partSizeMiB: 5,
     partConcurrency: 2,
     retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 20 },
     preflightRetry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 20 },
-    locks: new UploadLocks(join(dir, 'locks')),
-  });
-  const session = new UploadSession(store, queue);
-  session.restore();
-  targets = createTargetServices({
-    store,
-    credentials,
-    clientFor: clients.clientFor,
-    timeoutMs: 5_000,
-  });
-  exported = [];
-  const chosen = new ChosenPaths();
-  chosen.allow([files]);
-  handlers = createHandlers({
-    chosen,
-    hasher: pool,
-    store,
-    queue,
-    session,
-    settings: SettingsFile.open(join(dir, 'settings.json')),
-    appInfo: { version: 'test', platform: process.platform, demo: null, profile: CENTER_PROFILE },
-    partSizeMiB: 5,
-    clientFor: clients.clientFor,
-    targets,
+    targetTimeoutMs: 5_000,
     openPaths: async () => [join(files, 'a.txt')],
     openJsonFile: async () => null,
     savePath: async (name) => {
@@ -146,14 +109,13 @@ beforeAll(async () => {
     },
     broadcast: (_channel, payload) => answers.push(JSON.stringify(payload)),
   });
+  ({ queue, handlers } = core);
+  core.chosen.allow([files]);
+  core.restoreSession();
 });
 
 afterAll(async () => {
-  await queue?.pauseAll();
-  targets?.close();
-  store?.close();
-  clients?.destroy();
-  await pool?.close();
+  await core?.dispose();
   await moto?.stop();
   vi.restoreAllMocks();
   process.env = savedEnv;

@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_REGION, type Endpoint } from './s3-client';
 
 /**
  * A throwaway S3-compatible endpoint on 127.0.0.1 (s3rver, in-process), so a
@@ -50,4 +51,56 @@ export async function writeDemoFiles(directory: string): Promise<string> {
   for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
   await writeFile(join(study, 'reads', 'S1.fastq'), big);
   return study;
+}
+
+/**
+ * One run of the demo, the app's (`npm start -- --demo`) or the command
+ * line's (`labdrop demo`): a fresh folder holding the endpoint's objects, the
+ * sample study and the run's own history, all thrown away by `stop()`.
+ */
+export interface DemoRun {
+  /** The run's folder: its state database and settings go here too. */
+  folder: string;
+  endpoint: DemoEndpoint;
+  /** Where the sample goes: the demo bucket, signed with the endpoint's fixed keys. */
+  target: Endpoint & { bucket: string };
+  /** The folder prefix the sample is uploaded under. */
+  prefix: string;
+  /** The sample study (writeDemoFiles). */
+  sampleFolder: string;
+  /** Stops the endpoint and deletes the folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts a demo run in a new folder under `parent` (e.g. `<appHome>/demo`), named `<name>XXXXXX`. */
+export async function startDemo(parent: string, name: string): Promise<DemoRun> {
+  await mkdir(parent, { recursive: true });
+  const folder = await mkdtemp(join(parent, name));
+  const remove = () => rm(folder, { recursive: true, force: true });
+  let endpoint: DemoEndpoint | null = null;
+  try {
+    endpoint = await startDemoEndpoint(join(folder, 's3'));
+    const sampleFolder = await writeDemoFiles(join(folder, 'files'));
+    const running = endpoint;
+    return {
+      folder,
+      endpoint,
+      target: {
+        bucket: endpoint.bucket,
+        endpoint: endpoint.endpoint,
+        region: DEFAULT_REGION,
+        awsProfile: null,
+      },
+      prefix: 'demo',
+      sampleFolder,
+      async stop() {
+        await running.stop();
+        await remove();
+      },
+    };
+  } catch (error) {
+    await endpoint?.stop();
+    await remove();
+    throw error;
+  }
 }

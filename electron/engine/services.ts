@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { MAX_PART_CONCURRENCY } from '../../shared/ipc';
 import { CENTER_PROFILE, type SubmissionProfile } from '../../shared/profile';
+import { createClientCache, type FixedKeys } from './clients';
 import { HashPool } from './hash-pool';
-import { UploadQueue } from './queue';
-import { createS3Client, type CredentialsFor, type Endpoint } from './s3-client';
+import { UploadQueue, type Hasher } from './queue';
+import type { RetryPolicy } from './retry';
+import type { CredentialsFor, Endpoint } from './s3-client';
 import { Store } from './store';
 import { UploadLocks } from './upload-lock';
 
@@ -20,7 +21,7 @@ export interface ServiceOptions {
   hashThreads?: number;
   /** A hash pool already at work (the command line's, see electron/cli/entry.ts); it is closed with the services. */
   hasher?: HashPool;
-  /** Tests and the demo pass their own (e.g. fixed credentials). */
+  /** Tests pass their own; default one client per endpoint (see clients.ts). */
   clientFor?: (endpoint: Endpoint) => S3Client;
   /**
    * Credentials per profile for the clients built here (the app and the CLI
@@ -28,6 +29,8 @@ export interface ServiceOptions {
    * default: the SDK's standard chain.
    */
   credentialsFor?: CredentialsFor;
+  /** The demo endpoint's fixed keys (see demo.ts): its client signs with them. */
+  fixed?: FixedKeys;
 }
 
 export interface Services {
@@ -39,42 +42,59 @@ export interface Services {
   close(): Promise<void>;
 }
 
+export interface QueueDeps {
+  store: Store;
+  /** Its threads are how many files are hashed at once. */
+  hasher: Hasher & { readonly threads: number };
+  clientFor: (endpoint: Endpoint) => S3Client;
+  profile?: SubmissionProfile;
+  profileNamed?: (name: string) => SubmissionProfile | undefined;
+  partConcurrency?: number;
+  partSize?: number;
+  retry?: RetryPolicy;
+  preflightRetry?: RetryPolicy;
+}
+
 /**
- * Builds the engine the app and the command line share: one state store, one
- * hash pool, one S3 client per endpoint, one queue.
+ * The upload queue as the app and the command line run it: the center's
+ * profile unless told otherwise, as many files hashed at once as the pool
+ * has threads, and the upload locks next to the state database, where every
+ * Labdrop process using that database finds them.
+ */
+export function createUploadQueue(deps: QueueDeps): UploadQueue {
+  const { store, hasher, profile, ...limits } = deps;
+  return new UploadQueue({
+    ...limits,
+    store,
+    hasher,
+    profile: profile ?? CENTER_PROFILE,
+    hashConcurrency: hasher.threads,
+    locks: new UploadLocks(join(dirname(store.path), 'locks')),
+  });
+}
+
+/**
+ * Builds the engine the command line runs on: one state store, one hash
+ * pool, one S3 client per endpoint, one queue. (The app composes the same
+ * parts in electron/app/core.ts.)
  */
 export function createServices(options: ServiceOptions = {}): Services {
   const store = options.store ?? Store.openDefault();
-  const hashThreads = options.hasher?.threads ?? options.hashThreads ?? availableParallelism();
-  const hasher = options.hasher ?? new HashPool({ threads: hashThreads });
-  const clients = new Map<string, S3Client>();
-  const clientFor =
-    options.clientFor ??
-    ((endpoint: Endpoint) => {
-      const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
-      let client = clients.get(id);
-      if (!client) {
-        client = createS3Client(endpoint, {
-          // Enough for the highest setting: the queue's limits decide how many are used.
-          maxSockets: 2 * MAX_PART_CONCURRENCY,
-          ...(options.credentialsFor
-            ? { credentials: options.credentialsFor(endpoint.awsProfile) }
-            : {}),
-        });
-        clients.set(id, client);
-      }
-      return client;
-    });
-  const queue = new UploadQueue({
+  const hasher =
+    options.hasher ?? new HashPool({ threads: options.hashThreads ?? availableParallelism() });
+  const clients = createClientCache({
+    ...(options.credentialsFor ? { credentialsFor: options.credentialsFor } : {}),
+    ...(options.fixed ? { fixed: options.fixed } : {}),
+  });
+  const clientFor = options.clientFor ?? clients.clientFor;
+  const queue = createUploadQueue({
     store,
     hasher,
     clientFor,
-    profile: options.profile ?? CENTER_PROFILE,
+    profile: options.profile,
     profileNamed: options.profileNamed,
     partConcurrency: options.partConcurrency,
     partSize: options.partSize,
-    hashConcurrency: hashThreads,
-    locks: new UploadLocks(join(dirname(store.path), 'locks')),
   });
   return {
     store,
@@ -83,7 +103,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     clientFor,
     async close() {
       await hasher.close();
-      for (const client of clients.values()) client.destroy();
+      clients.destroy();
       store.close();
     },
   };

@@ -4,21 +4,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { REQUEST_CHANNELS, type Events, type RequestChannel } from '../../shared/ipc';
-import { MiB } from '../../shared/parts';
-import { CENTER_PROFILE } from '../../shared/profile';
-import { HashPool } from '../../electron/engine/hash-pool';
-import { UploadQueue } from '../../electron/engine/queue';
-import { Store } from '../../electron/engine/store';
-import { createClientCache } from '../../electron/ipc/clients';
-import { createHandlers } from '../../electron/ipc/handlers';
+import { createAppCore } from '../../electron/app/core';
+import type { UploadQueue } from '../../electron/engine/queue';
+import type { Store } from '../../electron/engine/store';
 import { ProgressBatcher } from '../../electron/ipc/progress-batcher';
 import { CONTENT_SECURITY_POLICY } from '../../electron/ipc/security';
-import { ChosenPaths } from '../../electron/ipc/chosen-paths';
-import { SettingsFile } from '../../electron/ipc/settings-file';
-import { UploadSession } from '../../electron/ipc/upload-session';
-import { CredentialService } from '../../electron/services/credentials';
-import { ProfileStore } from '../../electron/services/profiles';
-import { createTargetServices } from '../../electron/services/target-services';
 import { testKeychain, type TestKeychain } from '../helpers/keychain';
 
 export interface HostOptions {
@@ -61,34 +51,6 @@ const TYPES: Record<string, string> = {
  * browser-bridge.ts for the page's side).
  */
 export async function startTestHost(options: HostOptions): Promise<TestHost> {
-  const partSizeMiB = options.partSizeMiB ?? 5;
-  const store = Store.open(join(options.dataDir, 'labdrop.db'));
-  const hasher = new HashPool({ threads: 2, workerFile: options.hashWorker });
-  // As in electron/main.ts: one credential service behind uploads, checks and browsing.
-  const keychain = testKeychain();
-  const credentials = new CredentialService({ store, secrets: keychain });
-  const clients = createClientCache({ credentialsFor: credentials.providerFor });
-  const targets = createTargetServices({
-    store,
-    credentials,
-    clientFor: clients.clientFor,
-    timeoutMs: 10_000,
-  });
-  const queue = new UploadQueue({
-    store,
-    hasher,
-    clientFor: clients.clientFor,
-    profile: CENTER_PROFILE,
-    profileNamed: (name) => new ProfileStore(store).get(name),
-    partSize: partSizeMiB * MiB,
-    partConcurrency: options.partConcurrency ?? 4,
-    hashConcurrency: 2,
-    retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
-    preflightRetry: { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100 },
-  });
-  const session = new UploadSession(store, queue);
-  session.restore();
-
   const streams = new Set<ServerResponse>();
   const send = <E extends keyof Events>(res: ServerResponse, channel: E, payload: Events[E]) =>
     res.write(`event: ${channel}\ndata: ${JSON.stringify(payload)}\n\n`);
@@ -96,24 +58,19 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
   let chosenJson: string | null = null;
   const exports: string[] = [];
 
-  // As main does from the preload: browser-bridge.ts posts each dropped file's path.
-  const chosenPaths = new ChosenPaths();
-  const handlers = createHandlers({
-    chosen: chosenPaths,
-    hasher,
-    store,
-    queue,
-    session,
-    settings: SettingsFile.open(join(options.dataDir, 'settings.json')),
-    appInfo: {
-      version: 'e2e',
-      platform: process.platform,
-      demo: null,
-      profile: CENTER_PROFILE,
-    },
-    partSizeMiB,
-    clientFor: clients.clientFor,
-    targets,
+  // As electron/main.ts builds the app, with the test keychain for the OS's.
+  const keychain = testKeychain();
+  const core = await createAppCore({
+    dataDir: options.dataDir,
+    secrets: keychain,
+    version: 'e2e',
+    hashWorker: options.hashWorker,
+    hashThreads: 2,
+    partSizeMiB: options.partSizeMiB ?? 5,
+    partConcurrency: options.partConcurrency ?? 4,
+    retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
+    preflightRetry: { maxAttempts: 1, baseDelayMs: 100, maxDelayMs: 100 },
+    targetTimeoutMs: 10_000,
     openPaths: async () => chosen,
     openJsonFile: async () => chosenJson,
     savePath: async (name) => {
@@ -125,6 +82,8 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
       for (const res of streams) send(res, channel, payload);
     },
   });
+  const { queue, store, handlers } = core;
+  core.restoreSession();
 
   const serveFile = async (res: ServerResponse, path: string) => {
     const root = normalize(options.rendererDir);
@@ -155,10 +114,11 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://host');
     if (req.method === 'POST' && url.pathname === '/dropped') {
+      // As main does from the preload: browser-bridge.ts posts each dropped file's path.
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        chosenPaths.allow([body]);
+        core.chosen.allow([body]);
         res.writeHead(204).end();
       });
     } else if (req.method === 'POST' && url.pathname.startsWith('/ipc/')) {
@@ -208,11 +168,7 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
       for (const res of streams) res.end();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await queue.pauseAll();
-      await hasher.close();
-      targets.close();
-      clients.destroy();
-      store.close();
+      await core.dispose();
     },
   };
 }

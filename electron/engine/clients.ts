@@ -1,0 +1,60 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { MAX_PART_CONCURRENCY } from '../../shared/parts';
+import { createS3Client, type CredentialsFor, type Endpoint } from './s3-client';
+
+/** Keys that sign every request to one endpoint, whatever the profile. */
+export interface FixedKeys {
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface ClientCacheOptions {
+  /** The demo endpoint's fixed keys (see demo.ts); every other endpoint uses `credentialsFor`. */
+  fixed?: FixedKeys;
+  /**
+   * Credentials per profile (the app and the CLI pass CredentialService.providerFor,
+   * see electron/services/credentials.ts): stored keys, SSO and the AWS chain,
+   * refreshed in one place. Default: the SDK's standard chain.
+   */
+  credentialsFor?: CredentialsFor;
+}
+
+export interface ClientCache {
+  /** The client for an endpoint, region and profile; a function that may be passed on alone. */
+  clientFor: (endpoint: Endpoint) => S3Client;
+  /** Closes every client's sockets; the cache is empty after. */
+  destroy(): void;
+}
+
+/**
+ * One S3 client per endpoint, region and profile, shared by the queue, the
+ * access check and the folder browser, so the window's checks sign with the
+ * same credentials as the uploads.
+ */
+export function createClientCache(options: ClientCacheOptions = {}): ClientCache {
+  const clients = new Map<string, S3Client>();
+  const credentialsOf = (endpoint: Endpoint) =>
+    options.fixed && endpoint.endpoint === options.fixed.endpoint
+      ? options.fixed.credentials
+      : options.credentialsFor?.(endpoint.awsProfile);
+  return {
+    clientFor(endpoint) {
+      const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
+      let client = clients.get(id);
+      if (!client) {
+        const credentials = credentialsOf(endpoint);
+        client = createS3Client(endpoint, {
+          // Sockets open lazily; enough for the highest setting, the queue's limits decide how many are used.
+          maxSockets: 2 * MAX_PART_CONCURRENCY,
+          ...(credentials ? { credentials } : {}),
+        });
+        clients.set(id, client);
+      }
+      return client;
+    },
+    destroy() {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+    },
+  };
+}
