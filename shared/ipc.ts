@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { KeyWarning } from './keys';
 import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from './parts';
-import { UPLOAD_STATUSES } from './types';
+import { UPLOAD_STATUSES } from './lifecycle';
 import type { UploadError, UploadProgress, UploadRecord } from './types';
 import type {
   AccessReport,

@@ -22,7 +22,7 @@ import { planUpload } from '../electron/engine/scan';
 import { Store } from '../electron/engine/store';
 import { UploadSession } from '../electron/ipc/upload-session';
 import { HASH_WORKER } from './helpers/build';
-import { gatedHasher, TEST_PART_SIZE, testQueue } from './helpers/engine';
+import { gatedHasher, TEST_PART_SIZE, testQueue, writeStatus } from './helpers/engine';
 import { expectObjectMatches, writeTestFile } from './helpers/objects';
 import {
   createBucket,
@@ -525,14 +525,9 @@ describe('pause, resume and cancel', () => {
     const path = await file('same.bin', 4 * PART, 14);
     const [first] = await upload([path], 'same');
     // Its cancel, after S3 completed it (verifying), could not delete the object then.
-    store.withDatabase((db) =>
-      db
-        .prepare(`UPDATE uploads SET status = 'cancelled', last_error = ? WHERE id = ?`)
-        .run(
-          JSON.stringify({ code: 'CancelIncomplete', message: 'Cancelled, but the whole object…' }),
-          first?.id,
-        ),
-    );
+    writeStatus(store, first?.id as string, 'cancelled', {
+      lastError: { code: 'CancelIncomplete', message: 'Cancelled, but the whole object…' },
+    });
     const [again] = await upload([path], 'same');
     expect(again?.etag).toBe(first?.etag);
 

@@ -27,7 +27,7 @@ import type { IpcHandlers } from '../electron/ipc/handlers';
 import type { ChosenPaths } from '../electron/ipc/chosen-paths';
 import { SettingsFile } from '../electron/ipc/settings-file';
 import { HASH_WORKER } from './helpers/build';
-import { gatedHasher } from './helpers/engine';
+import { gatedHasher, moveTo, writeStatus } from './helpers/engine';
 import { testKeychain, type TestKeychain } from './helpers/keychain';
 import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
 
@@ -548,7 +548,7 @@ describe('uploading through the handlers', () => {
     const paused = await file('paused.bin', 4 * PART, 7);
     const [a, b] = await planAndAdd([crashed, paused]);
     await queue.pauseAll();
-    store.updateUpload(a?.id as string, { status: 'uploading' }); // as a crash leaves it
+    moveTo(store, a?.id as string, 'uploading'); // as a crash leaves it
 
     await build();
     expect(value(await handlers['uploads:list'](undefined))).toMatchObject([
@@ -837,7 +837,7 @@ describe('history and settings', () => {
     await planAndAdd([await file('keep.txt', 10), await file('drop.txt', 10)]);
     await queue.idle();
     const drop = store.query({ search: 'drop' })[0];
-    store.updateUpload(drop?.id as string, { status: 'failed' });
+    writeStatus(store, drop?.id as string, 'failed');
     expect(value(await handlers['history:query']({ status: 'failed' })).map((r) => r.key)).toEqual([
       'center/drop.txt',
     ]);

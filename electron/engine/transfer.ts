@@ -117,16 +117,27 @@ export class Transfer {
     signal: AbortSignal,
   ): Promise<void> {
     const md5 = record.md5Base64 as string;
-    const result = await this.sendRange(record, live, 1, 0, record.size, signal, (body, abort) =>
-      client.send(
-        new PutObjectCommand({
-          ...this.objectFields(record),
-          Body: body,
-          ContentLength: record.size,
-          ContentMD5: md5,
-        }),
-        { abortSignal: abort },
-      ),
+    // Once sent, not cut short by a pause or cancel (one part's bytes at
+    // most): a PutObject aborted as S3 stores it would leave an object the
+    // record does not know, which a cancel could not remove.
+    const result = await this.sendRange(
+      record,
+      live,
+      1,
+      0,
+      record.size,
+      signal,
+      (body, abort) =>
+        client.send(
+          new PutObjectCommand({
+            ...this.objectFields(record),
+            Body: body,
+            ContentLength: record.size,
+            ContentMD5: md5,
+          }),
+          { abortSignal: abort },
+        ),
+      { runToEnd: true },
     );
     live.confirmedBytes = record.size;
     this.deps.patch(record.id, {
@@ -372,7 +383,7 @@ export class Transfer {
 
   /**
    * Sends one request whose body is a range of the file, under the global
-   * part limit, with retries. The file must still be the version that was
+   * part limit, with retries (none after `signal` fired). The file must still be the version that was
    * hashed; its bytes count into the live progress as they are read.
    */
   private sendRange<T>(
@@ -383,6 +394,7 @@ export class Transfer {
     end: number,
     signal: AbortSignal,
     send: (body: RangeBody['body'], abortSignal: AbortSignal) => Promise<T>,
+    { runToEnd = false } = {},
   ): Promise<T> {
     const { parts, partBuffers } = this.deps;
     return withRetry(
@@ -395,7 +407,8 @@ export class Transfer {
             path: record.localPath,
             start,
             end,
-            signal,
+            // `runToEnd`: the request, once it begins, is not cut short.
+            signal: runToEnd ? new AbortController().signal : signal,
             onBytes: (bytes) => {
               live.inflight.set(slot, (live.inflight.get(slot) ?? 0) + bytes);
             },

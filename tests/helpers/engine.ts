@@ -85,3 +85,20 @@ export function moveTo(
   }
   return record;
 }
+
+/**
+ * Writes a status into the database behind the store's back: for a state the
+ * table reaches by a path a test cannot easily take (a done upload's row made
+ * failed for a history filter, a cancel that found S3 had completed it).
+ */
+export function writeStatus(
+  store: Store,
+  id: string,
+  status: UploadStatus,
+  patch: UploadPatch = {},
+) {
+  store.withDatabase((db) =>
+    db.prepare('UPDATE uploads SET status = ? WHERE id = ?').run(status, id),
+  );
+  return store.updateUpload(id, patch);
+}

@@ -80,13 +80,19 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The server's answer, once it came (none for an intercepted request). */
+  status?: number;
 }
 
 export interface RecordingProxy {
   endpoint: string;
   requests: RecordedRequest[];
-  /** Answers a request instead of the server, e.g. with 503 SlowDown; null forwards it. */
-  intercept: ((request: RecordedRequest) => { status: number; body: string } | null) | null;
+  /**
+   * Answers a request instead of the server, e.g. with 503 SlowDown, or cuts
+   * its connection ('reset'); null forwards it. The server never sees it.
+   */
+  intercept:
+    ((request: RecordedRequest) => { status: number; body: string } | 'reset' | null) | null;
   /** UploadPart requests in flight now, and the most seen at once since last reset. */
   partsInFlight: { now: number; max: number };
   /** Lets request bodies through at this many bytes a second (all together); null for full speed. */
@@ -118,9 +124,17 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
     },
   };
   const server: Server = createServer((req, res) => {
-    const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+    };
     requests.push(recorded);
     const answer = proxy.intercept?.(recorded);
+    if (answer === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     if (answer) {
       req.resume();
       res.writeHead(answer.status, { 'content-type': 'application/xml' }).end(answer.body);
@@ -140,6 +154,7 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
         headers: req.headers,
       },
       (reply) => {
+        recorded.status = reply.statusCode;
         setTimeout(() => {
           res.writeHead(reply.statusCode ?? 502, reply.headers);
           reply.pipe(res);
