@@ -114,10 +114,6 @@ export const HistoryFilterSchema = z.strictObject({
 });
 export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
 
-// The limits live with the part arithmetic (the engine reads them there);
-// re-exported for the renderer's Settings form and the command line's flags.
-export { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB };
-
 /** What a user may change in Settings; the last target is remembered between runs. */
 export const SettingsSchema = z.strictObject({
   partConcurrency: z.number().int().min(1).max(MAX_PART_CONCURRENCY),

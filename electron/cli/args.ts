@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MAX_PART_CONCURRENCY } from '../../shared/ipc';
+import { MAX_PART_CONCURRENCY } from '../../shared/parts';
 import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/lifecycle';
 
 export class UsageError extends Error {

@@ -1,10 +1,8 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { formatBytes } from '../../../shared/format';
 import { appHome } from '../../engine/app-home';
-import { startDemoEndpoint, writeDemoFiles } from '../../engine/demo';
-import { createS3Client } from '../../engine/s3-client';
+import { startDemo } from '../../engine/demo';
 import { planUpload } from '../../engine/scan';
 import { createServices } from '../../engine/services';
 import { Store } from '../../engine/store';
@@ -16,33 +14,22 @@ import { printHistory } from './history';
 /** The whole flow against an in-process S3-compatible endpoint, no AWS account needed. */
 export async function demo(command: CommandOf<'demo'>): Promise<number> {
   const { json } = command;
-  const home = join(appHome(), 'demo');
-  await mkdir(home, { recursive: true });
-  const work = await mkdtemp(join(home, 'run-'));
-  const endpoint = await startDemoEndpoint(join(work, 's3'));
-  const store = Store.open(join(work, 'labdrop.db'));
-  const client = createS3Client(
-    { endpoint: endpoint.endpoint, region: 'us-east-1', awsProfile: null },
-    { credentials: endpoint.credentials },
-  );
-  const services = createServices({ store, clientFor: () => client });
+  const run = await startDemo(join(appHome(), 'demo'), 'run-');
+  const { endpoint, target } = run;
+  const store = Store.open(join(run.folder, 'labdrop.db'));
+  const services = createServices({ store, fixed: endpoint });
+  const client = services.clientFor(target);
   // With --json, stdout carries only JSON lines: the tour goes to stderr.
   const say = json ? err : out;
   try {
     say(
       `Demo endpoint: ${endpoint.endpoint}, bucket "${endpoint.bucket}" (s3rver, in this process).`,
     );
-    const study = await writeDemoFiles(join(work, 'files'));
-    const plan = await planUpload([study], 'demo');
+    const plan = await planUpload([run.sampleFolder], run.prefix);
     say(
-      `Uploading ${plan.files.length} files from ${study} to s3://${endpoint.bucket}/demo/ with the center's grants…`,
+      `Uploading ${plan.files.length} files from ${run.sampleFolder} to s3://${endpoint.bucket}/${run.prefix}/ with the center's grants…`,
     );
-    const records = await services.queue.add(plan, {
-      bucket: endpoint.bucket,
-      endpoint: endpoint.endpoint,
-      region: 'us-east-1',
-      awsProfile: null,
-    });
+    const records = await services.queue.add(plan, target);
     const code = await watch(
       services,
       records.map((r) => r.id),
@@ -63,8 +50,6 @@ export async function demo(command: CommandOf<'demo'>): Promise<number> {
     return code;
   } finally {
     await services.close();
-    client.destroy();
-    await endpoint.stop();
-    await rm(work, { recursive: true, force: true });
+    await run.stop();
   }
 }

@@ -1,11 +1,6 @@
 import { Fragment, useId, useState } from 'react';
-import {
-  MAX_PART_CONCURRENCY,
-  MAX_PART_SIZE_MIB,
-  MIN_PART_SIZE_MIB,
-  type CredentialChoice,
-  type SettingsView as SettingsAnswer,
-} from '../../../shared/ipc';
+import type { CredentialChoice, SettingsView as SettingsAnswer } from '../../../shared/ipc';
+import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from '../../../shared/parts';
 import { useApp, useAppStore } from '../state/store';
 import { AlertIcon } from './icons';
 
