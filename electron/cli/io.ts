@@ -50,6 +50,27 @@ export function cliServices(options: ServiceOptions = {}): Services {
   });
 }
 
+/**
+ * For a command on one upload (pause, cancel): the engine, and the upload
+ * named by its ID or a prefix of it; an unknown one is bad input (2).
+ */
+export async function withUpload(
+  idOrPrefix: string,
+  fn: (services: Services, record: UploadRecord) => Promise<number>,
+): Promise<number> {
+  const services = cliServices({ hashThreads: 1 });
+  try {
+    const record = find(services.store, idOrPrefix);
+    if (typeof record === 'string') {
+      err(`labdrop: ${record}`);
+      return EXIT.usage;
+    }
+    return await fn(services, record);
+  } finally {
+    await services.close();
+  }
+}
+
 export async function withStore(fn: (store: Store) => number | Promise<number>): Promise<number> {
   const store = Store.openDefault();
   try {

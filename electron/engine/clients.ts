@@ -17,6 +17,10 @@ export interface ClientCacheOptions {
    * refreshed in one place. Default: the SDK's standard chain.
    */
   credentialsFor?: CredentialsFor;
+  /** Sockets per client; default enough for the highest concurrency Settings allow. */
+  maxSockets?: number;
+  /** Where the proxy variables are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ClientCache {
@@ -45,7 +49,8 @@ export function createClientCache(options: ClientCacheOptions = {}): ClientCache
         const credentials = credentialsOf(endpoint);
         client = createS3Client(endpoint, {
           // Sockets open lazily; enough for the highest setting, the queue's limits decide how many are used.
-          maxSockets: 2 * MAX_PART_CONCURRENCY,
+          maxSockets: options.maxSockets ?? 2 * MAX_PART_CONCURRENCY,
+          ...(options.env ? { env: options.env } : {}),
           ...(credentials ? { credentials } : {}),
         });
         clients.set(id, client);

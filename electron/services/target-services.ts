@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE_NAME } from '../../shared/profile';
-import { createS3Client, type Endpoint } from '../engine/s3-client';
+import { createClientCache, type ClientCache } from '../engine/clients';
+import type { Endpoint } from '../engine/s3-client';
 import type { Store } from '../engine/store';
 import { checkAccess, whoami, type AccessReport, type AccessTarget, type WhoAmI } from './access';
 import { listBuckets, listFolders, newFolder, type BucketList, type FolderList } from './browse';
@@ -49,22 +50,12 @@ export function createTargetServices(options: TargetServicesOptions): TargetServ
     new CredentialService({ store: options.store, secrets: options.secrets ?? null, env });
   const profiles = new ProfileStore(options.store);
   const targets = new TargetStore(options.store, profiles);
-  const own = new Map<string, S3Client>();
+  // Checks and browsing on their own (the command line): clients of their own.
+  let own: ClientCache | null = null;
   const clientFor =
     options.clientFor ??
-    ((endpoint: Endpoint) => {
-      const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
-      let client = own.get(id);
-      if (!client) {
-        client = createS3Client(endpoint, {
-          maxSockets: 4,
-          env,
-          credentials: credentials.providerFor(endpoint.awsProfile),
-        });
-        own.set(id, client);
-      }
-      return client;
-    });
+    (own = createClientCache({ maxSockets: 4, env, credentialsFor: credentials.providerFor }))
+      .clientFor;
   const signal = () => AbortSignal.timeout(options.timeoutMs ?? 20_000);
 
   return {
@@ -86,8 +77,7 @@ export function createTargetServices(options: TargetServicesOptions): TargetServ
       listFolders(clientFor(target), target, prefix, { signal: signal() }),
     newFolder,
     close() {
-      for (const client of own.values()) client.destroy();
-      own.clear();
+      own?.destroy();
     },
   };
 }

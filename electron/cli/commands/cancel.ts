@@ -1,16 +1,10 @@
 import { classifyError } from '../../engine/errors';
 import type { CommandOf } from '../args';
-import { cliServices, err, EXIT, find, out } from '../io';
+import { err, EXIT, out, withUpload } from '../io';
 
 /** `labdrop cancel ID`: stops an upload, here or in another labdrop process, and removes its parts. */
-export async function cancel(command: CommandOf<'cancel'>): Promise<number> {
-  const services = cliServices({ hashThreads: 1 });
-  try {
-    const record = find(services.store, command.id);
-    if (typeof record === 'string') {
-      err(`labdrop: ${record}`);
-      return EXIT.usage;
-    }
+export function cancel(command: CommandOf<'cancel'>): Promise<number> {
+  return withUpload(command.id, async ({ queue }, record) => {
     if (record.status === 'done') {
       err(
         `labdrop: ${record.key} is already uploaded; delete the object in the bucket if you must.`,
@@ -18,7 +12,7 @@ export async function cancel(command: CommandOf<'cancel'>): Promise<number> {
       return EXIT.usage;
     }
     try {
-      if ((await services.queue.requestCancel(record.id)) === 'requested') {
+      if ((await queue.requestCancel(record.id)) === 'requested') {
         out(
           `Cancelling ${record.key}: the Labdrop process uploading it stops and removes its parts.`,
         );
@@ -30,7 +24,5 @@ export async function cancel(command: CommandOf<'cancel'>): Promise<number> {
     }
     out(`Cancelled ${record.key}; its parts were removed from s3://${record.bucket}.`);
     return EXIT.ok;
-  } finally {
-    await services.close();
-  }
+  });
 }
