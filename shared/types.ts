@@ -2,6 +2,20 @@ import type { UploadRequest, UploadStatus } from './lifecycle';
 
 export type { UploadStatus } from './lifecycle';
 
+/**
+ * How the object was checked once sent: read back (HeadObject: size,
+ * `content-md5`, CRC32), or from S3's answers to the upload itself (ETag and
+ * checksums) where these credentials may not read it back.
+ */
+export type Verification = 'read-back' | 'responses';
+
+/**
+ * The check the server applied to the bytes as they arrived: a CRC32 of each
+ * part and of the whole object (echoed back by a store that checked it), the
+ * Content-MD5 of the body, or none that Labdrop could see.
+ */
+export type ServerCheck = 'crc32' | 'content-md5' | 'none';
+
 export interface UploadError {
   /** Stable machine code, e.g. AccessDenied, NoSuchBucket, FileChanged. */
   code: string;
@@ -31,10 +45,11 @@ export interface UploadRecord {
   uploadId: string | null;
   /**
    * How the open multipart upload's parts are checked: 'crc32' (each part's
-   * x-amz-checksum-crc32, and the whole object's CRC32 at completion); null
-   * for none yet, or one begun before Labdrop sent CRC32s (Content-MD5).
+   * x-amz-checksum-crc32, and the whole object's CRC32 at completion);
+   * 'crc32+md5' where the store ignores CRC32s (Content-MD5 too); null for
+   * none yet, or one begun before Labdrop sent CRC32s (Content-MD5).
    */
-  partChecksum: 'crc32' | null;
+  partChecksum: 'crc32' | 'crc32+md5' | null;
   md5Hex: string | null;
   md5Base64: string | null;
   /** The whole file's CRC32 (base64), which S3 checked the completed object against. */
@@ -44,6 +59,10 @@ export interface UploadRecord {
   requested: UploadRequest | null;
   etag: string | null;
   versionId: string | null;
+  /** How the object was verified once done (see Verification). */
+  verification: Verification | null;
+  /** The check the server applied to the bytes (see ServerCheck). */
+  serverCheck: ServerCheck | null;
   bytesUploaded: number;
   attempts: number;
   lastError: UploadError | null;

@@ -531,6 +531,8 @@ describe('history export', () => {
   const base: UploadRecord = {
     ...newUpload({ id: 'r1' }),
     requested: null,
+    verification: 'read-back',
+    serverCheck: 'crc32',
     synapseId: 'syn123',
     createdAt: 1_000,
     uploadId: 'mpu',

@@ -8,6 +8,7 @@ import type { UploadRecord } from '../../shared/types';
 import { classifyError, UploadFailure, type ErrorContext } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
 import type { Store, UploadPatch } from './store';
+import { isReadDenied } from './verify';
 
 export interface CleanupDeps {
   store: Store;
@@ -59,12 +60,15 @@ export async function removeFromBucket(
       };
       const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
         (error: unknown) => {
+          // May not read it back: S3 deletes it only while it has this ETag.
+          if (isReadDenied(error)) return 'denied' as const;
           if ((error as { code?: string }).code !== 'NotFound') throw error;
           return null;
         },
       );
-      if (head?.ETag === record.etag) {
-        await withRetry(() => client.send(new DeleteObjectCommand(target)), retry);
+      if (head === 'denied' || head?.ETag === record.etag) {
+        const IfMatch = head === 'denied' ? record.etag : undefined;
+        await withRetry(() => client.send(new DeleteObjectCommand({ ...target, IfMatch })), retry);
       }
     }
   } catch (error) {

@@ -12,7 +12,36 @@ export interface ErrorContext {
   endpoint: string | null;
   key?: string;
   localPath?: string;
+  /** The S3 request that failed (HeadObject…), when the error does not name it (see s3-client.ts). */
+  request?: string;
 }
+
+/**
+ * What each S3 request does to an object, and the permission it needs: for
+ * an access denied that names what is missing.
+ */
+const REQUESTS: Readonly<Record<string, { doing: string; permission: string }>> = {
+  HeadBucket: { doing: 'finding the bucket', permission: 's3:ListBucket' },
+  ListObjectsV2: { doing: 'listing', permission: 's3:ListBucket' },
+  HeadObject: { doing: 'reading back', permission: 's3:GetObject (READ on the object)' },
+  GetObject: { doing: 'reading', permission: 's3:GetObject (READ on the object)' },
+  PutObject: {
+    doing: 'writing',
+    permission: "s3:PutObject, and s3:PutObjectAcl for the center's grants",
+  },
+  CreateMultipartUpload: {
+    doing: 'starting the upload of',
+    permission: "s3:PutObject, and s3:PutObjectAcl for the center's grants",
+  },
+  UploadPart: { doing: 'sending a part of', permission: 's3:PutObject' },
+  CompleteMultipartUpload: { doing: 'completing', permission: 's3:PutObject' },
+  ListParts: { doing: 'listing the parts sent of', permission: 's3:ListMultipartUploadParts' },
+  AbortMultipartUpload: {
+    doing: 'removing the parts of',
+    permission: 's3:AbortMultipartUpload',
+  },
+  DeleteObject: { doing: 'deleting', permission: 's3:DeleteObject' },
+};
 
 /** Where an upload's failure happened, for its message. */
 export function contextOf(record: {
@@ -84,6 +113,8 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
     message?: string;
     $metadata?: { httpStatusCode?: number };
     $fault?: string;
+    /** The request's name, set on every S3 client's errors (see s3-client.ts). */
+    $command?: string;
   };
   const name = e.name ?? 'Error';
   const sysCode = e.code ?? '';
@@ -91,6 +122,8 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
   const detail = e.message ?? String(error);
   const key = ctx.key ? `"${ctx.key}"` : 'the object';
 
+  const request = e.$command ?? ctx.request;
+  const what = request ? REQUESTS[request] : undefined;
   switch (name) {
     case 'SlowDown':
       return { code: name, recovery: 'slow-down', message: 'S3 asked Labdrop to slow down.' };
@@ -99,7 +132,9 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
       return {
         code: 'AccessDenied',
         recovery: 'stop',
-        message: `Access denied writing ${key} to ${where(ctx)}. Check that your credentials may upload there with full-control grants, or ask the data coordinating center to grant access.`,
+        message: what
+          ? `Access denied ${what.doing} ${key} in ${where(ctx)} (${request}): these credentials lack ${what.permission}. Ask the data coordinating center to grant it.`
+          : `Access denied writing ${key} to ${where(ctx)}. Check that your credentials may upload there with full-control grants, or ask the data coordinating center to grant access.`,
       };
     case 'NoSuchBucket':
       return {
@@ -164,6 +199,12 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
       message: `Could not reach ${ctx.endpoint ?? 'Amazon S3'} (${sysCode || name}). Check the network connection${ctx.endpoint ? ' and the endpoint address' : ''}.`,
     };
   }
+  // An answer without an error code (a HEAD has no body; some stores send
+  // none): what the HTTP status says, naming the request, bucket and key.
+  if ((name === 'Unknown' || name === 'NotFound' || name === 'Error') && status !== undefined) {
+    const byStatus = statusFailure(status, request, key, ctx);
+    if (byStatus) return byStatus;
+  }
   if (status === 503) {
     return {
       code: name,
@@ -197,4 +238,59 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
     recovery: 'stop',
     message: `Upload of ${key} to ${where(ctx)} failed: ${detail}`,
   };
+}
+
+/** A failure known only by its HTTP status; null for one the other rules handle (5xx). */
+function statusFailure(
+  status: number,
+  request: string | undefined,
+  key: string,
+  ctx: ErrorContext,
+): Classified | null {
+  const asked = request ? `${request} of ${key}` : `A request for ${key}`;
+  const stop = (code: string, message: string): Classified => ({
+    code,
+    recovery: 'stop',
+    message: message.charAt(0).toUpperCase() + message.slice(1),
+  });
+  switch (status) {
+    case 400:
+      return stop(
+        'BadRequest',
+        `${where(ctx)} refused ${asked} as a bad request (HTTP 400). Check the endpoint and region; if they are right, report this to the center with the time it happened.`,
+      );
+    case 403: {
+      const what = request ? REQUESTS[request] : undefined;
+      return stop(
+        'AccessDenied',
+        what
+          ? `Access denied ${what.doing} ${key} in ${where(ctx)} (${request}, HTTP 403): these credentials lack ${what.permission}. Ask the data coordinating center to grant it.`
+          : `Access denied for ${key} in ${where(ctx)} (HTTP 403). Check that your credentials may upload there, or ask the data coordinating center to grant access.`,
+      );
+    }
+    case 404:
+      return stop(
+        'NotFound',
+        `${asked} found nothing in ${where(ctx)} (HTTP 404): the object, or the multipart upload, is not there.`,
+      );
+    case 405:
+      return stop(
+        'MethodNotAllowed',
+        `${where(ctx)} does not allow ${asked} (HTTP 405). Check that the endpoint is the S3 address the center gave you.`,
+      );
+    case 412:
+      return stop(
+        'PreconditionFailed',
+        `${asked} in ${where(ctx)} was refused because the object changed meanwhile (HTTP 412 Precondition Failed).`,
+      );
+    case 501:
+      return stop(
+        'NotImplemented',
+        `${where(ctx)} does not support ${request ?? 'a request Labdrop needs'} (HTTP 501), which Labdrop needs to upload ${key}. Ask the store's administrators or the center.`,
+      );
+    default:
+      return status >= 500
+        ? null
+        : stop(`Http${status}`, `${where(ctx)} answered ${asked} with HTTP ${status}.`);
+  }
 }

@@ -121,6 +121,19 @@ export const MIGRATIONS: readonly Migration[] = [
       'a pause or cancel another process asks of the one uploading the file, kept apart from its status',
     up: `ALTER TABLE uploads ADD COLUMN requested TEXT CHECK (requested IN ('pause', 'cancel'));`,
   },
+  {
+    version: 6,
+    description:
+      'how each object was verified and which check the server applied; endpoints that ignore CRC32 checksums',
+    up: `
+      ALTER TABLE uploads ADD COLUMN verification TEXT;
+      ALTER TABLE uploads ADD COLUMN server_check TEXT;
+      CREATE TABLE endpoints (
+        endpoint       TEXT    PRIMARY KEY,
+        crc32_ignored  INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

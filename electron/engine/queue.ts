@@ -12,6 +12,7 @@ import { choosePartSize, DEFAULT_PART_SIZE } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { removeFromBucket } from './cleanup';
+import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure } from './errors';
 import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
@@ -92,6 +93,7 @@ export class UploadQueue {
     this.now = options.now ?? Date.now;
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
     const shared = {
+      store: options.store,
       hasher: options.hasher,
       patch: (id: string, patch: UploadPatch) => this.patch(id, patch),
       retryOptions: (record: UploadRecord, signal: AbortSignal) =>
@@ -100,7 +102,7 @@ export class UploadQueue {
     };
     this.transfer = new Transfer({
       ...shared,
-      store: options.store,
+      checks: new EndpointChecks(options.store),
       parts: this.parts,
       partBuffers: new PartBuffers(),
     });

@@ -47,7 +47,7 @@ export function regionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
  * a header, computed by the hash pool.
  */
 export function createS3Client(target: Endpoint, options: ClientOptions = {}): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
     ...(target.awsProfile ? { profile: target.awsProfile } : {}),
@@ -64,6 +64,23 @@ export function createS3Client(target: Endpoint, options: ClientOptions = {}): S
     logger: QUIET_LOGGER,
     requestHandler: createRequestHandler(serviceUrl(target, 's3'), options),
   });
+  // An answer without an error code (a HEAD's 403 has no body) reaches the
+  // SDK as "UnknownError"; the request's name lets the message say which
+  // request failed and what permission it needs (classifyError).
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error instanceof Error && context.commandName) {
+          Object.assign(error, { $command: context.commandName.replace(/Command$/, '') });
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'labdropNamesTheRequest' },
+  );
+  return client;
 }
 
 /** The URL requests for `service` go to: the custom endpoint, or AWS's regional one. */

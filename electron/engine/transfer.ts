@@ -10,7 +10,8 @@ import { isMultipart, partCount, partRange } from '../../shared/parts';
 import type { UploadRecord } from '../../shared/types';
 import { contentTypeFor } from './content-type';
 import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32';
-import { isAbort } from './errors';
+import type { EndpointChecks } from './endpoint-checks';
+import { isAbort, UploadFailure } from './errors';
 import { assertUnchanged } from './file-version';
 import { openRange, type PartBuffers, type RangeBody } from './file-range';
 import type { HashPool, RangeAlgorithm } from './hash-pool';
@@ -18,7 +19,7 @@ import type { AdaptiveLimiter } from './limiter';
 import type { LiveCounts } from './progress';
 import { withRetry, type RetryOptions } from './retry';
 import type { CompletedPart, Store, UploadPatch } from './store';
-import { headObject, matchesFile } from './verify';
+import { headObject, isReadDenied, matchesFile } from './verify';
 
 export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
 
@@ -33,6 +34,12 @@ export interface TransferDeps {
   patch: (id: string, patch: UploadPatch) => UploadRecord;
   /** The user-metadata key of the submission profile the upload follows. */
   md5Key: (record: UploadRecord) => string;
+  checks: EndpointChecks;
+}
+
+/** How an open multipart upload's parts are checked; shared by its part loops, it may change. */
+interface PartMode {
+  partChecksum: UploadRecord['partChecksum'];
 }
 
 /**
@@ -90,7 +97,11 @@ export class Transfer {
       if (listed) return false;
     }
     const retry = this.deps.retryOptions(record, signal);
-    const head = await headObject(client, record, signal, retry).catch(() => null);
+    const head = await headObject(client, record, signal, retry).catch((error: unknown) =>
+      isReadDenied(error) ? 'denied' : null,
+    );
+    // May not read it back: S3 completed what the record says it did.
+    if (head === 'denied') return record.etag !== null && record.uploadId === null;
     const matches = head !== null && matchesFile(record, head, this.deps.md5Key(record));
     if (!matches && record.uploadId) {
       this.deps.store.clearParts(record.id);
@@ -144,6 +155,7 @@ export class Transfer {
       bytesUploaded: record.size,
       etag: result.ETag ?? null,
       versionId: result.VersionId ?? null,
+      serverCheck: 'content-md5',
     });
     // Real S3 would have refused the body by its Content-MD5; an endpoint that
     // does not check must not keep an object that may be corrupt: the queue
@@ -177,7 +189,8 @@ export class Transfer {
       store.clearParts(record.id);
       record = this.deps.patch(record.id, {
         uploadId: created.UploadId ?? null,
-        partChecksum: 'crc32',
+        // Where the store ignores CRC32s, each part carries Content-MD5 too.
+        partChecksum: this.deps.checks.ignoresCrc32(record.endpoint) ? 'crc32+md5' : 'crc32',
       });
       // The id must outlive a power cut, or the upload is orphaned and billed.
       await store.sync();
@@ -188,11 +201,12 @@ export class Transfer {
     const missing: number[] = [];
     for (let n = 1; n <= total; n++) if (!done.has(n)) missing.push(n);
     live.confirmedBytes = [...done.values()].reduce((sum, part) => sum + part.size, 0);
-    await this.sendParts(client, record, live, missing, signal);
+    const mode: PartMode = { partChecksum: record.partChecksum };
+    await this.sendParts(client, record, live, missing, signal, mode);
 
     await assertUnchanged(record);
     const parts = store.completedParts(record.id);
-    const crc32 = record.partChecksum === 'crc32' ? wholeCrc32(parts) : null;
+    const crc32 = mode.partChecksum !== null ? wholeCrc32(parts) : null;
     const completed = await withRetry(
       () =>
         client.send(
@@ -215,13 +229,22 @@ export class Transfer {
         ),
       this.deps.retryOptions(record, signal),
     );
-    store.clearParts(record.id);
+    if (crc32 && completed.ChecksumCRC32 && completed.ChecksumCRC32 !== crc32) {
+      throw new UploadFailure({
+        code: 'VerificationFailed',
+        message: `S3 completed s3://${record.bucket}/${record.key} with CRC32 ${completed.ChecksumCRC32}, but ${record.localPath} has ${crc32}: the stored bytes differ from the file. Upload it again.`,
+      });
+    }
+    // The parts stay recorded until the object is verified: without read
+    // access, their ETags are what the object's ETag is checked against.
     this.deps.patch(record.id, {
       etag: completed.ETag ?? null,
       versionId: completed.VersionId ?? null,
       uploadId: null,
       crc32Base64: crc32,
       bytesUploaded: record.size,
+      // Every part's CRC32 checked (echoed), or every part's MD5.
+      serverCheck: mode.partChecksum === 'crc32' ? 'crc32' : 'content-md5',
     });
   }
 
@@ -235,6 +258,7 @@ export class Transfer {
     live: LiveCounts,
     missing: readonly number[],
     signal: AbortSignal,
+    mode: PartMode,
   ): Promise<void> {
     const fileController = new AbortController();
     const abortFile = () => fileController.abort();
@@ -250,6 +274,7 @@ export class Transfer {
             live,
             partNumber,
             fileController.signal,
+            mode,
           );
           this.deps.store.recordPart(record.id, part); // also records bytesUploaded
           live.confirmedBytes += part.size;
@@ -300,8 +325,8 @@ export class Transfer {
       const hashRange = (algorithm: RangeAlgorithm) =>
         hasher.hashRange(record.localPath, expected.start, expected.end, { signal, algorithm });
       const md5Base64 = await hashRange('md5');
-      if (etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex')) {
-        const checksum = record.partChecksum === 'crc32' ? await hashRange('crc32') : md5Base64;
+      if (etagIsMd5(etag, md5Base64)) {
+        const checksum = record.partChecksum !== null ? await hashRange('crc32') : md5Base64;
         const part = { partNumber, etag, size, checksum };
         store.recordPart(record.id, part);
         done.set(partNumber, part);
@@ -348,14 +373,14 @@ export class Transfer {
     live: LiveCounts,
     partNumber: number,
     signal: AbortSignal,
+    mode: PartMode,
   ): Promise<CompletedPart> {
     const { start, end } = partRange(partNumber, record.size, record.partSize);
-    // Uploads begun before Labdrop sent CRC32s go on with Content-MD5.
-    const crc32 = record.partChecksum === 'crc32';
-    const checksum = await this.deps.hasher.hashRange(record.localPath, start, end, {
-      signal,
-      algorithm: crc32 ? 'crc32' : 'md5',
-    });
+    const hash = (algorithm: RangeAlgorithm) =>
+      this.deps.hasher.hashRange(record.localPath, start, end, { signal, algorithm });
+    // Uploads begun before Labdrop sent CRC32s go on with Content-MD5 alone.
+    const crc32 = mode.partChecksum !== null ? await hash('crc32') : null;
+    const md5 = mode.partChecksum !== 'crc32' ? await hash('md5') : null;
     const response = await this.sendRange(
       record,
       live,
@@ -372,13 +397,28 @@ export class Transfer {
             PartNumber: partNumber,
             Body: body,
             ContentLength: end - start,
-            ...(crc32 ? { ChecksumCRC32: checksum } : { ContentMD5: checksum }),
+            ...(crc32 ? { ChecksumCRC32: crc32 } : {}),
+            ...(md5 ? { ContentMD5: md5 } : {}),
           }),
           { abortSignal },
         ),
     );
     if (!response.ETag) throw new Error(`S3 returned no ETag for part ${partNumber}`);
-    return { partNumber, etag: response.ETag, size: end - start, checksum };
+    if (crc32 && !md5 && response.ChecksumCRC32 === undefined) {
+      // The store took the CRC32 without checking it (it echoes none back).
+      // Such stores check Content-MD5: every part carries it from now on, for
+      // this endpoint and its later uploads.
+      this.deps.checks.markIgnoresCrc32(record.endpoint);
+      if (mode.partChecksum === 'crc32') {
+        mode.partChecksum = 'crc32+md5';
+        this.deps.patch(record.id, { partChecksum: 'crc32+md5' });
+      }
+      // This part went unchecked; its ETag is the MD5 of what the store got.
+      if (!etagIsMd5(response.ETag, await hash('md5'))) {
+        return this.uploadPart(client, record, live, partNumber, signal, mode);
+      }
+    }
+    return { partNumber, etag: response.ETag, size: end - start, checksum: crc32 ?? md5 ?? '' };
   }
 
   /**
@@ -434,6 +474,11 @@ export class Transfer {
       this.deps.retryOptions(record, signal),
     );
   }
+}
+
+/** Whether an ETag (quoted hex) is the MD5 (base64) of what was sent. */
+function etagIsMd5(etag: string, md5Base64: string): boolean {
+  return etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex');
 }
 
 /** The whole file's CRC32 from its parts' (base64), given in part order. */

@@ -25,6 +25,8 @@ export const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   requested: 'requested',
   etag: 'etag',
   versionId: 'version_id',
+  verification: 'verification',
+  serverCheck: 'server_check',
   bytesUploaded: 'bytes_uploaded',
   attempts: 'attempts',
   lastError: 'last_error',
@@ -69,6 +71,8 @@ export type NewUpload = Omit<
   | 'requested'
   | 'etag'
   | 'versionId'
+  | 'verification'
+  | 'serverCheck'
   | 'bytesUploaded'
   | 'attempts'
   | 'lastError'
@@ -108,6 +112,8 @@ export function newRecord(rec: NewUpload): UploadRecord {
     requested: null,
     etag: null,
     versionId: null,
+    verification: null,
+    serverCheck: null,
     bytesUploaded: 0,
     attempts: 0,
     lastError: null,

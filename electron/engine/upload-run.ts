@@ -9,9 +9,9 @@ import type { AdaptiveLimiter } from './limiter';
 import type { LiveCounts } from './progress';
 import type { RetryOptions } from './retry';
 import type { Endpoint } from './s3-client';
-import type { UploadPatch } from './store';
+import type { Store, UploadPatch } from './store';
 import type { Hasher, Transfer } from './transfer';
-import { headObject, verifiedObject } from './verify';
+import { headObject, isReadDenied, verifiedFromResponses, verifiedObject } from './verify';
 
 /** Failures that pause the whole queue until the user signs in again. */
 const SIGN_IN_AGAIN = new Set(['ExpiredToken', 'NoCredentials']);
@@ -34,6 +34,7 @@ export interface Job {
 
 /** What one attempt at an upload needs of the queue that runs it. */
 export interface RunDeps {
+  store: Store;
   hasher: Hasher;
   transfer: Transfer;
   /** Files hashed at once. */
@@ -77,13 +78,15 @@ export async function runUpload(deps: RunDeps, job: Job): Promise<void> {
       deps.move(job.id, 'uploading', 'verify');
       signal.throwIfAborted();
       const verifying = deps.record(job.id);
-      const head = await headObject(
-        client,
-        verifying,
-        signal,
-        deps.retryOptions(verifying, signal),
-      );
-      const verified = verifiedObject(verifying, head, deps.md5Key(verifying));
+      const retry = deps.retryOptions(verifying, signal);
+      const head = await headObject(client, verifying, signal, retry).catch((error: unknown) => {
+        if (isReadDenied(error)) return null;
+        throw error;
+      });
+      const verified = head
+        ? verifiedObject(verifying, head, deps.md5Key(verifying))
+        : verifiedFromResponses(verifying, deps.store.completedParts(job.id));
+      deps.store.clearParts(job.id);
       deps.move(job.id, 'verifying', 'finish', { ...verified, finishedAt: deps.now() });
     } finally {
       release();

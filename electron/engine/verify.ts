@@ -1,8 +1,20 @@
+import { createHash } from 'node:crypto';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { isMultipart, partCount } from '../../shared/parts';
 import type { UploadRecord } from '../../shared/types';
 import { UploadFailure } from './errors';
 import { withRetry, type RetryOptions } from './retry';
-import type { UploadPatch } from './store';
+import type { CompletedPart, UploadPatch } from './store';
+
+/**
+ * Whether reading the object back was refused. With only the center's
+ * grants on it, the uploader keeps READ_ACP and WRITE_ACP as its owner, but
+ * READ only where a bucket policy gives it: the normal case when a lab uploads
+ * from its own account into the center's bucket.
+ */
+export function isReadDenied(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'AccessDenied';
+}
 
 /** What verification reads of the object. */
 export type ObjectHead = Pick<
@@ -61,5 +73,40 @@ export function verifiedObject(
     versionId: head.VersionId ?? record.versionId,
     bytesUploaded: record.size,
     lastError: null,
+    verification: 'read-back',
   };
+}
+
+/** S3's ETag of a multipart object: the MD5 of its parts' MD5s (their ETags), and `-N`. */
+export function multipartEtag(parts: readonly Pick<CompletedPart, 'etag'>[]): string {
+  const digests = parts.map((p) => Buffer.from(p.etag.replaceAll('"', ''), 'hex'));
+  return `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${parts.length}`;
+}
+
+/**
+ * Verifies the object from S3's answers to the upload, where these
+ * credentials may not read it back: a single PUT's ETag is the file's MD5
+ * (S3 also checked the Content-MD5 sent with it); a multipart object's ETag
+ * is made of the ETags of exactly the parts sent, each of which S3 checked
+ * by its CRC32 or Content-MD5 (and, where it echoed one, the whole object's
+ * CRC32 at completion).
+ */
+export function verifiedFromResponses(
+  record: UploadRecord,
+  parts: readonly CompletedPart[],
+): UploadPatch {
+  const etag = record.etag?.replaceAll('"', '') ?? '';
+  const multipart = isMultipart(record.size, record.partSize);
+  const expected = multipart
+    ? parts.length === partCount(record.size, record.partSize)
+      ? multipartEtag(parts)
+      : null
+    : record.md5Hex;
+  if (etag === '' || etag !== expected) {
+    throw new UploadFailure({
+      code: 'VerificationFailed',
+      message: `These credentials may not read s3://${record.bucket}/${record.key} back, and S3's answers to the upload cannot vouch for it (ETag "${etag || 'none'}"${expected ? `, expected "${expected}"` : ''}). Upload it again, or ask the center to check the object.`,
+    });
+  }
+  return { bytesUploaded: record.size, lastError: null, verification: 'responses' };
 }

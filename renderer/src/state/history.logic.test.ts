@@ -26,6 +26,8 @@ const record: UploadRecord = {
   md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',
   status: 'done',
   requested: null,
+  verification: 'read-back',
+  serverCheck: 'crc32',
   etag: '"abc-2"',
   versionId: null,
   bytesUploaded: 10_485_760,
