@@ -20,6 +20,7 @@ import {
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { canMove, isActive, isUnfinished, type UploadStatus } from '../shared/lifecycle';
+import { SINGLE_PUT_MAX } from '../shared/parts';
 import { CENTER_PROFILE, grantFullControlHeader } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
 import { HashPool } from '../electron/engine/hash-pool';
@@ -30,7 +31,7 @@ import { Store } from '../electron/engine/store';
 import { UploadLocks } from '../electron/engine/upload-lock';
 import { UploadSession } from '../electron/ipc/upload-session';
 import { HASH_WORKER } from './helpers/build';
-import { TEST_PART_SIZE, testQueue } from './helpers/engine';
+import { testQueue } from './helpers/engine';
 import {
   createBucket,
   startMoto,
@@ -347,9 +348,10 @@ class Wait extends Step {
   }
 }
 
+// Above SINGLE_PUT_MAX a file goes as a multipart upload (4 parts of TEST_PART_SIZE).
 const size = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom(0, 1_000, 70_000) },
-  { weight: 1, arbitrary: fc.constant(TEST_PART_SIZE + 4096) },
+  { weight: 3, arbitrary: fc.constantFrom(0, 1_000, 70_000) },
+  { weight: 1, arbitrary: fc.constant(SINGLE_PUT_MAX + 4096) },
 );
 const index = fc.nat(7);
 const act = fc

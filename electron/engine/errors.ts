@@ -181,11 +181,19 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
         message: `The multipart upload for ${key} no longer exists in ${where(ctx)} (it was aborted or expired).`,
       };
     case 'BadDigest':
+    case 'XAmzContentChecksumMismatch':
+      // Bytes damaged on the way: sent again, read afresh from the file (a
+      // file that changed meanwhile is caught before the next attempt).
+      return {
+        code: 'BadDigest',
+        recovery: 'retry',
+        message: `The bytes S3 received for ${key} did not match their checksum, again and again: the network damages data on the way, or ${ctx.localPath ?? 'the file'} keeps changing. Nothing was completed; retry later or from another network.`,
+      };
     case 'InvalidDigest':
       return {
-        code: 'FileChanged',
+        code: name,
         recovery: 'stop',
-        message: `The bytes S3 received for ${key} do not match their MD5: ${ctx.localPath ?? 'the file'} probably changed during the upload. Nothing was completed; upload it again.`,
+        message: `S3 could not read the checksum sent with ${key} (${detail}). This is a bug in Labdrop; please report it.`,
       };
   }
 
