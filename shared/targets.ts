@@ -61,7 +61,8 @@ export interface Identity {
   arn: string | null;
 }
 
-export type AccessStepName = 'credentials' | 'identity' | 'bucket' | 'ownership' | 'write';
+export type AccessStepName =
+  'credentials' | 'identity' | 'bucket' | 'ownership' | 'write' | 'verify';
 /** `unknown`: the check could not tell (e.g. not allowed to ask); a later step decides. */
 export type AccessStepStatus = 'ok' | 'failed' | 'unknown' | 'skipped';
 

@@ -106,7 +106,10 @@ describe('check access', () => {
       ['bucket', 'ok'],
       ['ownership', 'ok'],
       ['write', 'ok'],
+      ['verify', 'ok'],
     ]);
+    // It says plainly how uploads will be verified where read-back is not allowed.
+    expect(report.steps.at(-1)?.message).toMatch(/otherwise from S3's answers to the upload/);
     expect(report.identity?.arn).toMatch(/^arn:aws:/);
     expect(report.bucketRegion).toBe('us-east-1');
 

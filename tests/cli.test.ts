@@ -186,6 +186,37 @@ async function expectObject(key: string, localPath: string) {
   expect(remote.equals(local)).toBe(true);
 }
 
+describe('labdrop upload against a strict S3', () => {
+  it('a bare 403 (no error code) names the request and the permission, and exits 1', async () => {
+    const path = await file('bare/denied.txt', 1000);
+    proxy.intercept = (r) =>
+      r.method === 'PUT' && r.url.startsWith('/cli-bucket/bare/')
+        ? { status: 403, body: '' }
+        : null;
+    const run = await upload([path], ['--prefix', 'bare']);
+    expect(run.code).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(
+      /Access denied writing "bare\/denied\.txt" in .*cli-bucket.* \(PutObject, HTTP 403\): these credentials lack s3:PutObject/,
+    );
+    expect(run.stdout + run.stderr).not.toMatch(/Unknown/);
+  });
+
+  it('an upload the credentials may not read back ends done, and the history says how it was verified', async () => {
+    const path = await file('blind/sample.txt', 2000);
+    proxy.intercept = (r) =>
+      r.method === 'HEAD' && r.url.startsWith('/cli-bucket/blind/')
+        ? { status: 403, body: '' }
+        : null;
+    const run = await upload([path], ['--prefix', 'blind']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('1 of 1 file uploaded and verified');
+    const history = await labdrop(['history', '--search', 'blind/sample']);
+    expect(history.stdout).toContain(
+      "verified from the upload's responses; read-back not allowed for these credentials",
+    );
+  });
+});
+
 describe('labdrop upload', () => {
   it('uploads a folder, exits 0, and the history has every file', async () => {
     await file('study/a.txt', 1000);

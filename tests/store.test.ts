@@ -600,6 +600,8 @@ describe('history export', () => {
       'region',
       'synapse_id',
       'crc32_base64',
+      'verification',
+      'server_check',
     ]);
     const row = (values: string[]): Record<string, string> =>
       Object.fromEntries(header!.map((h, i) => [h, values[i]!]));
@@ -617,6 +619,8 @@ describe('history export', () => {
       endpoint: '',
       region: 'us-east-1',
       crc32_base64: 'brcFnw==',
+      verification: 'read-back',
+      server_check: 'crc32',
     });
     expect(row(second!)).toMatchObject({
       local_path: 'C:\\data\\run "7", final\nsecond line.bam',
@@ -660,6 +664,8 @@ describe('history export', () => {
       region: 'us-east-1',
       synapse_id: 'syn123',
       crc32_base64: 'brcFnw==',
+      verification: 'read-back',
+      server_check: 'crc32',
     });
     // JSON is not opened as a spreadsheet: values are exact, no formula guard.
     expect(parsed[1]).toMatchObject({

@@ -23,6 +23,8 @@ export const HISTORY_COLUMNS = [
   'region',
   'synapse_id',
   'crc32_base64',
+  'verification',
+  'server_check',
 ] as const;
 
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
@@ -66,6 +68,8 @@ export function historyRow(rec: UploadRecord): HistoryRow {
     region: rec.region,
     synapse_id: rec.synapseId,
     crc32_base64: rec.crc32Base64,
+    verification: rec.verification,
+    server_check: rec.serverCheck,
   };
 }
 

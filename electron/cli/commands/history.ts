@@ -1,3 +1,4 @@
+import { describeChecks } from '../../../shared/verification';
 import { formatBytes } from '../../../shared/format';
 import type { UploadRecord } from '../../../shared/types';
 import { historyToCsv, historyToJson } from '../../engine/history-export';
@@ -34,8 +35,11 @@ export function printHistory(rows: UploadRecord[], say: (line: string) => void =
     say(
       `${row.id.slice(0, 8)}  ${row.status.padEnd(9)}  ${formatBytes(row.size).padStart(10)}  ${finished.padEnd(16)}  s3://${row.bucket}/${row.key}`,
     );
-    if (row.md5Base64 && row.status === 'done')
+    if (row.md5Base64 && row.status === 'done') {
       say(`${' '.repeat(10)}content-md5 ${row.md5Base64}  md5 ${row.md5Hex}`);
+      const checks = describeChecks(row);
+      if (checks) say(`${' '.repeat(10)}${checks}`);
+    }
     if (row.lastError && row.status !== 'done') say(`${' '.repeat(10)}${row.lastError.message}`);
   }
 }

@@ -302,6 +302,7 @@ const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
   bucket: 'Bucket',
   ownership: 'ACLs',
   write: 'Upload with grants',
+  verify: 'Verification',
 };
 
 /** What "Check access" found: verdict, who, where, ACL state, and what to do. */
@@ -343,7 +344,7 @@ function AccessReportView({ report }: { report: AccessReport }) {
           </div>
         )}
         {report.steps
-          .filter((s) => s.step === 'ownership' || s.step === 'write')
+          .filter((s) => s.step === 'ownership' || s.step === 'write' || s.step === 'verify')
           .map((s) => (
             <div key={s.step} className="detail-line">
               <dt>{STEP_LABELS[s.step]}</dt>
