@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../electron/engine/errors';
 import { AdaptiveLimiter } from '../electron/engine/limiter';
@@ -125,6 +126,20 @@ describe('the part limiter', () => {
     a();
     await waiting;
     expect(third).toBe(true);
+  });
+
+  it('leaves no listener on a job’s signal after its waits (an outage waits thousands of times)', async () => {
+    const limiter = new AdaptiveLimiter(1);
+    const job = new AbortController();
+    const before = getEventListeners(job.signal, 'abort').length;
+    let release = await limiter.acquire(job.signal);
+    for (let i = 0; i < 50; i++) {
+      const next = limiter.acquire(job.signal);
+      release();
+      release = await next;
+    }
+    release();
+    expect(getEventListeners(job.signal, 'abort')).toHaveLength(before);
   });
 
   it('follows a new setting at once, up or down, unless SlowDown holds it back', async () => {

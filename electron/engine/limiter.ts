@@ -36,17 +36,22 @@ export class AdaptiveLimiter {
     } else {
       // drain() counts this request as active before it resolves.
       await new Promise<void>((resolve, reject) => {
-        const entry = { resolve, signal };
-        this.waiting.push(entry);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            const i = this.waiting.indexOf(entry);
-            if (i >= 0) this.waiting.splice(i, 1);
-            reject(abortError());
+        const onAbort = () => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(abortError());
+        };
+        // The listener goes with the wait: a job's signal outlives thousands
+        // of waits (every part, every retry of an outage).
+        const entry = {
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
           },
-          { once: true },
-        );
+          signal,
+        };
+        this.waiting.push(entry);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
     let released = false;
