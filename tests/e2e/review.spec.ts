@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
-import type { SavedTarget } from '../../shared/ipc';
+import type { SavedTarget, SettingsView } from '../../shared/ipc';
 import { expect, openRenderer, test } from './fixtures';
+import { settingsView } from './stand-in';
 
 /** What the stand-in for main was asked: the plans made and the adds. */
 interface Asked {
@@ -36,7 +37,8 @@ const SAVED: SavedTarget = {
  * preflight in main would): the renderer alone is under test here.
  */
 async function openWithStandIn(page: Page, standIn: StandIn) {
-  await page.addInitScript((options: StandIn) => {
+  const init = { ...standIn, settings: settingsView(standIn.lastPrefix, '') };
+  await page.addInitScript((options: StandIn & { settings: SettingsView }) => {
     const ok = (value: unknown) => Promise.resolve({ ok: true, value });
     const asked: Asked = { plans: [], adds: [] };
     const pendingAdds: Array<() => void> = [];
@@ -58,21 +60,7 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
             demo: null,
             profile: { name: 'center', fullControlIds: [], md5MetadataKey: 'content-md5' },
           }),
-        getSettings: () =>
-          ok({
-            settings: {
-              partConcurrency: 8,
-              partSizeMiB: 8,
-              target: {
-                bucket: 'lab-bucket',
-                prefix: options.lastPrefix,
-                endpoint: '',
-                region: 'us-east-1',
-                awsProfile: '',
-              },
-            },
-            restartNeeded: false,
-          }),
+        getSettings: () => ok(options.settings),
         listUploads: () => ok([]),
         listTargets: () => ok(options.saved),
         pathForFile: (file: { name: string }) => `/data/${file.name}`,
@@ -85,7 +73,11 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
             prefix,
             fileCount: paths.length,
             totalBytes: paths.length * 100,
-            files: paths.map((path) => ({ localPath: path, key: keyOf(prefix, path), size: 100 })),
+            files: paths.map((path) => ({
+              localPath: path,
+              key: keyOf(prefix, path),
+              size: 100,
+            })),
             problems: [],
             warnings: [],
             warningCount: 0,
@@ -128,7 +120,7 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
         onAttention: () => () => undefined,
       },
     });
-  }, standIn);
+  }, init);
   await openRenderer(page);
   await expect(page.getByRole('heading', { name: 'Queue' })).toBeVisible();
   return {

@@ -274,7 +274,7 @@ function CredentialsPanel() {
                 </span>
               </div>
               {inUse ? (
-                <span className="badge">In use</span>
+                <span className="badge badge-in-use">In use</span>
               ) : (
                 <button
                   type="button"

@@ -1,0 +1,111 @@
+import type { Page } from '@playwright/test';
+import { UPLOAD_STATUSES } from '../../shared/lifecycle';
+import { expect, test } from './fixtures';
+import { openStandIn, uploadsInEveryStatus } from './stand-in';
+
+// The window itself, against a stand-in for main with fixed data: colours,
+// the minimum size, the keyboard, axe, and screenshots compared with the
+// committed ones. The renderer alone is under test here, so Chromium only.
+// eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
+test.beforeEach(({}, testInfo) => {
+  testInfo.skip(testInfo.project.name !== 'chromium', 'Renderer-only checks: run in Chromium.');
+});
+
+const MINIMUM = { width: 760, height: 540 };
+
+async function open(page: Page, view: 'Upload' | 'History' | 'Settings') {
+  await page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name: view })
+    .click();
+  if (view === 'History') await expect(page.getByTestId('history-row').first()).toBeVisible();
+  if (view === 'Settings') await expect(page.getByText('Parallel part uploads')).toBeVisible();
+}
+
+test('every status badge has a colour of its own', async ({ chromium }) => {
+  const { page } = await openStandIn(await chromium());
+  const looks = await page.evaluate(
+    (statuses) =>
+      statuses.map((status) => {
+        const badge = document.querySelector(`[data-status="${status}"] .badge`);
+        if (!badge) return `${status}: no badge`;
+        const style = getComputedStyle(badge);
+        return `${style.color} on ${style.backgroundColor} ${style.boxShadow}`;
+      }),
+    [...UPLOAD_STATUSES],
+  );
+  expect(looks.filter((look) => look.includes('no badge'))).toEqual([]);
+  // Any two statuses that look alike are a bug (a later rule winning the cascade).
+  expect(new Set(looks).size).toBe(UPLOAD_STATUSES.length);
+  // And Settings' own badge keeps its look without lending it to the statuses.
+  await open(page, 'Settings');
+  await expect(page.getByText('In use', { exact: true })).toHaveCSS('color', 'rgb(22, 121, 74)');
+  await page.close();
+});
+
+/** What must hold in any view at any size: the page itself never scrolls, lists never sideways. */
+async function fitsTheWindow(page: Page) {
+  const layout = await page.evaluate(() => {
+    const root = document.documentElement;
+    const lists = [...document.querySelectorAll<HTMLElement>('.vtable-body')];
+    const outside = [...document.querySelectorAll<HTMLElement>('[role="row"] button')].filter(
+      (button) => {
+        const list = button.closest('.vtable-body');
+        if (!list) return false;
+        const a = button.getBoundingClientRect();
+        const b = list.getBoundingClientRect();
+        return a.left < b.left || a.right > b.right;
+      },
+    );
+    return {
+      pageScrolls: root.scrollHeight > innerHeight || root.scrollWidth > innerWidth,
+      scrollY: window.scrollY,
+      sideways: lists.filter((l) => l.scrollWidth > l.clientWidth || l.scrollLeft > 0).length,
+      outside: outside.map((b) => b.getAttribute('aria-label')),
+    };
+  });
+  expect(layout).toEqual({ pageScrolls: false, scrollY: 0, sideways: 0, outside: [] });
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeInViewport();
+}
+
+test('every view works at the minimum size, 760×540', async ({ chromium }) => {
+  const { page } = await openStandIn(
+    await chromium(),
+    { uploads: uploadsInEveryStatus(40) },
+    MINIMUM,
+  );
+  await fitsTheWindow(page);
+
+  // Tabbing through the whole upload view never scrolls the page or a list sideways.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    await fitsTheWindow(page);
+  }
+  // The queue's rows, reached, are whole and inside the list.
+  const row = page.getByTestId('queue-row').first();
+  await row.scrollIntoViewIfNeeded();
+  await expect(row.getByRole('button', { name: /^Pause / })).toBeInViewport({ ratio: 1 });
+
+  await open(page, 'History');
+  await fitsTheWindow(page);
+  const visibleRows = async () =>
+    page.evaluate(() => {
+      const list = document.querySelector('.history-table .vtable-body') as HTMLElement;
+      const box = list.getBoundingClientRect();
+      return [...list.querySelectorAll('[role="row"]')].filter((row) => {
+        const r = row.getBoundingClientRect();
+        return r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+      }).length;
+    });
+  expect(await visibleRows()).toBeGreaterThanOrEqual(4);
+  // Details slide over the list and leave it whole.
+  await page.getByTestId('history-row').first().click();
+  await expect(page.getByTestId('history-details')).toBeVisible();
+  await fitsTheWindow(page);
+  expect(await visibleRows()).toBeGreaterThanOrEqual(4);
+  await page.getByRole('button', { name: 'Close details' }).click();
+
+  await open(page, 'Settings');
+  await fitsTheWindow(page);
+  await page.close();
+});
