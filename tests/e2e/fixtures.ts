@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import AxeBuilder from '@axe-core/playwright';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   _electron,
@@ -66,7 +67,10 @@ export interface Labdrop {
   /** Dropped on the drop zone (browser) or chosen in the open dialog (Electron). */
   addFiles(paths: string[]): Promise<void>;
   setTarget(target: { bucket?: string; prefix?: string; endpoint?: string }): Promise<void>;
-  /** Saves docs/screenshots/<name>.png (from the Chromium run only). */
+  /**
+   * A view the README shows: axe must find no violations in it, then it is
+   * saved to docs/screenshots/<name>.png (from the Chromium run only).
+   */
   screenshot(name: string): Promise<void>;
   /** Files the export dialog saved to. */
   exported(): string[];
@@ -90,6 +94,16 @@ export async function openRenderer(page: Page): Promise<void> {
     });
   });
   await page.goto('http://labdrop.test/');
+}
+
+/** axe (WCAG 2.1 AA and best practices) finds nothing in the page as it is now. */
+export async function expectAccessible(page: Page, view: string): Promise<void> {
+  await page.waitForTimeout(200); // colour transitions, measured by the contrast rule
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const found = violations.map(
+    (v) => `${view}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+  expect(found, `axe in ${view}`).toEqual([]);
 }
 
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
@@ -296,6 +310,7 @@ export const test = base.extend<
       },
       async screenshot(name) {
         if (mode !== 'browser') return;
+        await expectAccessible(page, name);
         await saveScreenshot(page, name);
       },
       exported: () => host?.exports ?? exported,

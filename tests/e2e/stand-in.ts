@@ -129,7 +129,9 @@ export async function openStandIn(
   data: Partial<StandInData> = {},
   viewport = { width: 1280, height: 800 },
 ): Promise<StandIn> {
-  const page = await browser.newPage({ viewport, timezoneId: 'UTC', locale: 'en-US' });
+  // A context of its own (axe needs one): close it with page.context().close().
+  const context = await browser.newContext({ viewport, timezoneId: 'UTC', locale: 'en-US' });
+  const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const full: StandInData = {

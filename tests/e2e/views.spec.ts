@@ -1,5 +1,6 @@
 import type { UploadProgress } from '../../shared/types';
-import { expect, openRenderer, saveScreenshot, test } from './fixtures';
+import { expect, saveScreenshot, test } from './fixtures';
+import { openStandIn, settingsView } from './stand-in';
 
 function items(count: number): UploadProgress[] {
   const statuses = ['done', 'uploading', 'uploading', 'hashing', 'queued', 'paused', 'failed'];
@@ -37,61 +38,21 @@ test('a queue of 10,000 files renders a window of rows and stays responsive', as
   chromium,
 }, testInfo) => {
   testInfo.skip(testInfo.project.name !== 'chromium', 'Renderer-only check: runs in Chromium.');
-  const browser = await chromium();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const { page } = await openStandIn(
+    await chromium(),
+    { uploads: items(10_000), settings: settingsView('lab-a/run-7') },
+    { width: 1280, height: 820 },
+  );
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  // A stand-in for main at the bridge: the renderer alone is under test here.
-  await page.addInitScript((list) => {
-    const ok = (value: unknown) => Promise.resolve({ ok: true, value });
-    let progress: ((batch: { items: unknown[] }) => void) | null = null;
-    (window as unknown as { __emit: (b: { items: unknown[] }) => void }).__emit = (b) =>
-      progress?.(b);
-    Object.defineProperty(window, 'labdrop', {
-      value: {
-        appInfo: () =>
-          ok({
-            version: '1.0.0',
-            platform: 'linux',
-            demo: null,
-            profile: { name: 'center', fullControlIds: [], md5MetadataKey: 'content-md5' },
-          }),
-        getSettings: () =>
-          ok({
-            settings: {
-              partConcurrency: 8,
-              partSizeMiB: 8,
-              target: {
-                bucket: 'center-submissions',
-                prefix: 'lab-a/run-7',
-                endpoint: '',
-                region: 'us-east-1',
-                awsProfile: 'lab-a',
-              },
-            },
-            restartNeeded: false,
-          }),
-        listUploads: () => ok(list),
-        listTargets: () => ok([]),
-        onProgress: (listener: typeof progress) => {
-          progress = listener;
-          return () => (progress = null);
-        },
-        onQueueChanged: () => () => undefined,
-        onAttention: () => () => undefined,
-        pathForFile: () => '',
-      },
-    });
-  }, items(10_000));
-  await openRenderer(page);
 
   const rows = page.getByTestId('queue-row');
   await expect(page.getByTestId('queue-totals')).toContainText('10,000 files');
   expect(await rows.count()).toBeLessThan(60);
-  await expect(page.getByRole('table', { name: 'Upload queue' })).toHaveAttribute(
+  await expect(page.getByRole('grid', { name: 'Upload queue' })).toHaveAttribute(
     'aria-rowcount',
     '10001',
   );
@@ -117,7 +78,7 @@ test('a queue of 10,000 files renders a window of rows and stays responsive', as
       })),
     };
     const start = performance.now();
-    (window as unknown as { __emit: (b: unknown) => void }).__emit(batch);
+    (window as unknown as { __emit: (b: unknown) => void }).__emit(batch.items);
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     return performance.now() - start;
   }, 10_000);
@@ -136,7 +97,7 @@ test('a queue of 10,000 files renders a window of rows and stays responsive', as
   await page.keyboard.press('Home');
   await expect(page.getByText('sample-00000.fastq.gz', { exact: true })).toBeVisible();
   expect(errors).toEqual([]);
-  await page.close();
+  await page.context().close();
 });
 
 test('settings and the whole window work from the keyboard, with every control named', async ({

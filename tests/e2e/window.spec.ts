@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { UPLOAD_STATUSES } from '../../shared/lifecycle';
-import { expect, test } from './fixtures';
+import { expect, expectAccessible, test } from './fixtures';
 import { openStandIn, uploadsInEveryStatus } from './stand-in';
 
 // The window itself, against a stand-in for main with fixed data: colours,
@@ -40,7 +40,7 @@ test('every status badge has a colour of its own', async ({ chromium }) => {
   // And Settings' own badge keeps its look without lending it to the statuses.
   await open(page, 'Settings');
   await expect(page.getByText('In use', { exact: true })).toHaveCSS('color', 'rgb(22, 121, 74)');
-  await page.close();
+  await page.context().close();
 });
 
 /** What must hold in any view at any size: the page itself never scrolls, lists never sideways. */
@@ -107,5 +107,104 @@ test('every view works at the minimum size, 760×540', async ({ chromium }) => {
 
   await open(page, 'Settings');
   await fitsTheWindow(page);
-  await page.close();
+  await page.context().close();
+});
+
+/** The focused element's row in the grid named `grid`, or null when focus is outside it. */
+async function focusedRow(page: Page, grid: string) {
+  return page.evaluate((name) => {
+    const focused = document.activeElement as HTMLElement | null;
+    if (!focused?.closest(`[role="grid"][aria-label="${name}"]`)) return null;
+    const row = focused.closest<HTMLElement>('[data-row-key]');
+    return {
+      key: row?.dataset.rowKey ?? null,
+      on: focused === row ? 'row' : (focused.getAttribute('aria-label') ?? focused.tagName),
+    };
+  }, grid);
+}
+
+test('the queue and history are one Tab stop each, with arrow keys inside and focus kept', async ({
+  chromium,
+}) => {
+  // 301 uploads: tabbing past them used to take 301 Tabs.
+  const { page, emit } = await openStandIn(await chromium(), {
+    uploads: uploadsInEveryStatus(301 - UPLOAD_STATUSES.length),
+  });
+  const queue = 'Upload queue';
+  await page.getByRole('button', { name: 'Cancel all…' }).focus();
+  await page.keyboard.press('Tab');
+  expect(await focusedRow(page, queue)).toEqual({ key: 'u0', on: 'row' });
+  await page.keyboard.press('Tab');
+  expect(await focusedRow(page, queue)).toBeNull();
+  await page.keyboard.press('Shift+Tab');
+  expect(await focusedRow(page, queue)).toEqual({ key: 'u0', on: 'row' });
+
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  expect(await focusedRow(page, queue)).toEqual({ key: 'u2', on: 'row' });
+  await page.keyboard.press('End');
+  await expect.poll(() => focusedRow(page, queue)).toEqual({ key: 'u300', on: 'row' });
+  await expect(page.locator('[data-row-key="u300"]')).toBeInViewport();
+  // Scrolled away with the mouse, the active row stays the list's Tab stop.
+  await page.getByRole('rowgroup', { name: /^Upload queue, 301 rows/ }).evaluate((list) => {
+    list.scrollTop = 0;
+  });
+  await page.getByRole('button', { name: 'Cancel all…' }).focus();
+  await page.keyboard.press('Tab');
+  expect(await focusedRow(page, queue)).toEqual({ key: 'u300', on: 'row' });
+  await page.keyboard.press('Home');
+  await expect.poll(() => focusedRow(page, queue)).toEqual({ key: 'u0', on: 'row' });
+
+  // Right goes to the row's buttons; the row re-rendered keeps the focus.
+  await page.keyboard.press('ArrowRight');
+  expect(await focusedRow(page, queue)).toEqual({ key: 'u0', on: 'Pause reads-000.fastq.gz' });
+  await emit([
+    { ...uploadsInEveryStatus()[0]!, status: 'uploading', uploadedBytes: 100, speed: 9 },
+  ]);
+  await expect(page.locator('[data-row-key="u0"]')).toContainText('Uploading');
+  expect(await focusedRow(page, queue)).toEqual({ key: 'u0', on: 'Pause reads-000.fastq.gz' });
+  // Pausing replaces Pause with Resume: focus stays in the row, on its button.
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-row-key="u0"] [data-status]')).toHaveAttribute(
+    'data-status',
+    'paused',
+  );
+  await expect
+    .poll(() => focusedRow(page, queue))
+    .toEqual({ key: 'u0', on: 'Resume reads-000.fastq.gz' });
+
+  await open(page, 'History');
+  const history = 'Upload history';
+  await page.getByRole('searchbox', { name: 'Search history' }).focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Tab'); // the filter, two exports
+  await page.keyboard.press('Tab');
+  expect(await focusedRow(page, history)).toEqual({ key: 'h0', on: 'row' });
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('history-details')).toContainText('sample-001.fastq.gz');
+  await page.context().close();
+});
+
+test('axe finds no violations in any view, light or dark', async ({ chromium }) => {
+  const { page } = await openStandIn(await chromium());
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const views: Array<[string, () => Promise<void>]> = [
+      ['upload', () => open(page, 'Upload')],
+      ['history', () => open(page, 'History')],
+      [
+        'history details',
+        async () => {
+          await page.getByTestId('history-row').first().click();
+          await expect(page.getByTestId('history-details')).toBeVisible();
+        },
+      ],
+      ['settings', () => open(page, 'Settings')],
+    ];
+    for (const [name, show] of views) {
+      await show();
+      await expectAccessible(page, `${scheme} ${name}`);
+    }
+  }
+  await page.context().close();
 });

@@ -99,7 +99,7 @@ export function App() {
       <header className="app-header">
         <div className="brand">
           <LogoMark />
-          <span className="brand-name">Labdrop</span>
+          <h1 className="brand-name">Labdrop</h1>
         </div>
         <nav aria-label="Sections" className="tabs">
           {VIEWS.map(({ view: v, label }) => (

@@ -34,7 +34,7 @@ function HistoryRow({ record, selected }: { record: UploadRecord; selected: bool
   const name = baseName(record.localPath);
   return (
     <div className="history-grid" data-testid="history-row" data-status={record.status}>
-      <span role="cell" className="cell-name">
+      <span role="gridcell" className="cell-name">
         <button
           type="button"
           className="link-button file-name"
@@ -54,16 +54,16 @@ function HistoryRow({ record, selected }: { record: UploadRecord; selected: bool
           {record.lastError && record.status === 'failed' ? record.lastError.message : record.key}
         </span>
       </span>
-      <span role="cell">
+      <span role="gridcell">
         <span className={`badge badge-${record.status}`}>{PHASE_LABELS[record.status]}</span>
       </span>
-      <span role="cell" className="num">
+      <span role="gridcell" className="num">
         {formatBytes(record.size)}
       </span>
-      <span role="cell" className="ellipsis" title={record.bucket}>
+      <span role="gridcell" className="ellipsis" title={record.bucket}>
         {record.bucket}
       </span>
-      <span role="cell" className="muted">
+      <span role="gridcell" className="muted">
         {formatTime(record.finishedAt)}
       </span>
     </div>
@@ -197,10 +197,8 @@ export function HistoryView() {
           count={history.rows.length}
           rowHeight={ROW_HEIGHT}
           rowKey={(index) => history.rows[index]?.id ?? String(index)}
-          rowClassName={(index) =>
-            history.rows[index]?.id === history.selectedId ? 'selected' : ''
-          }
-          onRowClick={(index) => store.getState().selectHistory(history.rows[index]?.id ?? null)}
+          isSelected={(index) => history.rows[index]?.id === history.selectedId}
+          onRowActivate={(index) => store.getState().selectHistory(history.rows[index]?.id ?? null)}
           renderRow={(index) => {
             const record = history.rows[index];
             return record ? (

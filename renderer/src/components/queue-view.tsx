@@ -56,7 +56,7 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
       data-testid="queue-row"
       data-status={progress.status}
     >
-      <span role="cell" className="cell-name">
+      <span role="gridcell" className="cell-name">
         <span className="file-name" title={progress.localPath}>
           {view.name}
         </span>
@@ -64,13 +64,13 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
           {progress.error ? view.errorText : `s3://${progress.bucket}/${progress.key}`}
         </span>
       </span>
-      <span role="cell" className="num">
+      <span role="gridcell" className="num">
         {view.size}
       </span>
-      <span role="cell">
+      <span role="gridcell">
         <span className={`badge badge-${progress.status}`}>{view.phase}</span>
       </span>
-      <span role="cell" className="cell-progress">
+      <span role="gridcell" className="cell-progress">
         <ProgressBar
           fraction={view.fraction}
           label={`${view.name}: ${view.phase}, ${view.percent}`}
@@ -78,11 +78,11 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
         />
         <span className="percent">{view.percent}</span>
       </span>
-      <span role="cell" className="num cell-speed">
+      <span role="gridcell" className="num cell-speed">
         <span>{view.speed}</span>
         {view.eta && <span className="muted">{view.eta} left</span>}
       </span>
-      <span role="cell" className="actions-col">
+      <span role="gridcell" className="actions-col">
         {view.canPause && (
           <button
             type="button"
