@@ -15,7 +15,9 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   timeout: 60_000,
-  expect: { timeout: 15_000 },
+  // Screenshots (window.spec.ts) are compared as rendered here, by Debian's
+  // Chromium and fonts; a few pixels of anti-aliasing may differ.
+  expect: { timeout: 15_000, toHaveScreenshot: { maxDiffPixels: 100 } },
   reporter: [['list']],
   // The browser run launches Debian's Chromium itself (see fixtures.ts); the
   // Electron run launches the built app, or is skipped without a binary.

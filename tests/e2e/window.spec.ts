@@ -208,3 +208,39 @@ test('axe finds no violations in any view, light or dark', async ({ chromium }) 
   }
   await page.context().close();
 });
+
+// Compared with the committed images in window.spec.ts-snapshots/ (fixed data,
+// UTC, no animations): a change in how a view looks shows up as a failing
+// test, to be accepted with `--update-snapshots` when it was meant.
+test('the main views look as committed', async ({ chromium }) => {
+  for (const [size, viewport] of [
+    ['', { width: 1280, height: 800 }],
+    ['-minimum', MINIMUM],
+  ] as const) {
+    const { page } = await openStandIn(
+      await chromium(),
+      { uploads: uploadsInEveryStatus(12) },
+      viewport,
+    );
+    await page.mouse.move(0, 0);
+    await expect(page).toHaveScreenshot(`upload${size}.png`);
+    if (size !== '') {
+      await page.getByRole('heading', { name: 'Queue' }).scrollIntoViewIfNeeded();
+      await expect(page).toHaveScreenshot(`queue${size}.png`);
+    }
+    await open(page, 'History');
+    await page.getByTestId('history-row').nth(2).click();
+    await expect(page.getByTestId('history-details')).toBeVisible();
+    await page.mouse.move(0, 0);
+    await expect(page).toHaveScreenshot(`history${size}.png`);
+    await open(page, 'Settings');
+    await expect(page.getByText('In use', { exact: true })).toBeVisible();
+    await expect(page).toHaveScreenshot(`settings${size}.png`);
+    if (size === '') {
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await open(page, 'Upload');
+      await expect(page).toHaveScreenshot('upload-dark.png');
+    }
+    await page.context().close();
+  }
+});
