@@ -143,15 +143,17 @@ test('the queue and history are one Tab stop each, with arrow keys inside and fo
   await page.keyboard.press('ArrowDown');
   expect(await focusedRow(page, queue)).toEqual({ key: 'u2', on: 'row' });
   await page.keyboard.press('End');
-  await expect.poll(() => focusedRow(page, queue)).toEqual({ key: 'u300', on: 'row' });
-  await expect(page.locator('[data-row-key="u300"]')).toBeInViewport();
+  const last = page.locator('[aria-rowindex="302"]'); // after the header, the 301st row
+  await expect(last).toBeFocused();
+  await expect(last).toBeInViewport();
+  const lastKey = await last.getAttribute('data-row-key');
   // Scrolled away with the mouse, the active row stays the list's Tab stop.
   await page.getByRole('rowgroup', { name: /^Upload queue, 301 rows/ }).evaluate((list) => {
     list.scrollTop = 0;
   });
   await page.getByRole('button', { name: 'Cancel all…' }).focus();
   await page.keyboard.press('Tab');
-  expect(await focusedRow(page, queue)).toEqual({ key: 'u300', on: 'row' });
+  expect(await focusedRow(page, queue)).toEqual({ key: lastKey, on: 'row' });
   await page.keyboard.press('Home');
   await expect.poll(() => focusedRow(page, queue)).toEqual({ key: 'u0', on: 'row' });
 
@@ -243,4 +245,36 @@ test('the main views look as committed', async ({ chromium }) => {
     }
     await page.context().close();
   }
+});
+
+test('the queue leads with unfinished uploads, and counts and offers only what is left', async ({
+  chromium,
+}) => {
+  const done = uploadsInEveryStatus(300)
+    .slice(UPLOAD_STATUSES.length)
+    .map((upload, i) => ({ ...upload, id: `d${i}`, status: 'done' as const }));
+  const { page, emit } = await openStandIn(await chromium(), { uploads: done });
+  const tab = page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name: /^Upload/ });
+  await expect(tab).toHaveText('Upload'); // not "Upload 300": nothing is left to do
+  const toolbar = page.getByRole('toolbar', { name: 'All files' });
+  for (const name of ['Pause all', 'Resume all', 'Retry failed', 'Cancel all…']) {
+    await expect(toolbar.getByRole('button', { name })).toBeDisabled();
+  }
+  await expect(toolbar.getByRole('button', { name: 'Clear finished' })).toBeEnabled();
+
+  // Three new uploads show at the top of the list, not below 300 finished rows.
+  const fresh = uploadsInEveryStatus(3)
+    .slice(UPLOAD_STATUSES.length)
+    .map((upload, i) => ({ ...upload, id: `new${i}`, localPath: `/data/new-${i}.bam` }));
+  await emit(fresh);
+  await expect(tab).toHaveText('Upload3');
+  const rows = page.getByTestId('queue-row');
+  await expect(rows.nth(0)).toContainText('new-0.bam');
+  await expect(rows.nth(2)).toContainText('new-2.bam');
+  await expect(rows.nth(0)).toBeInViewport();
+  await expect(toolbar.getByRole('button', { name: 'Pause all' })).toBeEnabled();
+  await expect(toolbar.getByRole('button', { name: 'Cancel all…' })).toBeEnabled();
+  await page.context().close();
 });

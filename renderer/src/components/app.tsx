@@ -1,3 +1,4 @@
+import { unfinishedCount } from '../state/queue.logic';
 import { useApp, useAppStore } from '../state/store';
 import type { View } from '../state/ui.slice';
 import { DropZone } from './drop-zone';
@@ -91,7 +92,7 @@ export function App() {
   const ready = useApp((s) => s.ready);
   const fatal = useApp((s) => s.fatal);
   const view = useApp((s) => s.view);
-  const active = useApp((s) => s.queue.order.length);
+  const unfinished = useApp((s) => unfinishedCount(s.queue));
   const store = useAppStore();
 
   return (
@@ -111,8 +112,10 @@ export function App() {
               onClick={() => store.getState().setView(v)}
             >
               {label}
-              {v === 'upload' && active > 0 && (
-                <span className="tab-count">{active.toLocaleString('en-US')}</span>
+              {v === 'upload' && unfinished > 0 && (
+                <span className="tab-count" aria-label={`${unfinished} unfinished`}>
+                  {unfinished.toLocaleString('en-US')}
+                </span>
               )}
             </button>
           ))}

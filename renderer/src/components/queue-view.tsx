@@ -1,7 +1,9 @@
 import { memo, useId, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { UploadStatus } from '../../../shared/types';
-import { queueTotals, rowView } from '../state/queue.logic';
+import { secondsLeft } from '../state/eta.logic';
+import { bulkAvailability, queueTotals, rowView } from '../state/queue.logic';
 import type { QueueAction, UploadAction } from '../state/queue.slice';
 import { useApp, useAppStore } from '../state/store';
 import { CloseIcon, InfoIcon, PauseIcon, PlayIcon, RetryIcon } from './icons';
@@ -145,7 +147,9 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
 
 function QueueTotalsLine() {
   const queue = useApp((s) => s.queue);
+  const eta = useApp((s) => s.eta);
   const totals = useMemo(() => queueTotals(queue), [queue]);
+  const left = secondsLeft(eta, totals.remainingBytes, totals.active);
   if (totals.files === 0) return null;
   const parts = [
     `${count(totals.files)} ${totals.files === 1 ? 'file' : 'files'}`,
@@ -166,7 +170,8 @@ function QueueTotalsLine() {
           {totals.active > 0 && totals.speed > 0 && (
             <>
               {' · '}
-              {formatSpeed(totals.speed)} · {formatDuration(totals.etaSeconds)} left
+              {formatSpeed(totals.speed)}
+              {left !== null && ` · ${formatDuration(left)} left`}
             </>
           )}
         </span>
@@ -198,6 +203,7 @@ export function QueueView() {
   const id = useId();
   const store = useAppStore();
   const order = useApp((s) => s.queue.order);
+  const available = useApp(useShallow((s) => bulkAvailability(s.queue)));
   const [confirmCancel, setConfirmCancel] = useState(false);
   const bulk = (action: QueueAction) => void store.getState().queueAction(action);
 
@@ -213,7 +219,7 @@ export function QueueView() {
               key={action}
               type="button"
               className="button button-small"
-              disabled={order.length === 0}
+              disabled={!available[action]}
               onClick={() => bulk(action)}
             >
               {label}
@@ -244,7 +250,7 @@ export function QueueView() {
             <button
               type="button"
               className="button button-small"
-              disabled={order.length === 0}
+              disabled={!available.cancelAll}
               onClick={() => setConfirmCancel(true)}
             >
               Cancel all…

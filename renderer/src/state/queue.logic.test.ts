@@ -4,11 +4,13 @@ import {
   addMissing,
   applyProgressBatch,
   baseName,
+  bulkAvailability,
   EMPTY_QUEUE,
   queueTotals,
   replaceQueue,
   rowView,
   settledAny,
+  unfinishedCount,
 } from './queue.logic';
 
 function p(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
@@ -26,6 +28,74 @@ function p(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
     ...patch,
   };
 }
+
+describe('the queue order and count', () => {
+  it('puts new uploads above finished ones, not below 300 done rows', () => {
+    const done = Array.from({ length: 300 }, (_, i) => p(`d${i}`, { status: 'done' }));
+    const start = replaceQueue({ items: done });
+    const next = addMissing(start, [p('new-1', { status: 'queued' }), p('new-2')]);
+    expect(next.order.slice(0, 2)).toEqual(['new-1', 'new-2']);
+    expect(next.order).toHaveLength(302);
+    // A row that finishes keeps its place until rows are added or the queue is replaced.
+    const finished = applyProgressBatch(next, { items: [p('new-1', { status: 'done' })] });
+    expect(finished.order.slice(0, 2)).toEqual(['new-1', 'new-2']);
+  });
+
+  it('lists unfinished uploads first when main sends the whole queue', () => {
+    const state = replaceQueue({
+      items: [
+        p('a', { status: 'done' }),
+        p('b', { status: 'paused' }),
+        p('c', { status: 'failed' }),
+        p('d'),
+      ],
+    });
+    expect(state.order).toEqual(['b', 'd', 'a', 'c']);
+  });
+
+  it('counts only unfinished uploads for the Upload tab ("Upload 304" with all done said 304)', () => {
+    const state = replaceQueue({
+      items: [
+        ...Array.from({ length: 303 }, (_, i) => p(`d${i}`, { status: 'done' })),
+        p('f', { status: 'failed' }),
+      ],
+    });
+    expect(unfinishedCount(state)).toBe(0);
+    expect(unfinishedCount(addMissing(state, [p('n', { status: 'queued' })]))).toBe(1);
+  });
+});
+
+describe('bulkAvailability', () => {
+  it('offers only the toolbar actions that have something to act on', () => {
+    const allDone = replaceQueue({
+      items: [p('a', { status: 'done' }), p('b', { status: 'done' })],
+    });
+    expect(bulkAvailability(allDone)).toEqual({
+      pauseAll: false,
+      resumeAll: false,
+      retryAll: false,
+      clearFinished: true,
+      cancelAll: false,
+    });
+    expect(bulkAvailability(EMPTY_QUEUE)).toEqual({
+      pauseAll: false,
+      resumeAll: false,
+      retryAll: false,
+      clearFinished: false,
+      cancelAll: false,
+    });
+    const mixed = replaceQueue({
+      items: [p('a'), p('b', { status: 'paused' }), p('c', { status: 'failed' })],
+    });
+    expect(bulkAvailability(mixed)).toEqual({
+      pauseAll: true,
+      resumeAll: true,
+      retryAll: true,
+      clearFinished: false,
+      cancelAll: true,
+    });
+  });
+});
 
 describe('applyProgressBatch', () => {
   it('replaces the map, keeps untouched rows as they were, and appends new rows in order', () => {
@@ -58,7 +128,7 @@ describe('addMissing', () => {
     const start = replaceQueue({ items: [p('a', { status: 'failed' })] });
     const next = addMissing(start, [p('a', { status: 'queued' }), p('b', { status: 'queued' })]);
     expect(next.items.a?.status).toBe('failed');
-    expect(next.order).toEqual(['a', 'b']);
+    expect(next.order).toEqual(['b', 'a']); // the new, unfinished row above the failed one
     expect(addMissing(next, [p('b')])).toBe(next);
   });
 });
@@ -85,14 +155,13 @@ describe('queueTotals', () => {
       totalBytes: 5000,
       uploadedBytes: 1900,
       speed: 100,
-      etaSeconds: 15, // (500 + 1000) bytes left at 100 B/s
+      remainingBytes: 1500, // 500 + 1000 bytes left to send
     });
   });
 
-  it('has no time left to show when nothing runs', () => {
-    expect(queueTotals(replaceQueue({ items: [p('a', { status: 'paused' })] })).etaSeconds).toBe(
-      Infinity,
-    );
+  it('has nothing left to send when nothing runs', () => {
+    const paused = replaceQueue({ items: [p('a', { status: 'paused' })] });
+    expect(queueTotals(paused).remainingBytes).toBe(0);
   });
 });
 

@@ -1,18 +1,44 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { ProgressBatch, QueueList } from '../../../shared/ipc';
-import { isActive, isFinal, isUnfinished } from '../../../shared/lifecycle';
+import { isActive, isFinal, isUnfinished, startEvent } from '../../../shared/lifecycle';
 import type { UploadProgress, UploadStatus } from '../../../shared/types';
 
 /** The queue view: main's truth, replaced (never mutated) one batch at a time. */
 export interface QueueState {
   items: Readonly<Record<string, UploadProgress>>;
-  /** Row order: the order uploads were added. */
+  /**
+   * Row order: unfinished uploads first, then the rest, each in the order they
+   * were added. Sorted only when rows join or the queue is replaced, so a row
+   * does not jump away while it is being watched; new uploads never land
+   * below hundreds of finished ones.
+   */
   order: readonly string[];
+}
+
+function unfinishedFirst(
+  items: Readonly<Record<string, UploadProgress>>,
+  ids: readonly string[],
+): string[] {
+  const unfinished = (id: string) => {
+    const item = items[id];
+    return item !== undefined && isUnfinished(item.status);
+  };
+  return [...ids.filter(unfinished), ...ids.filter((id) => !unfinished(id))];
+}
+
+/** What the Upload tab's count says: uploads not yet settled, not every row. */
+export function unfinishedCount(state: QueueState): number {
+  let count = 0;
+  for (const id of state.order) {
+    const item = state.items[id];
+    if (item && isUnfinished(item.status)) count++;
+  }
+  return count;
 }
 
 export const EMPTY_QUEUE: QueueState = { items: {}, order: [] };
 
-/** Applies one coalesced batch; rows not yet known (added elsewhere) join at the end. */
+/** Applies one coalesced batch; rows not yet known (added elsewhere) join the unfinished ones. */
 export function applyProgressBatch(state: QueueState, batch: ProgressBatch): QueueState {
   if (batch.items.length === 0) return state;
   const items = { ...state.items };
@@ -21,7 +47,10 @@ export function applyProgressBatch(state: QueueState, batch: ProgressBatch): Que
     if (!(progress.id in items)) added.push(progress.id);
     items[progress.id] = progress;
   }
-  return { items, order: added.length > 0 ? [...state.order, ...added] : state.order };
+  return {
+    items,
+    order: added.length > 0 ? unfinishedFirst(items, [...state.order, ...added]) : state.order,
+  };
 }
 
 /**
@@ -38,7 +67,13 @@ export function addMissing(state: QueueState, items: readonly UploadProgress[]):
 export function replaceQueue(list: QueueList): QueueState {
   const items: Record<string, UploadProgress> = {};
   for (const progress of list.items) items[progress.id] = progress;
-  return { items, order: list.items.map((p) => p.id) };
+  return {
+    items,
+    order: unfinishedFirst(
+      items,
+      list.items.map((p) => p.id),
+    ),
+  };
 }
 
 export interface QueueTotals {
@@ -52,8 +87,8 @@ export interface QueueTotals {
   uploadedBytes: number;
   /** Bytes per second, all running files together. */
   speed: number;
-  /** Seconds left for the files still running or waiting; Infinity when nothing moves. */
-  etaSeconds: number;
+  /** Bytes the files still running or waiting have left to send. */
+  remainingBytes: number;
 }
 
 export function queueTotals(state: QueueState): QueueTotals {
@@ -67,9 +102,8 @@ export function queueTotals(state: QueueState): QueueTotals {
     totalBytes: 0,
     uploadedBytes: 0,
     speed: 0,
-    etaSeconds: Infinity,
+    remainingBytes: 0,
   };
-  let remaining = 0;
   for (const id of state.order) {
     const p = state.items[id];
     if (!p) continue;
@@ -86,11 +120,39 @@ export function queueTotals(state: QueueState): QueueTotals {
     else {
       totals.active++;
       totals.speed += p.speed;
-      remaining += p.size - p.uploadedBytes;
+      totals.remainingBytes += p.size - p.uploadedBytes;
     }
   }
-  totals.etaSeconds = totals.active > 0 ? etaSeconds(remaining, totals.speed) : Infinity;
   return totals;
+}
+
+/** Which of the toolbar's actions have something to act on. */
+export interface BulkAvailability {
+  pauseAll: boolean;
+  resumeAll: boolean;
+  retryAll: boolean;
+  clearFinished: boolean;
+  cancelAll: boolean;
+}
+
+export function bulkAvailability(state: QueueState): BulkAvailability {
+  const available = {
+    pauseAll: false,
+    resumeAll: false,
+    retryAll: false,
+    clearFinished: false,
+    cancelAll: false,
+  };
+  for (const id of state.order) {
+    const status = state.items[id]?.status;
+    if (!status) continue;
+    if (isActive(status)) available.pauseAll = true;
+    if (startEvent(status) === 'resume') available.resumeAll = true;
+    if (startEvent(status) === 'retry') available.retryAll = true;
+    if (isFinal(status)) available.clearFinished = true;
+    else available.cancelAll = true;
+  }
+  return available;
 }
 
 export const PHASE_LABELS: Record<UploadStatus, string> = {

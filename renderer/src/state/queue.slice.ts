@@ -5,10 +5,12 @@ import {
   addMissing,
   applyProgressBatch,
   EMPTY_QUEUE,
+  queueTotals,
   replaceQueue,
   settledAny,
   type QueueState,
 } from './queue.logic';
+import { NO_ESTIMATE, observe, type EtaEstimate } from './eta.logic';
 import type { AppState } from './store';
 
 export type UploadAction = 'pause' | 'resume' | 'cancel' | 'retry';
@@ -16,6 +18,8 @@ export type QueueAction = 'pauseAll' | 'resumeAll' | 'cancelAll' | 'retryAll' | 
 
 export interface QueueSlice {
   queue: QueueState;
+  /** The batch's smoothed pace, observed at each batch (eta.logic.ts). */
+  eta: EtaEstimate;
   /** One coalesced batch from main, applied with one `set`. */
   applyBatch(batch: ProgressBatch): void;
   replaceQueue(list: QueueList): void;
@@ -29,8 +33,20 @@ export const createQueueSlice =
   (api: LabdropApi): StateCreator<AppState, [], [], QueueSlice> =>
   (set, get) => ({
     queue: EMPTY_QUEUE,
+    eta: NO_ESTIMATE,
     applyBatch: (batch) => {
-      set((s) => ({ queue: applyProgressBatch(s.queue, batch) }));
+      set((s) => {
+        const queue = applyProgressBatch(s.queue, batch);
+        const totals = queueTotals(queue);
+        const eta = observe(
+          s.eta,
+          Date.now(),
+          totals.uploadedBytes,
+          totals.done,
+          totals.active > 0,
+        );
+        return { queue, eta };
+      });
       if (get().view === 'history' && settledAny(batch)) get().refreshHistorySoon();
     },
     replaceQueue: (list) => set({ queue: replaceQueue(list) }),
