@@ -449,11 +449,36 @@ export interface LabdropApi {
   onAttention(listener: (reason: IpcError) => void): () => void;
 }
 
-/** Turns a zod failure into one readable sentence per problem. */
+/** The fields a person types, named as the window names them. */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  name: 'the name',
+  accessKeyId: 'the access key ID',
+  secretAccessKey: 'the secret access key',
+  sessionToken: 'the session token',
+  region: 'the region',
+  bucket: 'the bucket',
+  prefix: 'the folder',
+  endpoint: 'the endpoint',
+  awsProfile: 'the AWS profile',
+  synapseId: 'the Synapse folder',
+  target: 'the target',
+  partConcurrency: 'the number of parallel part uploads',
+  partSizeMiB: 'the part size',
+};
+
+/**
+ * A refused request in words a person can act on: which fields, never zod's
+ * own text ("secretAccessKey: Too small: expected string to have >=8
+ * characters") nor the channel's name, which mean nothing to a lab technician.
+ * The window checks its forms before sending, so this is a last line.
+ */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ` : '') + issue.message)
-    .join('\n');
+  const fields = [
+    ...new Set(error.issues.map((issue) => FIELD_WORDS[String(issue.path[0])] ?? 'a value')),
+  ];
+  const named =
+    fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`;
+  return `Labdrop could not use ${named}: check ${fields.length === 1 ? 'it' : 'them'} and try again.`;
 }
 
 export type { UploadError, UploadProgress, UploadRecord };

@@ -160,6 +160,21 @@ async function planAndAdd(paths: string[], prefix = 'center', bucket = 'lab-buck
 }
 
 describe('the contract at the boundary', () => {
+  it('names the field a person typed wrong, not the schema ("Invalid credentials:saveKeys request: secretAccessKey: Too small…")', async () => {
+    const answer = await handlers['credentials:saveKeys']({
+      name: 'lab',
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 'short',
+    });
+    expect(answer).toEqual({
+      ok: false,
+      error: {
+        code: 'BadRequest',
+        message: 'Labdrop could not use the secret access key: check it and try again.',
+      },
+    });
+  });
+
   it('answers bad arguments with a BadRequest value, never a throw', async () => {
     const bad: Array<[RequestChannel, unknown]> = [
       ['uploads:plan', undefined],
@@ -194,7 +209,14 @@ describe('the contract at the boundary', () => {
         ok: false,
         error: { code: 'BadRequest' },
       });
-      if (!result.ok) expect(result.error.message).toContain(channel);
+      // A sentence for a person: never zod's text or the channel's name.
+      if (!result.ok) {
+        expect(result.error.message).toMatch(
+          /^Labdrop could not use .+: check (it|them) and try again\.$/,
+        );
+        expect(result.error.message).not.toMatch(/too small|too big|expected|invalid|:saveKeys/i);
+        expect(result.error.message).not.toContain(channel);
+      }
     }
   });
 

@@ -412,7 +412,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
           ok: false,
           error: {
             code: 'BadRequest',
-            message: `Invalid ${channel} request: ${describeIssues(parsed.error)}`,
+            message: describeIssues(parsed.error),
           },
         };
       }

@@ -204,6 +204,15 @@ export async function openStandIn(
             isDefault: true,
           },
         ]),
+      // Refused with a long message without spaces, to see it wrap.
+      saveKeys: () =>
+        Promise.resolve({
+          ok: false,
+          error: {
+            code: 'StoreFailed',
+            message: `The keychain refused to store the keys at /home/lab/${'very-long-folder-name/'.repeat(12)}labdrop/keys.bin.`,
+          },
+        }),
       pause: (id: string) => move(id, 'paused'),
       resume: (id: string) => move(id, 'queued'),
       retry: (id: string) => move(id, 'queued'),

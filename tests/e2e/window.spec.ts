@@ -278,3 +278,37 @@ test('the queue leads with unfinished uploads, and counts and offers only what i
   await expect(toolbar.getByRole('button', { name: 'Cancel all…' })).toBeEnabled();
   await page.context().close();
 });
+
+test('the key form says what is wrong in its own words, and long messages wrap', async ({
+  chromium,
+}) => {
+  const { page } = await openStandIn(await chromium(), {}, MINIMUM);
+  await open(page, 'Settings');
+  const form = page.getByRole('form', { name: 'Store access keys' });
+  const store = form.getByRole('button', { name: 'Store keys' });
+  await expect(store).toBeDisabled();
+  await form.getByLabel('Name').fill('lab');
+  await form.getByLabel('Access key ID').fill('AKIAIOSFODNN7EXAMPLE');
+  await form.getByLabel('Secret access key').fill('short');
+  // Disabled until main would take them, with the reason next to the field.
+  await expect(store).toBeDisabled();
+  await expect(form.getByLabel('Secret access key')).toHaveAccessibleDescription(
+    'The secret access key is at least 8 characters (AWS gives 40).',
+  );
+  await expect(page.locator('body')).not.toContainText(/Too small|Invalid|secretAccessKey/);
+  await form.getByLabel('Secret access key').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+  await expect(store).toBeEnabled();
+  await store.click();
+  const alert = form.getByRole('alert');
+  await expect(alert).toContainText('The keychain refused');
+  const overflow = await alert.evaluate((element) => {
+    const card = element.closest('.card') as HTMLElement;
+    return {
+      inside: element.getBoundingClientRect().right <= card.getBoundingClientRect().right,
+      scrolls: element.scrollWidth > element.clientWidth,
+    };
+  });
+  expect(overflow).toEqual({ inside: true, scrolls: false });
+  await fitsTheWindow(page);
+  await page.context().close();
+});

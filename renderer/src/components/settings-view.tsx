@@ -1,6 +1,7 @@
-import { Fragment, useId, useState } from 'react';
+import { Fragment, useId, useState, type ChangeEvent } from 'react';
 import type { CredentialChoice, SettingsView as SettingsAnswer } from '../../../shared/ipc';
 import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from '../../../shared/parts';
+import { keysInput, keysProblems, type KeysField, type KeysForm } from '../state/keys.logic';
 import { useApp, useAppStore } from '../state/store';
 import { AlertIcon } from './icons';
 
@@ -114,17 +115,41 @@ const KIND_LABELS: Record<CredentialChoice['kind'], string> = {
  * system keychain; the fields are cleared at once, and nothing secret comes
  * back (see the note in renderer/src/state/credentials.slice.ts).
  */
+const EMPTY_KEYS: KeysForm = {
+  name: '',
+  accessKeyId: '',
+  secretAccessKey: '',
+  sessionToken: '',
+  region: '',
+};
+
 function StoreKeysForm({ problem }: { problem: string | null }) {
   const id = useId();
   const store = useAppStore();
   const saving = useApp((s) => s.credentials.saving);
   const error = useApp((s) => s.credentials.error);
-  const [name, setName] = useState('');
-  const [keyId, setKeyId] = useState('');
-  const [secret, setSecret] = useState('');
-  const [token, setToken] = useState('');
-  const [region, setRegion] = useState('');
-  const complete = name.trim() !== '' && keyId.trim() !== '' && secret.trim() !== '';
+  const [form, setForm] = useState<KeysForm>(EMPTY_KEYS);
+  const problems = keysProblems(form);
+  const valid = Object.keys(problems).length === 0;
+  /** A field's problem once something is typed in it (empty ones just keep the button off). */
+  const fieldProps = (field: KeysField) => {
+    const shown = form[field].trim() !== '' ? problems[field] : undefined;
+    return {
+      id: `${id}-${field}`,
+      value: form[field],
+      spellCheck: false,
+      'aria-invalid': shown ? true : undefined,
+      'aria-describedby': shown ? `${id}-${field}-problem` : undefined,
+      onChange: (event: ChangeEvent<HTMLInputElement>) =>
+        setForm((f) => ({ ...f, [field]: event.target.value })),
+    };
+  };
+  const fieldProblem = (field: KeysField) =>
+    form[field].trim() !== '' && problems[field] ? (
+      <p id={`${id}-${field}-problem`} className="field-error">
+        {problems[field]}
+      </p>
+    ) : null;
 
   if (problem) {
     return (
@@ -139,25 +164,13 @@ function StoreKeysForm({ problem }: { problem: string | null }) {
       autoComplete="off"
       onSubmit={(event) => {
         event.preventDefault();
-        if (!complete) return;
+        if (!valid) return;
         void store
           .getState()
-          .saveKeys({
-            name,
-            accessKeyId: keyId,
-            secretAccessKey: secret,
-            sessionToken: token.trim() || null,
-            region: region.trim() || null,
-          })
+          .saveKeys(keysInput(form))
           .then((saved) => {
             // The secret leaves the window's memory whether or not main took it.
-            setSecret('');
-            setToken('');
-            if (saved) {
-              setName('');
-              setKeyId('');
-              setRegion('');
-            }
+            setForm((f) => (saved ? EMPTY_KEYS : { ...f, secretAccessKey: '', sessionToken: '' }));
           });
       }}
     >
@@ -167,55 +180,28 @@ function StoreKeysForm({ problem }: { problem: string | null }) {
       <div className="field-grid">
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>
-          <input
-            id={`${id}-name`}
-            value={name}
-            placeholder="lab-uploader"
-            spellCheck={false}
-            onChange={(event) => setName(event.target.value)}
-          />
+          <input {...fieldProps('name')} placeholder="lab-uploader" />
+          {fieldProblem('name')}
         </div>
         <div className="field">
           <label htmlFor={`${id}-region`}>Region (optional)</label>
-          <input
-            id={`${id}-region`}
-            value={region}
-            placeholder="us-east-1"
-            spellCheck={false}
-            onChange={(event) => setRegion(event.target.value)}
-          />
+          <input {...fieldProps('region')} placeholder="us-east-1" />
+          {fieldProblem('region')}
         </div>
         <div className="field field-wide">
-          <label htmlFor={`${id}-key`}>Access key ID</label>
-          <input
-            id={`${id}-key`}
-            value={keyId}
-            placeholder="AKIA…"
-            spellCheck={false}
-            onChange={(event) => setKeyId(event.target.value)}
-          />
+          <label htmlFor={`${id}-accessKeyId`}>Access key ID</label>
+          <input {...fieldProps('accessKeyId')} placeholder="AKIA…" />
+          {fieldProblem('accessKeyId')}
         </div>
         <div className="field field-wide">
-          <label htmlFor={`${id}-secret`}>Secret access key</label>
-          <input
-            id={`${id}-secret`}
-            type="password"
-            value={secret}
-            spellCheck={false}
-            autoComplete="new-password"
-            onChange={(event) => setSecret(event.target.value)}
-          />
+          <label htmlFor={`${id}-secretAccessKey`}>Secret access key</label>
+          <input {...fieldProps('secretAccessKey')} type="password" autoComplete="new-password" />
+          {fieldProblem('secretAccessKey')}
         </div>
         <div className="field field-wide">
-          <label htmlFor={`${id}-token`}>Session token (optional)</label>
-          <input
-            id={`${id}-token`}
-            type="password"
-            value={token}
-            spellCheck={false}
-            autoComplete="new-password"
-            onChange={(event) => setToken(event.target.value)}
-          />
+          <label htmlFor={`${id}-sessionToken`}>Session token (optional)</label>
+          <input {...fieldProps('sessionToken')} type="password" autoComplete="new-password" />
+          {fieldProblem('sessionToken')}
         </div>
       </div>
       {error && (
@@ -224,7 +210,7 @@ function StoreKeysForm({ problem }: { problem: string | null }) {
         </p>
       )}
       <div className="row-actions">
-        <button type="submit" className="button button-primary" disabled={!complete || saving}>
+        <button type="submit" className="button button-primary" disabled={!valid || saving}>
           {saving ? 'Storing…' : 'Store keys'}
         </button>
         <span className="muted">Encrypted by the system keychain; never shown again.</span>
