@@ -312,3 +312,42 @@ test('the key form says what is wrong in its own words, and long messages wrap',
   await fitsTheWindow(page);
   await page.context().close();
 });
+
+test('notices cover no button', async ({ chromium }) => {
+  for (const viewport of [{ width: 1280, height: 800 }, MINIMUM]) {
+    const { page } = await openStandIn(
+      await chromium(),
+      { uploads: uploadsInEveryStatus(40) },
+      viewport,
+    );
+    await open(page, 'History');
+    for (let i = 0; i < 4; i++) await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Exported 40 rows' })).toHaveCount(4);
+    await open(page, 'Upload');
+    for (const end of ['top', 'bottom']) {
+      await page.getByRole('rowgroup', { name: /^Upload queue/ }).evaluate((list, at) => {
+        list.scrollTop = at === 'top' ? 0 : list.scrollHeight;
+        list.scrollIntoView({ block: at === 'top' ? 'start' : 'end' });
+      }, end);
+      const covered = await page.evaluate(() => {
+        const notices = [...document.querySelectorAll('.notice')].map((n) =>
+          n.getBoundingClientRect(),
+        );
+        return [...document.querySelectorAll('button')]
+          .filter((button) => !button.closest('.notice'))
+          .filter((button) => {
+            const b = button.getBoundingClientRect();
+            // Rows rendered past a list's edge (overscan) are clipped, not shown.
+            const list = button.closest('.vtable-body')?.getBoundingClientRect();
+            if (list && (b.bottom <= list.top || b.top >= list.bottom)) return false;
+            return notices.some(
+              (n) => b.left < n.right && n.left < b.right && b.top < n.bottom && n.top < b.bottom,
+            );
+          })
+          .map((button) => button.getAttribute('aria-label') ?? button.textContent);
+      });
+      expect(covered, `${viewport.width}×${viewport.height}, list at the ${end}`).toEqual([]);
+    }
+    await page.context().close();
+  }
+});
