@@ -17,6 +17,8 @@ export const UPLOAD_STATUSES = [
   'hashing',
   'uploading',
   'verifying',
+  /** The endpoint could not be reached: it goes on by itself once it answers again. */
+  'waiting',
   'done',
   'paused',
   'failed',
@@ -40,6 +42,10 @@ export const UPLOAD_EVENTS = [
   'pause',
   'fail',
   'cancel',
+  /** The endpoint stopped answering (a lost network, an outage): wait, don't fail. */
+  'disconnect',
+  /** It answers again. */
+  'reconnect',
 ] as const;
 export type UploadEvent = (typeof UPLOAD_EVENTS)[number];
 
@@ -47,7 +53,13 @@ export type UploadEvent = (typeof UPLOAD_EVENTS)[number];
 export type UploadRequest = 'pause' | 'cancel';
 
 /** Moves that stop a running upload: from every running status, the same. */
-const STOPS = { pause: 'paused', fail: 'failed', cancel: 'cancelled', recover: 'queued' } as const;
+const STOPS = {
+  pause: 'paused',
+  fail: 'failed',
+  cancel: 'cancelled',
+  recover: 'queued',
+  disconnect: 'waiting',
+} as const;
 
 /** The legal moves: status -> event -> next status. A status with none is final. */
 export const TRANSITIONS: {
@@ -57,6 +69,7 @@ export const TRANSITIONS: {
   hashing: { upload: 'uploading', ...STOPS },
   uploading: { verify: 'verifying', ...STOPS },
   verifying: { finish: 'done', ...STOPS },
+  waiting: { reconnect: 'queued', pause: 'paused', cancel: 'cancelled', recover: 'queued' },
   paused: { resume: 'queued', cancel: 'cancelled' },
   failed: { retry: 'queued', cancel: 'cancelled' },
   done: {},
@@ -73,7 +86,7 @@ export function canMove(from: UploadStatus, to: UploadStatus): boolean {
   return Object.values(TRANSITIONS[from]).includes(to);
 }
 
-/** Hashing, uploading or waiting its turn: the file is moving (or a crash left it so). */
+/** Hashing, uploading, waiting its turn or for the network: the file is moving (or a crash left it so). */
 export function isActive(status: UploadStatus): boolean {
   return nextStatus(status, 'pause') !== null;
 }
@@ -97,6 +110,7 @@ export function isFinal(status: UploadStatus): boolean {
 export function startEvent(status: UploadStatus): UploadEvent | null {
   if (status === 'paused') return 'resume';
   if (status === 'failed') return 'retry';
+  if (status === 'waiting') return 'reconnect';
   return isActive(status) ? 'recover' : null;
 }
 

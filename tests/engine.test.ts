@@ -265,6 +265,57 @@ describe('uploads with the center rules', () => {
   });
 });
 
+describe('a lost network', () => {
+  it('waits instead of failing, and goes on by itself when the endpoint answers again', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const q = testQueue(store, pool, {
+      partConcurrency: 2,
+      networkProbe: { maxAttempts: Infinity, baseDelayMs: 50, maxDelayMs: 200 },
+    });
+    const paths = await Promise.all([
+      file('outage/a.bin', SINGLE_PUT_MAX + 1, 21),
+      file('outage/b.txt', 1000, 22),
+      file('outage/c.txt', 2000, 23),
+    ]);
+    const records = await q.add(await planUpload(paths, 'outage'), target());
+    // The endpoint goes down: every request's connection is cut.
+    proxy.intercept = () => 'reset';
+    await expect
+      .poll(() => records.map((r) => store.getUpload(r.id)?.status), { timeout: 20_000 })
+      .toEqual(['waiting', 'waiting', 'waiting']);
+    expect(store.getUpload(records[0]?.id as string)?.lastError?.message).toMatch(
+      /Could not reach/,
+    );
+    // Long enough for the probe to ask many times.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    proxy.intercept = null;
+    await q.idle();
+    process.off('warning', onWarning);
+    for (const [i, record] of records.entries()) {
+      expect(store.getUpload(record.id)?.status).toBe('done');
+      await expectObject(record.key, paths[i] as string);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('a pause of an upload waiting for the network stands', async () => {
+    const q = testQueue(store, pool, {
+      networkProbe: { maxAttempts: Infinity, baseDelayMs: 50, maxDelayMs: 100 },
+    });
+    const path = await file('outage/paused.txt', 500, 24);
+    proxy.intercept = (r) => (r.method === 'PUT' ? 'reset' : null);
+    const [record] = await q.add(await planUpload([path], 'outage'), target());
+    const id = (record as UploadRecord).id;
+    await expect.poll(() => store.getUpload(id)?.status, { timeout: 20_000 }).toBe('waiting');
+    await q.pauseAll();
+    proxy.intercept = null;
+    await q.idle();
+    expect(store.getUpload(id)?.status).toBe('paused');
+  });
+});
+
 describe('pause, resume and cancel', () => {
   async function startBig(q: UploadQueue, parts = 10, name = 'resume.bin') {
     const path = await file(name, parts * PART - 7, 9);

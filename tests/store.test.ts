@@ -8,7 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canMove, nextStatus, UPLOAD_EVENTS, UPLOAD_STATUSES } from '../shared/lifecycle';
@@ -84,6 +84,37 @@ describe('opening', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('keeps every upload and its parts when the uploads table is made again (version 7)', () => {
+    mkdirSync(dirname(dbFile), { recursive: true });
+    const raw = new Database(dbFile);
+    for (const step of MIGRATIONS.filter((m) => m.version <= 6)) raw.exec(step.up as string);
+    raw.pragma('user_version = 6');
+    raw
+      .prepare(
+        `INSERT INTO uploads (id, local_path, size, mtime_ms, bucket, key, region, submission_profile,
+           grants, part_size, upload_id, status, created_at, requested, verification)
+         VALUES ('old', '/d/a.bam', 20, 1.5, 'b', 'k', 'us-east-1', 'center', 'id=1', 5, 'mpu',
+           'paused', 7, 'cancel', 'read-back')`,
+      )
+      .run();
+    raw.prepare(`INSERT INTO parts VALUES ('old', 1, '"e1"', 5, 'crc')`).run();
+    raw.close();
+    const store = openStore();
+    expect(store.getUpload('old')).toMatchObject({
+      localPath: '/d/a.bam',
+      status: 'paused',
+      uploadId: 'mpu',
+      requested: 'cancel',
+      verification: 'read-back',
+    });
+    expect(store.completedParts('old')).toEqual([
+      { partNumber: 1, etag: '"e1"', size: 5, checksum: 'crc' },
+    ]);
+    // The new status is taken.
+    expect(store.transition('old', 'paused', 'resume').status).toBe('queued');
+    expect(store.transition('old', 'queued', 'disconnect').status).toBe('waiting');
   });
 
   it('numbers migrations 1, 2, 3, … with no gaps', () => {

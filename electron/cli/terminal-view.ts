@@ -7,6 +7,7 @@ const MARK: Record<UploadStatus, string> = {
   hashing: '#',
   uploading: '↑',
   verifying: '?',
+  waiting: '~',
   done: '✓',
   paused: '‖',
   failed: '✗',

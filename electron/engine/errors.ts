@@ -5,6 +5,8 @@ export type Recovery = 'retry' | 'slow-down' | 'stop';
 
 export interface Classified extends UploadError {
   recovery: Recovery;
+  /** The endpoint could not be reached or was down: an upload waits for it rather than fail. */
+  waitable?: boolean;
 }
 
 export interface ErrorContext {
@@ -61,10 +63,17 @@ export function contextOf(record: {
 /** A failure the engine has already explained; thrown to stop one file. */
 export class UploadFailure extends Error {
   readonly code: string;
-  constructor(error: UploadError) {
+  /**
+   * Retries ran out on a failure that waiting can fix (the endpoint could
+   * not be reached, or was down): the upload waits for the network instead
+   * of failing.
+   */
+  readonly transient: boolean;
+  constructor(error: UploadError, { transient = false } = {}) {
     super(error.message);
     this.name = 'UploadFailure';
     this.code = error.code;
+    this.transient = transient;
   }
 }
 
@@ -126,7 +135,12 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
   const what = request ? REQUESTS[request] : undefined;
   switch (name) {
     case 'SlowDown':
-      return { code: name, recovery: 'slow-down', message: 'S3 asked Labdrop to slow down.' };
+      return {
+        code: name,
+        recovery: 'slow-down',
+        waitable: true,
+        message: 'S3 asked Labdrop to slow down.',
+      };
     case 'AccessDenied':
     case 'AllAccessDisabled':
       return {
@@ -204,6 +218,7 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
     return {
       code: sysCode || name,
       recovery: 'retry',
+      waitable: true,
       message: `Could not reach ${ctx.endpoint ?? 'Amazon S3'} (${sysCode || name}). Check the network connection${ctx.endpoint ? ' and the endpoint address' : ''}.`,
     };
   }
@@ -217,6 +232,7 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
     return {
       code: name,
       recovery: 'slow-down',
+      waitable: true,
       message: `S3 is busy (${name}); retrying more slowly.`,
     };
   }
@@ -224,6 +240,7 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
     return {
       code: name,
       recovery: 'retry',
+      waitable: status === 502 || status === 504,
       message: `S3 had a server error (${name}: ${detail}).`,
     };
   }

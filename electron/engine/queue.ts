@@ -18,7 +18,8 @@ import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
 import { bucketRegion } from './preflight';
 import { liveCounts, projectProgress } from './progress';
-import { PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
+import { NetworkWait } from './network-wait';
+import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
 import { CANCEL_INCOMPLETE, type Store, type UploadPatch } from './store';
@@ -51,6 +52,8 @@ export interface QueueOptions {
   partSize?: number;
   retry?: RetryPolicy;
   preflightRetry?: RetryPolicy;
+  /** How an upload waiting for the network probes the endpoint; default NETWORK_PROBE. */
+  networkProbe?: RetryPolicy;
   /** Keeps two Labdrop processes off the same upload; none in single-process tests. */
   locks?: UploadLocks;
   now?: () => number;
@@ -82,6 +85,7 @@ export class UploadQueue {
   private partSize: number;
   private requestPoll: ReturnType<typeof setInterval> | null = null;
   private readonly runDeps: RunDeps;
+  private readonly network: NetworkWait;
 
   constructor(private readonly options: QueueOptions) {
     const partConcurrency = options.partConcurrency ?? 8;
@@ -92,6 +96,15 @@ export class UploadQueue {
     this.preflightRetry = options.preflightRetry ?? PREFLIGHT_RETRY;
     this.now = options.now ?? Date.now;
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    this.network = new NetworkWait({
+      clientFor: options.clientFor,
+      policy: options.networkProbe ?? NETWORK_PROBE,
+      onBack: (ids) => {
+        for (const id of ids) {
+          if (this.options.store.getUpload(id)?.status === 'waiting') this.start(id);
+        }
+      },
+    });
     const shared = {
       store: options.store,
       hasher: options.hasher,
@@ -116,6 +129,7 @@ export class UploadQueue {
       record: (id) => this.record(id),
       move: (id, from, event, patch) => this.move(id, from, event, patch),
       cleanup: (record, cleanup) => removeFromBucket(this.cleanupDeps(record), record, cleanup),
+      waitForNetwork: (record) => this.network.wait(record),
       signInAgain: (reason) => {
         void this.pauseAll();
         for (const listener of this.attention) listener(reason);
@@ -228,8 +242,10 @@ export class UploadQueue {
     });
   }
 
+  /** Pauses what runs here, and what waits here for the network. */
   async pauseAll(): Promise<void> {
-    await Promise.all([...this.jobs.keys()].map((id) => this.requestPause(id)));
+    const ids = new Set([...this.jobs.keys(), ...this.network.ids]);
+    await Promise.all([...ids].map((id) => this.requestPause(id)));
   }
 
   /**
@@ -257,12 +273,16 @@ export class UploadQueue {
     }
   }
 
-  /** Resolves when no upload is running and no cancel is still removing parts. */
+  /**
+   * Resolves when no upload is running, none waits here for the network, and
+   * no cancel is still removing parts.
+   */
   async idle(): Promise<void> {
-    while (this.jobs.size > 0 || this.cancelling.size > 0) {
-      await Promise.allSettled([
-        ...[...this.jobs.values()].map((job) => job.done),
-        ...this.cancelling,
+    while (this.jobs.size > 0 || this.cancelling.size > 0 || this.network.ids.length > 0) {
+      const running = [...[...this.jobs.values()].map((job) => job.done), ...this.cancelling];
+      await Promise.race([
+        ...(running.length > 0 ? [Promise.allSettled(running)] : []),
+        this.network.next(),
       ]);
     }
   }
@@ -299,6 +319,8 @@ export class UploadQueue {
     here: (job: Job | undefined) => Promise<T>,
   ): Promise<T | 'requested'> {
     const job = this.jobs.get(id);
+    // Paused or cancelled, it no longer waits for the network.
+    this.network.forget(id);
     if (!job && !this.lock(id)) {
       this.options.store.request(id, request);
       if (!this.lock(id)) return 'requested';

@@ -18,6 +18,13 @@ export const UPLOAD_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 500, ma
 /** Checks before an upload starts fail fast: the user is watching. */
 export const PREFLIGHT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 2_000 };
 
+/** How an upload waiting for the network asks again whether the endpoint answers (attempts unbounded). */
+export const NETWORK_PROBE: RetryPolicy = {
+  maxAttempts: Infinity,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+};
+
 export function abortError(): Error {
   const error = new Error('The operation was aborted');
   error.name = 'AbortError';
@@ -68,7 +75,7 @@ export async function withRetry<T>(
       if (options.signal?.aborted || isAbort(error)) throw abortError();
       const failure = classifyError(error, options.context);
       if (failure.recovery === 'stop' || n >= options.policy.maxAttempts) {
-        throw new UploadFailure(failure);
+        throw new UploadFailure(failure, { transient: failure.waitable === true });
       }
       options.onRetry?.(failure, n);
       await sleep(backoffDelay(n, options.policy), options.signal);

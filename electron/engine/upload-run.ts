@@ -3,7 +3,7 @@ import type { UploadEvent, UploadRequest, UploadStatus } from '../../shared/life
 import { isBase64Md5 } from '../../shared/md5';
 import { choosePartSize } from '../../shared/parts';
 import type { UploadError, UploadRecord } from '../../shared/types';
-import { classifyError, contextOf, isAbort } from './errors';
+import { classifyError, contextOf, isAbort, UploadFailure } from './errors';
 import { changedFailure, isUnchanged } from './file-version';
 import type { AdaptiveLimiter } from './limiter';
 import type { LiveCounts } from './progress';
@@ -50,6 +50,8 @@ export interface RunDeps {
   cleanup: (record: UploadRecord, options?: { forgetHash?: boolean }) => Promise<UploadRecord>;
   retryOptions: (record: UploadRecord, signal: AbortSignal) => RetryOptions;
   md5Key: (record: UploadRecord) => string;
+  /** The endpoint stopped answering: the upload waits for it (NetworkWait). */
+  waitForNetwork: (record: UploadRecord) => void;
   /** Credentials ran out: the queue pauses and asks the user to sign in again. */
   signInAgain: (reason: UploadError) => void;
 }
@@ -119,6 +121,12 @@ function settleFailure(deps: RunDeps, job: Job, error: unknown): void {
     // to sign in again, then resumeAll() picks everything up.
     deps.move(job.id, from, 'pause', { lastError });
     deps.signInAgain(lastError);
+    return;
+  }
+  if (error instanceof UploadFailure && error.transient) {
+    // Connectivity never fails a file: it waits, and goes on once the
+    // endpoint answers again (network-wait.ts).
+    deps.waitForNetwork(deps.move(job.id, from, 'disconnect', { lastError }));
     return;
   }
   deps.move(job.id, from, 'fail', { lastError, finishedAt: deps.now() });

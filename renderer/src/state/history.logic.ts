@@ -13,7 +13,8 @@ export const STATUS_FILTERS: ReadonlyArray<{ value: StatusFilter; label: string 
   { value: 'uploading', label: 'Uploading' },
   { value: 'hashing', label: 'Hashing' },
   { value: 'verifying', label: 'Verifying' },
-  { value: 'queued', label: 'Waiting' },
+  { value: 'waiting', label: 'Waiting for network' },
+  { value: 'queued', label: 'Queued' },
 ];
 
 /** History the view asks main for at most (newest first). */
