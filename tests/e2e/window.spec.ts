@@ -351,3 +351,25 @@ test('notices cover no button', async ({ chromium }) => {
     await page.context().close();
   }
 });
+
+test('the row × asks first for a large file, and not for a small one', async ({ chromium }) => {
+  const { page } = await openStandIn(await chromium());
+  const big = page.locator('[data-row-key="u2"] [data-status]'); // 222.5 MiB, uploading
+  await page.getByRole('button', { name: 'Cancel lane-002.fastq.gz' }).click();
+  const no = page.getByRole('button', { name: 'No, keep lane-002.fastq.gz' });
+  await expect(no).toBeFocused();
+  await expect(big).toContainText('Cancel (41% sent)?');
+  await no.click();
+  await expect(big).toHaveAttribute('data-status', 'uploading');
+  await page.getByRole('button', { name: 'Cancel lane-002.fastq.gz' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel lane-002.fastq.gz' }).click();
+  await expect(big).toHaveAttribute('data-status', 'cancelled');
+
+  // 512 KiB, not started: gone at once.
+  await page.getByRole('button', { name: 'Cancel reads-000.fastq.gz' }).click();
+  await expect(page.locator('[data-row-key="u0"] [data-status]')).toHaveAttribute(
+    'data-status',
+    'cancelled',
+  );
+  await page.context().close();
+});

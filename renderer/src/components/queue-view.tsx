@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { UploadStatus } from '../../../shared/types';
 import { secondsLeft } from '../state/eta.logic';
-import { bulkAvailability, queueTotals, rowView } from '../state/queue.logic';
+import { bulkAvailability, cancelNeedsConfirm, queueTotals, rowView } from '../state/queue.logic';
 import type { QueueAction, UploadAction } from '../state/queue.slice';
 import { useApp, useAppStore } from '../state/store';
 import { CloseIcon, InfoIcon, PauseIcon, PlayIcon, RetryIcon } from './icons';
@@ -19,6 +19,7 @@ const TONES: Record<UploadStatus, 'normal' | 'done' | 'failed' | 'paused' | 'has
   hashing: 'hashing',
   uploading: 'normal',
   verifying: 'normal',
+  waiting: 'paused',
   done: 'done',
   paused: 'paused',
   failed: 'failed',
@@ -48,10 +49,12 @@ function QueueHeader() {
 const QueueRow = memo(function QueueRow({ id }: { id: string }) {
   const progress = useApp((s) => s.queue.items[id]);
   const store = useAppStore();
+  const [confirming, setConfirming] = useState(false);
   if (!progress) return null;
   const view = rowView(progress);
   const act = (action: UploadAction) => void store.getState().uploadAction(action, id);
   const detail = progress.error?.message ?? progress.key;
+  const asking = confirming && view.canCancel;
   return (
     <div
       className={`queue-grid status-${progress.status}`}
@@ -62,9 +65,41 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
         <span className="file-name" title={progress.localPath}>
           {view.name}
         </span>
-        <span className={progress.error ? 'file-error' : 'file-key'} title={detail}>
-          {progress.error ? view.errorText : `s3://${progress.bucket}/${progress.key}`}
-        </span>
+        {asking ? (
+          // A big file, or one far along: a stray click must not throw that away.
+          <span
+            className="row-confirm"
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') setConfirming(false);
+            }}
+          >
+            <span>Cancel{view.percent !== '0%' ? ` (${view.percent} sent)` : ''}?</span>
+            <button
+              type="button"
+              className="button button-small button-danger"
+              aria-label={`Yes, cancel ${view.name}`}
+              onClick={() => {
+                setConfirming(false);
+                act('cancel');
+              }}
+            >
+              Yes
+            </button>
+            <button
+              type="button"
+              className="button button-small"
+              aria-label={`No, keep ${view.name}`}
+              autoFocus
+              onClick={() => setConfirming(false)}
+            >
+              No
+            </button>
+          </span>
+        ) : (
+          <span className={progress.error ? 'file-error' : 'file-key'} title={detail}>
+            {progress.error ? view.errorText : `s3://${progress.bucket}/${progress.key}`}
+          </span>
+        )}
       </span>
       <span role="gridcell" className="num">
         {view.size}
@@ -135,7 +170,7 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
             className="icon-button danger"
             aria-label={`Cancel ${view.name}`}
             title="Cancel"
-            onClick={() => act('cancel')}
+            onClick={() => (cancelNeedsConfirm(progress) ? setConfirming(true) : act('cancel'))}
           >
             <CloseIcon />
           </button>

@@ -5,6 +5,7 @@ import {
   applyProgressBatch,
   baseName,
   bulkAvailability,
+  cancelNeedsConfirm,
   EMPTY_QUEUE,
   queueTotals,
   replaceQueue,
@@ -62,6 +63,17 @@ describe('the queue order and count', () => {
     });
     expect(unfinishedCount(state)).toBe(0);
     expect(unfinishedCount(addMissing(state, [p('n', { status: 'queued' })]))).toBe(1);
+  });
+});
+
+describe('cancelNeedsConfirm', () => {
+  const MiB = 1024 * 1024;
+  it('asks before cancelling a large file, or one far along, never a small fresh one', () => {
+    expect(cancelNeedsConfirm(p('big', { size: 200 * MiB }))).toBe(true);
+    expect(cancelNeedsConfirm(p('far', { size: 40 * MiB, uploadedBytes: 30 * MiB }))).toBe(true);
+    expect(cancelNeedsConfirm(p('fresh', { size: 40 * MiB, uploadedBytes: MiB }))).toBe(false);
+    expect(cancelNeedsConfirm(p('tiny', { size: 2000, uploadedBytes: 1500 }))).toBe(false);
+    expect(cancelNeedsConfirm(p('done', { size: 200 * MiB, status: 'done' }))).toBe(false);
   });
 });
 

@@ -156,10 +156,11 @@ export function bulkAvailability(state: QueueState): BulkAvailability {
 }
 
 export const PHASE_LABELS: Record<UploadStatus, string> = {
-  queued: 'Waiting',
+  queued: 'Queued',
   hashing: 'Hashing',
   uploading: 'Uploading',
   verifying: 'Verifying',
+  waiting: 'Waiting for network',
   done: 'Done',
   paused: 'Paused',
   failed: 'Failed',
@@ -210,6 +211,18 @@ export function rowView(p: UploadProgress): RowView {
     canCancel: !isFinal(p.status),
     canRetry: p.status === 'failed',
   };
+}
+
+const MiB = 1024 * 1024;
+/** A file this big, or this much of it sent, is not thrown away by one click. */
+const CONFIRM_SIZE = 100 * MiB;
+const CONFIRM_SENT = 16 * MiB;
+
+/** Whether the row's × asks first: the file is large, or far along (half of it and more sent). */
+export function cancelNeedsConfirm(p: UploadProgress): boolean {
+  if (isFinal(p.status)) return false;
+  const farAlong = p.uploadedBytes >= CONFIRM_SENT && p.uploadedBytes * 2 >= p.size;
+  return p.size >= CONFIRM_SIZE || farAlong;
 }
 
 /** The last path segment, for POSIX and Windows paths alike. */
