@@ -51,6 +51,19 @@ describe('errors a lab technician can act on', () => {
     expect(classifyError(serviceError('ServiceUnavailable', 503), context).recovery).toBe('retry');
   });
 
+  it('explains an https:// endpoint on an http server instead of showing OpenSSL', () => {
+    const tls = Object.assign(
+      new Error(
+        'write EPROTO 40E8:error:0A00010B:SSL routines:ssl3_get_record:wrong version number',
+      ),
+      { code: 'EPROTO' },
+    );
+    const failure = classifyError(tls, { ...context, endpoint: 'https://127.0.0.1:9000' });
+    expect(failure).toMatchObject({ code: 'NotHttps', recovery: 'stop' });
+    expect(failure.message).toContain('try the address with http:// instead of https://');
+    expect(failure.message).not.toMatch(/ssl3_get_record/);
+  });
+
   it('names the file when it is gone', () => {
     const gone = Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
     expect(classifyError(gone, context)).toMatchObject({

@@ -134,6 +134,7 @@ function startQueue(world: Omit<World, 'queue'> & { queue?: UploadQueue }): Uplo
     partConcurrency: 2,
     retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
     preflightRetry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    networkProbe: { maxAttempts: Infinity, baseDelayMs: 5, maxDelayMs: 20 },
   });
   world.since = proxy.requests.length;
   return queue;

@@ -212,6 +212,13 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
   }
 
   if (name === 'AbortError') return { code: 'Aborted', recovery: 'stop', message: 'Stopped.' };
+  if (sysCode === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(detail)) {
+    return {
+      code: 'NotHttps',
+      recovery: 'stop',
+      message: `${ctx.endpoint ?? 'The endpoint'} does not speak HTTPS (its answer is not TLS): try the address with http:// instead of https://.`,
+    };
+  }
   // The state database explains itself (see StoreError in store.ts).
   if (name === 'StoreError') return { code: sysCode, recovery: 'stop', message: detail };
   if (NETWORK_CODES.has(sysCode) || NETWORK_CODES.has(name) || RETRYABLE_SERVICE_CODES.has(name)) {
