@@ -373,3 +373,15 @@ test('the row × asks first for a large file, and not for a small one', async ({
   );
   await page.context().close();
 });
+
+test('an s3:// address pasted into Bucket fills bucket and folder', async ({ chromium }) => {
+  const { page } = await openStandIn(await chromium());
+  const form = page.getByRole('form', { name: 'Target' });
+  await form.getByLabel('Bucket', { exact: true }).fill('s3://center-bucket/study-1/run-2/');
+  await expect(form.getByLabel('Bucket', { exact: true })).toHaveValue('center-bucket');
+  await expect(form.getByLabel('Folder in the bucket', { exact: true })).toHaveValue(
+    'study-1/run-2',
+  );
+  await expect(form).toContainText('s3://center-bucket/study-1/run-2/');
+  await page.context().close();
+});

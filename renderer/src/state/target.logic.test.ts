@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, type SavedTarget } from '../../../shared/ipc';
+import { DEFAULT_SETTINGS, type AccessReport, type SavedTarget } from '../../../shared/ipc';
 import {
+  accessVerdict,
   describeCredentials,
   destinationLabel,
   EMPTY_TARGET,
@@ -9,6 +10,7 @@ import {
   needsSignIn,
   parentFolder,
   savedTargetAt,
+  splitS3Url,
   targetKey,
   validateTarget,
 } from './target.logic';
@@ -127,5 +129,32 @@ describe('the target picker helpers', () => {
   it('knows which pauses signing in again fixes', () => {
     expect(needsSignIn({ code: 'ExpiredToken' })).toBe(true);
     expect(needsSignIn({ code: 'NoSuchBucket' })).toBe(false);
+  });
+});
+
+describe('splitS3Url', () => {
+  it('splits a pasted s3:// address into bucket and folder', () => {
+    expect(splitS3Url('s3://lab-bucket/study-1')).toEqual({
+      bucket: 'lab-bucket',
+      prefix: 'study-1',
+    });
+    expect(splitS3Url(' s3://lab-bucket/study-1/run-2/ ')).toEqual({
+      bucket: 'lab-bucket',
+      prefix: 'study-1/run-2',
+    });
+    expect(splitS3Url('s3://lab-bucket')).toEqual({ bucket: 'lab-bucket', prefix: '' });
+    expect(splitS3Url('lab-bucket')).toBeNull();
+  });
+});
+
+describe('accessVerdict at the bucket root', () => {
+  it('says the sync job skips it, as the review does', () => {
+    const report = { ok: true, target: { bucket: 'lab-bucket', prefix: '' } } as AccessReport;
+    expect(accessVerdict(report)).toContain('the sync job skips objects there');
+    const inFolder = {
+      ok: true,
+      target: { bucket: 'lab-bucket', prefix: 'study-1' },
+    } as AccessReport;
+    expect(accessVerdict(inFolder)).toBe('Uploads to s3://lab-bucket/study-1/ will work.');
   });
 });

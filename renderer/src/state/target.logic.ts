@@ -154,12 +154,27 @@ export function folderLabel(prefix: string): string {
   return prefix.split('/').filter(Boolean).pop() ?? prefix;
 }
 
-/** The access report's one-line verdict, for the target card. */
+/**
+ * The access report's one-line verdict, for the target card. At the bucket
+ * root it says what the review says (shared/keys.ts): access is not all.
+ */
 export function accessVerdict(report: AccessReport): string {
-  const where = `s3://${report.target.bucket}/${normalizePrefix(report.target.prefix)}`;
-  return report.ok
-    ? `Uploads to ${where} will work.`
-    : (report.problem?.message ?? `Uploads to ${where} would fail.`);
+  const prefix = normalizePrefix(report.target.prefix);
+  const where = `s3://${report.target.bucket}/${prefix}`;
+  if (!report.ok) return report.problem?.message ?? `Uploads to ${where} would fail.`;
+  return prefix === ''
+    ? `Uploads to ${where} will work, but that is the bucket root: the sync job skips objects there. Choose a folder.`
+    : `Uploads to ${where} will work.`;
+}
+
+/**
+ * A pasted S3 address (`s3://lab-bucket/study-1`) as bucket and folder, or
+ * null when `value` is not one.
+ */
+export function splitS3Url(value: string): { bucket: string; prefix: string } | null {
+  const match = /^\s*s3:\/\/([^/\s]+)\/?(\S*?)\/*\s*$/i.exec(value);
+  if (!match) return null;
+  return { bucket: match[1] as string, prefix: match[2] as string };
 }
 
 /** What a credential summary may say: a name, the key's last four characters, region, expiry. */

@@ -14,6 +14,7 @@ import {
   formFromSaved,
   matchesSaved,
   savedTargetAt,
+  splitS3Url,
   targetKey,
   validateTarget,
   type TargetField,
@@ -97,7 +98,10 @@ export const createTargetSlice =
         set({ target: form, targetCheck: IDLE, savedTargetId: keepSaved(form), folders: CLOSED }),
 
       setTargetField: (field, value) => {
-        const target = { ...get().target, [field]: value };
+        // s3://bucket/folder pasted into Bucket fills both fields.
+        const pasted = field === 'bucket' ? splitS3Url(value) : null;
+        if (pasted && pasted.prefix !== '') get().setTargetField('prefix', pasted.prefix);
+        const target = { ...get().target, [field]: pasted ? pasted.bucket : value };
         const stale = checkKey(target) !== get().targetCheck.key;
         const bucketsStale = sourceKey(target) !== get().buckets.key;
         set({
