@@ -265,6 +265,20 @@ describe('uploads with the center rules', () => {
   });
 });
 
+describe('the same file dropped twice', () => {
+  it('is uploaded once, by the upload already on its way', async () => {
+    const q = queue({ partConcurrency: 1 });
+    const path = await file('twice/big.bin', SINGLE_PUT_MAX + 1, 31);
+    const [first] = await q.add(await planUpload([path], 'twice'), target());
+    const [again] = await q.add(await planUpload([path], 'twice'), target());
+    expect(again?.id).toBe(first?.id);
+    await q.idle();
+    expect(store.query({ search: 'twice/big.bin' })).toHaveLength(1);
+    expect(requestsFor('POST', 'twice/big.bin', 'uploads')).toHaveLength(1);
+    await expectObject('twice/big.bin', path);
+  });
+});
+
 describe('a lost network', () => {
   it('waits instead of failing, and goes on by itself when the endpoint answers again', async () => {
     const warnings: string[] = [];

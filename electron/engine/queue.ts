@@ -154,7 +154,8 @@ export class UploadQueue {
 
   /**
    * Records every planned file and starts the batch, under `profile` (a saved
-   * target's) or the queue's. Refuses a plan with problems.
+   * target's) or the queue's. Refuses a plan with problems. A file whose
+   * object an unfinished upload is already writing gets that upload back.
    */
   async add(
     plan: Plan,
@@ -169,25 +170,42 @@ export class UploadQueue {
     const client = this.options.clientFor(target);
     const region = (await bucketRegion(client, target, this.preflightRetry)) ?? target.region;
     const grants = grantFullControlHeader(profile);
-    const records = plan.files.map((file) =>
-      this.options.store.createUpload({
-        id: randomUUID(),
-        localPath: file.localPath,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        bucket: target.bucket,
-        key: file.key,
-        endpoint: target.endpoint,
-        region,
-        awsProfile: target.awsProfile,
-        submissionProfile: profile.name,
-        synapseId: target.synapseId ?? null,
-        grants,
-        partSize: choosePartSize(file.size, this.partSize),
-        createdAt: this.now(),
+    // A file already on its way to the same object (dropped again while it
+    // uploads) is not queued twice, to race itself: its upload stands for it.
+    const unfinished = this.options.store.unfinishedAt(
+      { bucket: target.bucket, endpoint: target.endpoint },
+      plan.files.map((file) => file.key),
+    );
+    const queued = new Map(
+      plan.files.flatMap((file) => {
+        const upload = unfinished.get(file.key);
+        return upload?.localPath === file.localPath ? [[file.key, upload] as const] : [];
       }),
     );
-    for (const record of records) this.start(record.id);
+    const records = plan.files.map(
+      (file) =>
+        queued.get(file.key) ??
+        this.options.store.createUpload({
+          id: randomUUID(),
+          localPath: file.localPath,
+          size: file.size,
+          mtimeMs: file.mtimeMs,
+          bucket: target.bucket,
+          key: file.key,
+          endpoint: target.endpoint,
+          region,
+          awsProfile: target.awsProfile,
+          submissionProfile: profile.name,
+          synapseId: target.synapseId ?? null,
+          grants,
+          partSize: choosePartSize(file.size, this.partSize),
+          createdAt: this.now(),
+        }),
+    );
+    for (const record of records) {
+      if (queued.has(record.key)) this.resume(record.id);
+      else this.start(record.id);
+    }
     return records;
   }
 

@@ -397,6 +397,26 @@ export class Store {
   }
 
   /** Whether an upload added after this one (and not cancelled) writes the same object. */
+  /** The unfinished uploads to these keys of a bucket, by key (one read per 500 keys). */
+  unfinishedAt(
+    place: Pick<UploadRecord, 'bucket' | 'endpoint'>,
+    keys: readonly string[],
+  ): Map<string, UploadRecord> {
+    const found = new Map<string, UploadRecord>();
+    this.guard(() => {
+      for (let i = 0; i < keys.length; i += 500) {
+        const chunk = keys.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT * FROM uploads WHERE bucket = ? AND endpoint IS ?
+             AND status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
+             AND key IN (${chunk.map(() => '?').join(', ')}) ORDER BY created_at`,
+        ).all(place.bucket, place.endpoint, ...UNFINISHED_STATUSES, ...chunk) as Row[];
+        for (const row of rows) found.set(String(row.key), fromRow(row));
+      }
+    });
+    return found;
+  }
+
   hasLaterUploadTo(record: UploadRecord): boolean {
     return this.guard(
       () =>
