@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   isActive,
@@ -8,10 +7,11 @@ import {
   type UploadRequest,
   type UploadStatus,
 } from '../../shared/lifecycle';
-import { choosePartSize, DEFAULT_PART_SIZE } from '../../shared/parts';
-import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
+import { DEFAULT_PART_SIZE } from '../../shared/parts';
+import type { SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { removeFromBucket } from './cleanup';
+import { recordPlan } from './enqueue';
 import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure } from './errors';
 import { PartBuffers } from './file-range';
@@ -169,39 +169,13 @@ export class UploadQueue {
     // answer each with a redirect, which cannot send a part's bytes again.
     const client = this.options.clientFor(target);
     const region = (await bucketRegion(client, target, this.preflightRetry)) ?? target.region;
-    const grants = grantFullControlHeader(profile);
-    // A file already on its way to the same object (dropped again while it
-    // uploads) is not queued twice, to race itself: its upload stands for it.
-    const unfinished = this.options.store.unfinishedAt(
-      { bucket: target.bucket, endpoint: target.endpoint },
-      plan.files.map((file) => file.key),
-    );
-    const queued = new Map(
-      plan.files.flatMap((file) => {
-        const upload = unfinished.get(file.key);
-        return upload?.localPath === file.localPath ? [[file.key, upload] as const] : [];
-      }),
-    );
-    const records = plan.files.map(
-      (file) =>
-        queued.get(file.key) ??
-        this.options.store.createUpload({
-          id: randomUUID(),
-          localPath: file.localPath,
-          size: file.size,
-          mtimeMs: file.mtimeMs,
-          bucket: target.bucket,
-          key: file.key,
-          endpoint: target.endpoint,
-          region,
-          awsProfile: target.awsProfile,
-          submissionProfile: profile.name,
-          synapseId: target.synapseId ?? null,
-          grants,
-          partSize: choosePartSize(file.size, this.partSize),
-          createdAt: this.now(),
-        }),
-    );
+    const { records, queued } = recordPlan(this.options.store, plan, {
+      ...target,
+      region,
+      profile,
+      partSize: this.partSize,
+      createdAt: this.now(),
+    });
     for (const record of records) {
       if (queued.has(record.key)) this.resume(record.id);
       else this.start(record.id);

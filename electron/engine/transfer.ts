@@ -1,7 +1,6 @@
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -17,9 +16,10 @@ import { openRange, type PartBuffers, type RangeBody } from './file-range';
 import type { HashPool, RangeAlgorithm } from './hash-pool';
 import type { AdaptiveLimiter } from './limiter';
 import type { LiveCounts } from './progress';
+import { listParts, reconcileParts } from './part-recovery';
 import { withRetry, type RetryOptions } from './retry';
 import type { CompletedPart, Store, UploadPatch } from './store';
-import { headObject, isReadDenied, matchesFile } from './verify';
+import { etagIsMd5, headObject, isReadDenied, matchesFile } from './verify';
 
 export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
 
@@ -90,7 +90,12 @@ export class Transfer {
   ): Promise<boolean> {
     if (record.etag === null && !record.uploadId) return false;
     if (record.uploadId) {
-      const listed = await this.listParts(client, record, signal).catch((error: unknown) => {
+      const listed = await listParts(
+        client,
+        record,
+        signal,
+        this.deps.retryOptions(record, signal),
+      ).catch((error: unknown) => {
         if ((error as { code?: string }).code === 'NoSuchUpload') return null;
         throw error;
       });
@@ -196,7 +201,7 @@ export class Transfer {
       await store.sync();
       signal.throwIfAborted();
     }
-    const done = fresh ? new Map() : await this.reconcileParts(client, record, signal);
+    const done = fresh ? new Map() : await reconcileParts(this.deps, client, record, signal);
     const total = partCount(record.size, record.partSize);
     const missing: number[] = [];
     for (let n = 1; n <= total; n++) if (!done.has(n)) missing.push(n);
@@ -297,74 +302,6 @@ export class Transfer {
     } finally {
       signal.removeEventListener('abort', abortFile);
     }
-  }
-
-  /**
-   * What S3 holds for this upload, reconciled with what was recorded. A part
-   * S3 has but the database missed (a crash right after the part finished)
-   * is kept when its ETag is the MD5 of that range of the file (and then its
-   * CRC32 is computed, if the upload checks parts by CRC32).
-   */
-  private async reconcileParts(
-    client: S3Client,
-    record: UploadRecord,
-    signal: AbortSignal,
-  ): Promise<Map<number, CompletedPart>> {
-    const { store, hasher } = this.deps;
-    const recorded = new Map(store.completedParts(record.id).map((p) => [p.partNumber, p]));
-    const listed = await this.listParts(client, record, signal);
-    const done = new Map<number, CompletedPart>();
-    for (const [partNumber, { etag, size }] of listed) {
-      const expected = partRange(partNumber, record.size, record.partSize);
-      if (size !== expected.end - expected.start) continue;
-      const mine = recorded.get(partNumber);
-      if (mine && mine.etag === etag) {
-        done.set(partNumber, mine);
-        continue;
-      }
-      const hashRange = (algorithm: RangeAlgorithm) =>
-        hasher.hashRange(record.localPath, expected.start, expected.end, { signal, algorithm });
-      const md5Base64 = await hashRange('md5');
-      if (etagIsMd5(etag, md5Base64)) {
-        const checksum = record.partChecksum !== null ? await hashRange('crc32') : md5Base64;
-        const part = { partNumber, etag, size, checksum };
-        store.recordPart(record.id, part);
-        done.set(partNumber, part);
-      }
-    }
-    return done;
-  }
-
-  private async listParts(
-    client: S3Client,
-    record: UploadRecord,
-    signal: AbortSignal,
-  ): Promise<Map<number, { etag: string; size: number }>> {
-    const parts = new Map<number, { etag: string; size: number }>();
-    let marker: string | undefined;
-    do {
-      const page = await withRetry(
-        () =>
-          client.send(
-            new ListPartsCommand({
-              Bucket: record.bucket,
-              Key: record.key,
-              UploadId: record.uploadId ?? undefined,
-              MaxParts: 1000,
-              PartNumberMarker: marker,
-            }),
-            { abortSignal: signal },
-          ),
-        this.deps.retryOptions(record, signal),
-      );
-      for (const part of page.Parts ?? []) {
-        if (part.PartNumber && part.ETag) {
-          parts.set(part.PartNumber, { etag: part.ETag, size: part.Size ?? 0 });
-        }
-      }
-      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
-    } while (marker);
-    return parts;
   }
 
   private async uploadPart(
@@ -474,11 +411,6 @@ export class Transfer {
       this.deps.retryOptions(record, signal),
     );
   }
-}
-
-/** Whether an ETag (quoted hex) is the MD5 (base64) of what was sent. */
-function etagIsMd5(etag: string, md5Base64: string): boolean {
-  return etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex');
 }
 
 /** The whole file's CRC32 from its parts' (base64), given in part order. */

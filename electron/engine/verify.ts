@@ -110,3 +110,8 @@ export function verifiedFromResponses(
   }
   return { bytesUploaded: record.size, lastError: null, verification: 'responses' };
 }
+
+/** Whether an ETag (quoted hex) is the MD5 (base64) of what was sent. */
+export function etagIsMd5(etag: string, md5Base64: string): boolean {
+  return etag.replaceAll('"', '') === Buffer.from(md5Base64, 'base64').toString('hex');
+}
