@@ -69,8 +69,8 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     removeProfile: (name) => call('profiles:remove', { name }),
     planUpload: (paths, prefix) => call('uploads:plan', { paths, prefix }),
     discardPlan: (planId) => call('uploads:discardPlan', { planId }),
-    addUploads: (planId, target, acceptWarnings, savedTargetId) =>
-      call('uploads:add', { planId, target, acceptWarnings, savedTargetId }),
+    addUploads: (planId, target, acceptWarnings, savedTargetId, skipProblems) =>
+      call('uploads:add', { planId, target, acceptWarnings, savedTargetId, skipProblems }),
     listUploads: () => call('uploads:list'),
     pause: (id) => call('uploads:pause', { id }),
     resume: (id) => call('uploads:resume', { id }),

@@ -216,6 +216,8 @@ export const requestSchemas = {
     acceptWarnings: z.boolean(),
     /** The saved target chosen in the picker: its Synapse folder is recorded with each upload. */
     savedTargetId: SavedTargetId.nullable().optional(),
+    /** Upload the plan's files and leave out the items it could not plan (a link loop). */
+    skipProblems: z.boolean().optional(),
   }),
   'uploads:list': none,
   'uploads:pause': byId,
@@ -425,6 +427,7 @@ export interface LabdropApi {
     target: TargetInput,
     acceptWarnings: boolean,
     savedTargetId?: string | null,
+    skipProblems?: boolean,
   ): Promise<IpcResult<UploadProgress[]>>;
   listUploads(): Promise<IpcResult<UploadProgress[]>>;
   pause(id: string): Promise<IpcResult<null>>;

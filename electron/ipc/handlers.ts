@@ -256,7 +256,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       return null;
     },
 
-    'uploads:add': async ({ planId, target, acceptWarnings, savedTargetId }) => {
+    'uploads:add': async ({ planId, target, acceptWarnings, savedTargetId, skipProblems }) => {
       const held = plans.get(planId);
       if (!held) {
         throw new UploadFailure({
@@ -277,7 +277,8 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       held.adding = true;
       try {
         const records = await queue.add(
-          held.plan,
+          // Asked for: the files go, the items that could not be planned stay out.
+          skipProblems ? { ...held.plan, problems: [] } : held.plan,
           { ...toTarget(target), synapseId: saved?.synapseId ?? null },
           saved ? targets.profiles.require(saved.submissionProfile) : undefined,
         );

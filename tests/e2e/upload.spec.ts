@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { GetObjectAclCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE } from '../../shared/profile';
 import { BUCKET, expect, test } from './fixtures';
@@ -145,4 +146,27 @@ test('Clear puts the reviewed files away: nothing uploads, and they can be added
     new HeadObjectCommand({ Bucket: BUCKET, Key: 'cleared/sample.bam' }),
   );
   expect(head.ContentLength).toBe(2 * MiB);
+});
+
+test('one bad item in a dropped folder says why, and the others can still go', async ({
+  labdrop,
+}) => {
+  const { page } = labdrop;
+  const first = await labdrop.file('looped/a.txt', 120, 11);
+  await labdrop.file('looped/b.txt', 130, 12);
+  const folder = dirname(first);
+  await symlink(folder, join(folder, 'back-up')); // a link loop: the folder inside itself
+  await labdrop.setTarget({ bucket: BUCKET, prefix: 'loops', endpoint: labdrop.endpoint });
+  await labdrop.addFiles([folder]);
+  const review = page.getByRole('region', { name: 'Review before uploading' });
+  await expect(review.getByRole('button', { name: 'Upload 2 files' })).toBeDisabled();
+  await expect(review.getByTestId('plan-blocked')).toContainText(
+    'Not started: 1 dropped item cannot be uploaded',
+  );
+  await review.getByRole('button', { name: 'Upload the other 2 files' }).click();
+  await expect(page.getByTestId('queue-totals')).toContainText('2 files · 2 done');
+  const head = await labdrop.s3.send(
+    new HeadObjectCommand({ Bucket: BUCKET, Key: 'loops/looped/b.txt' }),
+  );
+  expect(head.ContentLength).toBe(130);
 });

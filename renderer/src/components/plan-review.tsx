@@ -26,15 +26,15 @@ export function PlanReview() {
 
   const validTarget = validateTarget(target).target !== null;
   const warned = (summary?.warningCount ?? 0) > 0;
-  const blocked = (summary?.problems.length ?? 0) > 0 || summary?.fileCount === 0;
+  const problems = summary?.problems.length ?? 0;
+  const blocked = problems > 0 || summary?.fileCount === 0;
   // Planned for the folder before the last edit: the replan is on its way (see planFitsPrefix).
   const stale = summary !== null && !planFitsPrefix(summary, target.prefix);
-  const canStart =
-    plan.status === 'ready' &&
-    !stale &&
-    !blocked &&
-    validTarget &&
-    (!warned || plan.acceptWarnings);
+  const ready =
+    plan.status === 'ready' && !stale && validTarget && (!warned || plan.acceptWarnings);
+  const canStart = ready && !blocked;
+  // One bad item (a link loop, an unreadable file) need not hold back the rest of a folder.
+  const othersCount = problems > 0 ? (summary?.fileCount ?? 0) : 0;
   const adding = plan.status === 'adding';
   const waiting = plan.waiting.length;
   // What "Check access" found that stops uploads (e.g. ACLs disabled), repeated by the button.
@@ -147,6 +147,22 @@ export function PlanReview() {
         >
           Clear
         </button>
+        {problems > 0 && (
+          <span className="muted" data-testid="plan-blocked">
+            Not started: {problems} dropped {problems === 1 ? 'item' : 'items'} cannot be uploaded
+            (see above).
+          </span>
+        )}
+        {othersCount > 0 && (
+          <button
+            type="button"
+            className="button"
+            disabled={!ready}
+            onClick={() => void store.getState().startUpload(true)}
+          >
+            Upload the other {othersCount} {othersCount === 1 ? 'file' : 'files'}
+          </button>
+        )}
         {!validTarget && summary && <span className="muted">Fill in the target first.</span>}
         {validTarget && stale && !adding && (
           <span className="muted">Updating the keys for the new folder…</span>

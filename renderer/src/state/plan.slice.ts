@@ -30,7 +30,8 @@ export interface PlanSlice {
   /** The user puts the plan away (main stops hashing its files early). */
   discardPlan(): void;
   setAcceptWarnings(accept: boolean): void;
-  startUpload(): Promise<void>;
+  /** `skipProblems`: upload the planned files, leaving out the items that could not be planned. */
+  startUpload(skipProblems?: boolean): Promise<void>;
 }
 
 const EMPTY_PLAN: PlanState = {
@@ -131,7 +132,7 @@ export const createPlanSlice =
         if (planId) void api.discardPlan(planId);
       },
       setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),
-      startUpload: async () => {
+      startUpload: async (skipProblems = false) => {
         const { plan: current, target: form } = get();
         const { target } = validateTarget(form);
         if (!current.summary || current.status !== 'ready') return;
@@ -164,6 +165,7 @@ export const createPlanSlice =
           target,
           current.acceptWarnings,
           get().savedTargetId,
+          skipProblems,
         );
         const { waiting } = get().plan;
         if (answer.ok) {

@@ -228,6 +228,7 @@ describe('the window store', () => {
       { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
       true,
       null,
+      false, // skipProblems: only "Upload the other N files" leaves problems out
     );
   });
 
@@ -440,6 +441,7 @@ describe('the window store', () => {
       expect.anything(),
       false,
       null,
+      false, // skipProblems: only "Upload the other N files" leaves problems out
     );
   });
 
@@ -481,6 +483,7 @@ describe('the window store', () => {
       expect.anything(),
       false,
       null,
+      false, // skipProblems: only "Upload the other N files" leaves problems out
     );
 
     // Picking a saved target is a change of folder too.
@@ -495,6 +498,7 @@ describe('the window store', () => {
       expect.objectContaining({ bucket: 'lab-bucket' }),
       false,
       't-1',
+      false, // skipProblems: only "Upload the other N files" leaves problems out
     );
   });
 
