@@ -222,6 +222,8 @@ describe('the standard AWS chain, from ~/.aws', () => {
     const error = await rejection(new CredentialService({ store }).summary('nope'));
     expect(error.code).toBe('NoCredentials');
     expect(error.message).toContain('profile "nope"');
+    // A mistyped name may have meant keys stored in the app: the message says where those live.
+    expect(error.message).toContain("Labdrop's Settings");
   });
 
   it('says who I am with STS GetCallerIdentity', async () => {

@@ -500,9 +500,11 @@ export class CredentialService {
     const paths = awsConfigPaths(this.env);
     const known = listAwsProfiles(this.env).map((p) => p.name);
     if (name && !known.includes(name)) {
+      // A mistyped name may mean keys stored in Labdrop as well as a profile in ~/.aws.
+      const stored = this.listStoredKeys().map((k) => k.name);
       return new UploadFailure({
         code: 'NoCredentials',
-        message: `There is no AWS profile "${name}" in ${paths.config} or ${paths.credentials}. ${known.length > 0 ? `Profiles there: ${known.join(', ')}.` : 'Create one with `aws configure --profile NAME` or `aws configure sso`.'}`,
+        message: `There is no AWS profile "${name}" in ${paths.config} or ${paths.credentials}, nor keys of that name stored in Labdrop. ${known.length > 0 ? `Profiles there: ${known.join(', ')}.` : 'Create one with `aws configure --profile NAME` or `aws configure sso`.'} ${stored.length > 0 ? `Keys stored in Labdrop's Settings: ${stored.join(', ')}.` : "Or store access keys under that name in Labdrop's Settings."}`,
       });
     }
     return new UploadFailure({
