@@ -8,7 +8,8 @@ import { MiB } from '../../shared/parts';
 
 test('pauses a big upload and resumes it to the end', async ({ labdrop }) => {
   const { page } = labdrop;
-  const big = await labdrop.file('big-run.bam', 40 * MiB, 7);
+  // Big enough to be mid-way still after the screenshot and its axe check.
+  const big = await labdrop.file('big-run.bam', 80 * MiB, 7);
   await labdrop.setTarget({ bucket: BUCKET, prefix: 'paused', endpoint: labdrop.slowEndpoint });
   await labdrop.addFiles([big]);
   await page.getByRole('button', { name: 'Upload 1 file' }).click();
@@ -41,7 +42,7 @@ test('pauses a big upload and resumes it to the end', async ({ labdrop }) => {
   const head = await labdrop.s3.send(
     new HeadObjectCommand({ Bucket: BUCKET, Key: 'paused/big-run.bam' }),
   );
-  expect(head.ContentLength).toBe(40 * MiB);
+  expect(head.ContentLength).toBe(80 * MiB);
 });
 
 test('cancels an upload and leaves nothing in the bucket', async ({ labdrop }) => {
