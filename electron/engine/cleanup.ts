@@ -4,6 +4,7 @@ import {
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { isMultipart } from '../../shared/parts';
 import type { UploadRecord } from '../../shared/types';
 import { classifyError, UploadFailure, type ErrorContext } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
@@ -50,6 +51,30 @@ export async function removeFromBucket(
       ).catch((error: unknown) => {
         if ((error as { code?: string }).code !== 'NoSuchUpload') throw error;
       });
+    }
+    // A single PUT S3 stored as the process died, before its ETag reached the
+    // record: the object is this upload's when it has its size and content-md5
+    // and no other upload of the key is in the history.
+    const unrecorded =
+      !record.etag &&
+      !record.uploadId &&
+      record.md5Base64 !== null &&
+      record.startedAt !== null &&
+      !isMultipart(record.size, record.partSize) &&
+      !store.hasLaterUploadTo(record, { earlier: true });
+    if (unrecorded) {
+      const target = { Bucket: record.bucket, Key: record.key };
+      const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
+        () => null,
+      );
+      if (
+        head?.ETag &&
+        head.ContentLength === record.size &&
+        Object.values(head.Metadata ?? {}).includes(record.md5Base64 as string)
+      ) {
+        const IfMatch = head.ETag;
+        await withRetry(() => client.send(new DeleteObjectCommand({ ...target, IfMatch })), retry);
+      }
     }
     if (record.etag && !store.hasLaterUploadTo(record)) {
       const target = {

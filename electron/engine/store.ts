@@ -396,7 +396,7 @@ export class Store {
     );
   }
 
-  /** Whether an upload added after this one (and not cancelled) writes the same object. */
+  /** Whether an upload added after this one (or, `earlier`, at any time; not cancelled) writes the same object. */
   /** The unfinished uploads to these keys of a bucket, by key (one read per 500 keys). */
   unfinishedAt(
     place: Pick<UploadRecord, 'bucket' | 'endpoint'>,
@@ -417,14 +417,19 @@ export class Store {
     return found;
   }
 
-  hasLaterUploadTo(record: UploadRecord): boolean {
+  hasLaterUploadTo(record: UploadRecord, { earlier = false } = {}): boolean {
     return this.guard(
       () =>
         this.sql(
           `SELECT 1 FROM uploads WHERE bucket = ? AND key = ? AND endpoint IS ? AND id != ?
              AND created_at >= ? AND status != 'cancelled' LIMIT 1`,
-        ).get(record.bucket, record.key, record.endpoint, record.id, record.createdAt) !==
-        undefined,
+        ).get(
+          record.bucket,
+          record.key,
+          record.endpoint,
+          record.id,
+          earlier ? -Infinity : record.createdAt,
+        ) !== undefined,
     );
   }
 
