@@ -214,6 +214,14 @@ export async function openStandIn(
           },
         }),
       exportHistory: () => ok({ path: '/home/lab/labdrop-history.csv', rows: 40 }),
+      listBuckets: () =>
+        ok({
+          allowed: true,
+          buckets: [
+            { name: 'center-archive', region: 'us-east-1' },
+            { name: 'lab-bucket', region: 'us-east-1' },
+          ],
+        }),
       pause: (id: string) => move(id, 'paused'),
       resume: (id: string) => move(id, 'queued'),
       retry: (id: string) => move(id, 'queued'),

@@ -385,3 +385,15 @@ test('an s3:// address pasted into Bucket fills bucket and folder', async ({ chr
   await expect(form).toContainText('s3://center-bucket/study-1/run-2/');
   await page.context().close();
 });
+
+test('List buckets shows the buckets, and choosing one fills the field', async ({ chromium }) => {
+  const { page } = await openStandIn(await chromium());
+  const form = page.getByRole('form', { name: 'Target' });
+  await form.getByRole('button', { name: 'List buckets' }).click();
+  const list = form.getByRole('list', { name: 'Buckets' });
+  await expect(list).toBeVisible();
+  await list.getByRole('button', { name: 'center-archive' }).click();
+  await expect(form.getByLabel('Bucket', { exact: true })).toHaveValue('center-archive');
+  await expectAccessible(page, 'bucket list');
+  await page.context().close();
+});

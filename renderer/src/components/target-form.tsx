@@ -100,18 +100,42 @@ function SavedTargetActions({ target }: { target: SavedTarget }) {
 /** The bucket list when the credentials may list buckets; otherwise the reason to type it. */
 function BucketChoices({ listId }: { listId: string }) {
   const buckets = useApp((s) => s.buckets);
+  const chosen = useApp((s) => s.target.bucket.trim());
+  const store = useAppStore();
   if (buckets.status !== 'done') return null;
   if (buckets.error) return <p className="field-error">{buckets.error.message}</p>;
   if (!buckets.list) return null;
   if (!buckets.list.allowed) {
     return <p className="field-hint">{buckets.list.reason.message} Type the bucket name.</p>;
   }
+  // A datalist shows only while the field is focused: the list is shown as well.
+  const names = buckets.list.buckets.map((b) => b.name);
   return (
-    <datalist id={listId}>
-      {buckets.list.buckets.map((b) => (
-        <option key={b.name} value={b.name} />
-      ))}
-    </datalist>
+    <>
+      <datalist id={listId}>
+        {names.map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
+      {names.length === 0 ? (
+        <p className="field-hint">These credentials see no buckets. Type the bucket name.</p>
+      ) : (
+        <ul className="folder-list bucket-list" aria-label="Buckets">
+          {names.map((name) => (
+            <li key={name}>
+              <button
+                type="button"
+                className="link-button"
+                aria-pressed={name === chosen}
+                onClick={() => store.getState().setTargetField('bucket', name)}
+              >
+                {name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
