@@ -222,6 +222,14 @@ export async function openStandIn(
             { name: 'lab-bucket', region: 'us-east-1' },
           ],
         }),
+      listFolders: (target: { bucket: string }, prefix: string) =>
+        ok({
+          bucket: target.bucket,
+          prefix,
+          folders: [`${prefix}run-1/`, `${prefix}run-2/`],
+          fileCount: 0,
+          truncated: false,
+        }),
       pause: (id: string) => move(id, 'paused'),
       resume: (id: string) => move(id, 'queued'),
       retry: (id: string) => move(id, 'queued'),

@@ -397,3 +397,16 @@ test('List buckets shows the buckets, and choosing one fills the field', async (
   await expectAccessible(page, 'bucket list');
   await page.context().close();
 });
+
+test('the open folder browser follows the folder typed in the field', async ({ chromium }) => {
+  const { page } = await openStandIn(await chromium());
+  const form = page.getByRole('form', { name: 'Target' });
+  await form.getByRole('button', { name: 'Browse…' }).click();
+  const folders = form.getByRole('list', { name: 'Sub-folders' });
+  await expect(folders).toContainText('run-1');
+  const field = form.getByLabel('Folder in the bucket', { exact: true });
+  await field.fill('study-9/batch-3');
+  await expect(form.locator('.folder-path')).toContainText('study-9/batch-3/');
+  await expect(field).toHaveValue('study-9/batch-3'); // what was typed stays as typed
+  await page.context().close();
+});

@@ -69,6 +69,7 @@ export interface TargetSlice {
   createFolder(name: string): Promise<boolean>;
 }
 
+const FOLLOW_DELAY_MS = 300;
 const IDLE: TargetCheckState = { status: 'idle', key: '', result: null, error: null };
 const NO_BUCKETS: BucketsState = { status: 'idle', key: '', list: null, error: null };
 const CLOSED: FolderBrowserState = { open: false, status: 'idle', listing: null, error: null };
@@ -76,6 +77,26 @@ const CLOSED: FolderBrowserState = { open: false, status: 'idle', listing: null,
 export const createTargetSlice =
   (api: LabdropApi): StateCreator<AppState, [], [], TargetSlice> =>
   (set, get) => {
+    // The open folder browser follows the folder typed in the field (without
+    // rewriting what is being typed, as choosing a folder in it does).
+    let followTimer: ReturnType<typeof setTimeout> | null = null;
+    const followSoon = (typed: string) => {
+      const at = normalizePrefix(typed);
+      if (at === get().folders.listing?.prefix) return;
+      if (followTimer) clearTimeout(followTimer);
+      followTimer = setTimeout(() => {
+        followTimer = null;
+        void (async () => {
+          const { target } = validateTarget(get().target);
+          if (!target) return;
+          const answer = await api.listFolders(target, at);
+          const still = get().folders.open && normalizePrefix(get().target.prefix) === at;
+          if (answer.ok && still) {
+            set({ folders: { open: true, status: 'done', listing: answer.value, error: null } });
+          }
+        })();
+      }, FOLLOW_DELAY_MS);
+    };
     const checkKey = (form: TargetForm) => targetKey(validateTarget(form).target, form.prefix);
     const sourceKey = (form: TargetForm) => {
       const { target } = validateTarget({ ...form, bucket: form.bucket.trim() || 'any-bucket' });
@@ -111,7 +132,10 @@ export const createTargetSlice =
           ...(bucketsStale ? { buckets: NO_BUCKETS } : {}),
           ...(field !== 'prefix' ? { folders: CLOSED } : {}),
         });
-        if (field === 'prefix') get().replanSoon();
+        if (field === 'prefix') {
+          get().replanSoon();
+          if (get().folders.open) followSoon(value);
+        }
       },
 
       checkAccess: async () => {
