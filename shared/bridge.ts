@@ -76,6 +76,7 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     resume: (id) => call('uploads:resume', { id }),
     cancel: (id) => call('uploads:cancel', { id }),
     retry: (id) => call('uploads:retry', { id }),
+    uploadAgain: (id) => call('uploads:again', { id }),
     pauseAll: () => call('uploads:pauseAll'),
     resumeAll: () => call('uploads:resumeAll'),
     retryAll: () => call('uploads:retryAll'),

@@ -224,6 +224,8 @@ export const requestSchemas = {
   'uploads:resume': byId,
   'uploads:cancel': byId,
   'uploads:retry': byId,
+  /** A cancelled upload, added again: the same file to the same place. */
+  'uploads:again': byId,
   'uploads:pauseAll': none,
   'uploads:resumeAll': none,
   'uploads:retryAll': none,
@@ -365,6 +367,7 @@ export interface Responses {
   'uploads:resume': null;
   'uploads:cancel': null;
   'uploads:retry': null;
+  'uploads:again': UploadProgress[];
   'uploads:pauseAll': null;
   'uploads:resumeAll': null;
   'uploads:retryAll': null;
@@ -434,6 +437,8 @@ export interface LabdropApi {
   resume(id: string): Promise<IpcResult<null>>;
   cancel(id: string): Promise<IpcResult<null>>;
   retry(id: string): Promise<IpcResult<null>>;
+  /** A cancelled upload added again; answers with the new row. */
+  uploadAgain(id: string): Promise<IpcResult<UploadProgress[]>>;
   pauseAll(): Promise<IpcResult<null>>;
   resumeAll(): Promise<IpcResult<null>>;
   /** Retries every failed upload in the queue view. */

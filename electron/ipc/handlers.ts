@@ -345,6 +345,37 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       return null;
     },
 
+    'uploads:again': async ({ id }) => {
+      const record = store.getUpload(id);
+      if (!record) {
+        throw new UploadFailure({ code: 'UnknownUpload', message: `There is no upload "${id}".` });
+      }
+      if (record.status !== 'cancelled') {
+        throw new UploadFailure({
+          code: 'NotCancelled',
+          message: 'Only a cancelled upload can be uploaded again; retry a failed one.',
+        });
+      }
+      // The same key: planned alone in the folder its key is in.
+      const cut = record.key.lastIndexOf('/');
+      const planned = await plan([record.localPath], cut >= 0 ? record.key.slice(0, cut) : '');
+      const records = await queue.add(
+        planned,
+        {
+          bucket: record.bucket,
+          endpoint: record.endpoint,
+          region: record.region,
+          awsProfile: record.awsProfile,
+          synapseId: record.synapseId,
+        },
+        targets.profiles.require(record.submissionProfile),
+      );
+      session.track(records.map((r) => r.id));
+      announce();
+      const live = new Map(queue.snapshot().map((p) => [p.id, p]));
+      return records.map((r) => live.get(r.id) ?? projectProgress(r));
+    },
+
     'uploads:pauseAll': async () => {
       await queue.pauseAll();
       hashEarly();

@@ -74,6 +74,16 @@ test('cancels an upload and leaves nothing in the bucket', async ({ labdrop }) =
   const multipart = await labdrop.s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
   expect((multipart.Uploads ?? []).filter((u) => u.Key?.startsWith('cancelled/'))).toEqual([]);
 
+  // A cancelled row can go again: the same file to the same key, to the end.
+  await page.getByRole('button', { name: 'Upload cancel-me.bam again' }).click();
+  await expect(page.locator('[data-testid="queue-row"][data-status="done"]')).toHaveCount(1, {
+    timeout: 30_000,
+  });
+  const again = await labdrop.s3.send(
+    new HeadObjectCommand({ Bucket: BUCKET, Key: 'cancelled/cancel-me.bam' }),
+  );
+  expect(again.ContentLength).toBe(40 * MiB);
+
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await expect(row).toHaveCount(0);
 });

@@ -153,6 +153,17 @@ const QueueRow = memo(function QueueRow({ id }: { id: string }) {
             <RetryIcon />
           </button>
         )}
+        {view.canUploadAgain && (
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={`Upload ${view.name} again`}
+            title="Upload again"
+            onClick={() => act('uploadAgain')}
+          >
+            <RetryIcon />
+          </button>
+        )}
         {(progress.status === 'failed' || progress.status === 'done') && (
           <button
             type="button"

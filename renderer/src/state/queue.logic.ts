@@ -182,6 +182,8 @@ export interface RowView {
   canResume: boolean;
   canCancel: boolean;
   canRetry: boolean;
+  /** Cancelled: the same file to the same place, as a new upload. */
+  canUploadAgain: boolean;
 }
 
 /** Everything a queue row shows, as text. */
@@ -210,6 +212,7 @@ export function rowView(p: UploadProgress): RowView {
     canResume: p.status === 'paused',
     canCancel: !isFinal(p.status),
     canRetry: p.status === 'failed',
+    canUploadAgain: p.status === 'cancelled',
   };
 }
 

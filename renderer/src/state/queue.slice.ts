@@ -13,7 +13,7 @@ import {
 import { NO_ESTIMATE, observe, type EtaEstimate } from './eta.logic';
 import type { AppState } from './store';
 
-export type UploadAction = 'pause' | 'resume' | 'cancel' | 'retry';
+export type UploadAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'uploadAgain';
 export type QueueAction = 'pauseAll' | 'resumeAll' | 'cancelAll' | 'retryAll' | 'clearFinished';
 
 export interface QueueSlice {

@@ -145,6 +145,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     resume: () => ok(null),
     cancel: () => ok(null),
     retry: () => ok(null),
+    uploadAgain: () => ok([]),
     pauseAll: () => ok(null),
     resumeAll: vi.fn(() => ok(null)),
     retryAll: () => ok(null),
