@@ -65,7 +65,11 @@ export async function removeFromBucket(
     if (unrecorded) {
       const target = { Bucket: record.bucket, Key: record.key };
       const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
-        () => null,
+        (error: unknown) => {
+          const code = (error as { code?: string }).code;
+          if (code !== 'NotFound' && !isReadDenied(error)) throw error;
+          return null;
+        },
       );
       if (
         head?.ETag &&
