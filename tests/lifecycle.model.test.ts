@@ -150,7 +150,7 @@ const target = (): Target => ({
 const at = (m: Model, i: number) => m.files[i % m.files.length] as FileEntry;
 const pathOf = (url: string) => decodeURIComponent(url.split('?')[0] ?? '').replace(/^\/+/, '');
 
-/** After every step: no status was ever written outside the table, and no part was sent twice. */
+/** After every step: no status was ever written outside the table, and no part stored and answered was sent again. */
 function checkInvariants(world: World): void {
   const moves = store.withDatabase(
     (db) => db.prepare('SELECT old, new FROM moves').all() as { old: string; new: string }[],
@@ -162,7 +162,10 @@ function checkInvariants(world: World): void {
   }
   const sent = new Map<string, number>();
   for (const r of proxy.requests.slice(world.since)) {
+    // A part the client gave up on (a pause) as the server stored it is sent
+    // again in good faith; one it was told was stored is never sent again.
     if (r.method !== 'PUT' || !r.url.includes('partNumber=') || r.status !== 200) continue;
+    if (!r.delivered) continue;
     const query = new URLSearchParams(r.url.split('?')[1]);
     const part = `${query.get('uploadId')}#${query.get('partNumber')}`;
     sent.set(part, (sent.get(part) ?? 0) + 1);

@@ -82,6 +82,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The server's answer, once it came (none for an intercepted request). */
   status?: number;
+  /** Whether that answer reached the client, which may have hung up meanwhile. */
+  delivered?: boolean;
 }
 
 export interface RecordingProxy {
@@ -156,6 +158,8 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
       (reply) => {
         recorded.status = reply.statusCode;
         setTimeout(() => {
+          // The client may have given up (a pause) while the server worked.
+          recorded.delivered = !res.destroyed && !req.socket.destroyed;
           res.writeHead(reply.statusCode ?? 502, reply.headers);
           reply.pipe(res);
         }, wait);
