@@ -10,6 +10,6 @@ export default defineConfig({
     globalSetup: ['tests/faults/report.ts'],
     // Only this run writes the report (tests/faults.test.ts also runs in `npm test`),
     // and it runs the lifecycle's model-based test longer than `npm test` does.
-    env: { LABDROP_FAULT_REPORT: '1', LABDROP_MODEL_RUNS: '1000' },
+    env: { LABDROP_FAULT_REPORT: '1', LABDROP_MODEL_RUNS: '600' },
   },
 });
