@@ -132,7 +132,6 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
   const key = ctx.key ? `"${ctx.key}"` : 'the object';
 
   const request = e.$command ?? ctx.request;
-  const what = request ? REQUESTS[request] : undefined;
   switch (name) {
     case 'SlowDown':
       return {
@@ -146,9 +145,9 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
       return {
         code: 'AccessDenied',
         recovery: 'stop',
-        message: what
-          ? `Access denied ${what.doing} ${key} in ${where(ctx)} (${request}): these credentials lack ${what.permission}. Ask the data coordinating center to grant it.`
-          : `Access denied writing ${key} to ${where(ctx)}. Check that your credentials may upload there with full-control grants, or ask the data coordinating center to grant access.`,
+        message:
+          missingPermission(request, key, ctx, '') ??
+          `Access denied writing ${key} to ${where(ctx)}. Check that your credentials may upload there with full-control grants, or ask the data coordinating center to grant access.`,
       };
     case 'NoSuchBucket':
       return {
@@ -272,6 +271,18 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
   };
 }
 
+/** An access denied for a request Labdrop knows: what it was doing, and the permission it lacks. */
+function missingPermission(
+  request: string | undefined,
+  key: string,
+  ctx: ErrorContext,
+  status: string,
+): string | null {
+  const what = request ? REQUESTS[request] : undefined;
+  if (!what) return null;
+  return `Access denied ${what.doing} ${key} in ${where(ctx)} (${request}${status}): these credentials lack ${what.permission}. Ask the data coordinating center to grant it.`;
+}
+
 /** A failure known only by its HTTP status; null for one the other rules handle (5xx). */
 function statusFailure(
   status: number,
@@ -291,15 +302,12 @@ function statusFailure(
         'BadRequest',
         `${where(ctx)} refused ${asked} as a bad request (HTTP 400). Check the endpoint and region; if they are right, report this to the center with the time it happened.`,
       );
-    case 403: {
-      const what = request ? REQUESTS[request] : undefined;
+    case 403:
       return stop(
         'AccessDenied',
-        what
-          ? `Access denied ${what.doing} ${key} in ${where(ctx)} (${request}, HTTP 403): these credentials lack ${what.permission}. Ask the data coordinating center to grant it.`
-          : `Access denied for ${key} in ${where(ctx)} (HTTP 403). Check that your credentials may upload there, or ask the data coordinating center to grant access.`,
+        missingPermission(request, key, ctx, ', HTTP 403') ??
+          `Access denied for ${key} in ${where(ctx)} (HTTP 403). Check that your credentials may upload there, or ask the data coordinating center to grant access.`,
       );
-    }
     case 404:
       return stop(
         'NotFound',
