@@ -2,17 +2,28 @@
  * Object keys. A file dropped onto prefix `center/` becomes `center/<name>`;
  * a dropped folder `study/` keeps its own name: `center/study/<path inside>`.
  *
- * Note on the sync job: it copies objects into Synapse but skips objects at
- * the bucket root and keys whose first character is a digit. Those keys are
- * legal S3 keys, so they are warnings the user confirms, not errors.
+ * Note on the sync job: it copies each object into Synapse as a File, in a
+ * Folder for each folder of its key. It skips objects at the bucket root,
+ * keys whose first character is a digit (to Python's `str.isdigit`, which
+ * counts `１`, `²` and `①` too), and, when the submission profile lists the
+ * folders the center syncs, keys outside them. Synapse refuses a File or
+ * Folder whose name breaks its rule (SYNAPSE_NAME_RULE), so the copy of such
+ * a key fails. All of these are legal S3 keys, so they are warnings the user
+ * confirms, not errors; synapseSafeKey renames a key so Synapse takes it.
  */
 
-export type KeyWarningCode = 'bucket-root' | 'leading-digit';
+export type KeyWarningCode = 'bucket-root' | 'leading-digit' | 'synapse-name' | 'unsynced-folder';
 
 export interface KeyWarning {
   code: KeyWarningCode;
   key: string;
   message: string;
+}
+
+/** What the warnings need to know of the submission profile. */
+export interface KeyRules {
+  /** The top-level folders the center syncs; empty or absent: all of them. */
+  syncedFolders?: readonly string[];
 }
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -49,24 +60,80 @@ export function keyProblem(key: string): string | null {
   return null;
 }
 
-/** Warnings for keys that upload fine but that the center's sync job will skip. */
-export function keyWarnings(key: string): KeyWarning[] {
+/** Warnings for keys that upload fine but that the center's sync job will skip or cannot copy. */
+export function keyWarnings(key: string, rules: KeyRules = {}): KeyWarning[] {
   const warnings: KeyWarning[] = [];
-  if (!key.includes('/')) {
+  const slash = key.indexOf('/');
+  if (slash < 0) {
     warnings.push({
       code: 'bucket-root',
       key,
       message: `"${key}" would sit at the bucket root; the sync job skips objects there. Choose a folder.`,
     });
   }
-  if (/^[0-9]/.test(key)) {
+  if (startsWithDigit(key)) {
+    const first = String.fromCodePoint(key.codePointAt(0) ?? 0);
     warnings.push({
       code: 'leading-digit',
       key,
-      message: `"${key}" starts with a digit; the sync job skips such keys. Use a folder or name that starts with a letter.`,
+      message: /[0-9]/.test(first)
+        ? `"${key}" starts with a digit; the sync job skips such keys. Use a folder or name that starts with a letter.`
+        : `"${key}" starts with "${first}", which the sync job counts as a digit; it skips such keys. Use a folder or name that starts with a letter.`,
+    });
+  }
+  const synced = rules.syncedFolders ?? [];
+  const folder = key.slice(0, slash);
+  if (slash >= 0 && synced.length > 0 && !synced.includes(folder)) {
+    warnings.push({
+      code: 'unsynced-folder',
+      key,
+      message: `"${key}" would sit in "${folder}/"; the sync job only copies folders ${synced.join(', ')}. Choose one of them.`,
+    });
+  }
+  const refused = key
+    .split('/')
+    .map((name) => ({ name, issue: synapseNameIssue(name) }))
+    .filter((c): c is { name: string; issue: SynapseNameIssue } => c.issue !== null);
+  if (refused.length > 0) {
+    const names = refused.map(
+      ({ name, issue }) => `"${shortName(name)}" (${describeIssue(issue)})`,
+    );
+    warnings.push({
+      code: 'synapse-name',
+      key,
+      message: `"${printable(key)}": Synapse refuses the ${refused.length > 1 ? 'names' : 'name'} ${names.join(', ')}, so the sync job cannot copy it. ${SYNAPSE_NAME_RULE}`,
     });
   }
   return warnings;
+}
+
+/**
+ * `key` renamed so that Synapse takes every name in it, changing only what
+ * it must: a name Synapse takes stays as it is. In another, each character
+ * is decomposed (NFKD) and loses its combining marks (é → e, ① → 1, ﬁ → fi);
+ * a character still refused becomes `_`; a name longer than 256 characters
+ * is cut, keeping a file's extension. Only the key changes, never the file.
+ */
+export function synapseSafeKey(key: string): string {
+  const names = key.split('/');
+  return names.map((name, i) => synapseSafeName(name, i === names.length - 1)).join('/');
+}
+
+/** One name of a key made one Synapse takes (see synapseSafeKey); `isFile`: the last one. */
+function synapseSafeName(name: string, isFile: boolean): string {
+  if (name === '' || synapseNameIssue(name) === null) return name;
+  let safe = '';
+  for (const c of name) {
+    const plain = c.normalize('NFKD').replace(/\p{M}/gu, '');
+    safe += plain.replace(SYNAPSE_REFUSED, '') === plain ? plain : '_';
+  }
+  // Nothing left (only marks), or "." and ".." (from "．"), are not names a key can have.
+  if (/^\.{0,2}$/.test(safe)) safe = safe.replace(/\./g, '_') || '_';
+  if (safe.length > SYNAPSE_NAME_MAX) {
+    const extension = isFile ? (/(?:\.[A-Za-z0-9]{1,16}){1,3}$/.exec(safe)?.[0] ?? '') : '';
+    safe = safe.slice(0, SYNAPSE_NAME_MAX - extension.length) + extension;
+  }
+  return safe;
 }
 
 /** `text` with control characters (line breaks, tabs…) written as \u escapes: one line, all visible. */
@@ -74,5 +141,69 @@ export function printable(text: string): string {
   return text.replace(
     new RegExp(CONTROL_CHARS.source, 'g'),
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * The characters that are not decimal digits (`\p{Nd}`) but for which
+ * Python's `str.isdigit` is true (Numeric_Type=Digit: superscripts,
+ * subscripts, circled and parenthesised digits…). JavaScript has no
+ * Numeric_Type property, so the list is Python's, made with
+ * `[c for c in range(0x110000) if chr(c).isdigit() and not chr(c).isdecimal()]`;
+ * tests/keys.test.ts checks it against the python3 it runs.
+ */
+const NON_DECIMAL_DIGITS =
+  '\\u00B2\\u00B3\\u00B9\\u1369-\\u1371\\u19DA\\u2070\\u2074-\\u2079\\u2080-\\u2089\\u2460-\\u2468' +
+  '\\u2474-\\u247C\\u2488-\\u2490\\u24EA\\u24F5-\\u24FD\\u24FF\\u2776-\\u277E\\u2780-\\u2788' +
+  '\\u278A-\\u2792\\u{10A40}-\\u{10A43}\\u{10E60}-\\u{10E68}\\u{11052}-\\u{1105A}\\u{1F100}-\\u{1F10A}';
+const LEADING_DIGIT = new RegExp(`^[\\p{Nd}${NON_DECIMAL_DIGITS}]`, 'u');
+
+/** Whether the sync job sees a digit first: Python's `key[0].isdigit()`. */
+export function startsWithDigit(text: string): boolean {
+  return LEADING_DIGIT.test(text);
+}
+
+/** Synapse's words for its rule on File and Folder names, which SYNAPSE_REFUSED enforces. */
+export const SYNAPSE_NAME_RULE =
+  "Synapse names may only contain letters (a-z, A-Z), digits, spaces and _ - . + , ( ) ' and be at most 256 characters long.";
+export const SYNAPSE_NAME_MAX = 256;
+const SYNAPSE_REFUSED = /[^A-Za-z0-9 _.+,()'-]/gu;
+/** Characters that show nothing, or nothing alone: named by code point in a warning. */
+const INVISIBLE = /^[\p{C}\p{Z}\p{M}]$/u;
+
+interface SynapseNameIssue {
+  /** The characters Synapse refuses, each once, in order of appearance. */
+  refused: string[];
+  /** The name's length when it is longer than SYNAPSE_NAME_MAX, else null. */
+  tooLong: number | null;
+}
+
+/** What Synapse refuses in one component of a key, or null; '' is keyProblem's business. */
+function synapseNameIssue(name: string): SynapseNameIssue | null {
+  const refused = [...new Set(name.match(SYNAPSE_REFUSED) ?? [])];
+  const length = [...name].length;
+  const tooLong = length > SYNAPSE_NAME_MAX ? length : null;
+  return refused.length > 0 || tooLong !== null ? { refused, tooLong } : null;
+}
+
+function describeIssue({ refused, tooLong }: SynapseNameIssue): string {
+  const parts = [];
+  if (refused.length > 0) parts.push(refused.map(describeChar).join(' '));
+  if (tooLong !== null) parts.push(`${tooLong} characters long`);
+  return parts.join('; ');
+}
+
+/** One refused character as a user can see it: itself, or its code point when it is invisible. */
+function describeChar(c: string): string {
+  if (!INVISIBLE.test(c)) return c;
+  const code = c.codePointAt(0) ?? 0;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** A component for a message: whole, unless it is too long to read. */
+function shortName(name: string): string {
+  const chars = [...name];
+  return printable(
+    chars.length > 60 ? `${chars.slice(0, 40).join('')}…${chars.slice(-12).join('')}` : name,
   );
 }

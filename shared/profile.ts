@@ -1,6 +1,10 @@
+import { z } from 'zod';
+import { keyProblem, printable } from './keys';
+
 /**
- * Submission profiles: who gets full control of every object, and the
- * `content-md5` metadata rule. The center's preset is the default.
+ * Submission profiles: who gets full control of every object, the
+ * `content-md5` metadata rule, and which folders the center's sync job
+ * copies. The center's preset is the default.
  */
 export interface SubmissionProfile {
   name: string;
@@ -8,6 +12,12 @@ export interface SubmissionProfile {
   fullControlIds: string[];
   /** User-metadata key that carries base64(raw MD5) of the whole file. */
   md5MetadataKey: string;
+  /**
+   * The top-level folders of the bucket the center's sync job copies; absent
+   * or empty: all of them. Keys outside them get an 'unsynced-folder' warning
+   * (shared/keys.ts, "Note on the sync job").
+   */
+  syncedFolders?: string[];
 }
 
 export const CENTER_PROFILE: SubmissionProfile = {
@@ -33,7 +43,34 @@ export function validateProfile(profile: SubmissionProfile): string[] {
   if (!/^[a-z0-9-]+$/.test(profile.md5MetadataKey)) {
     problems.push(`"${profile.md5MetadataKey}" is not a valid metadata key.`);
   }
+  const folders = profile.syncedFolders ?? [];
+  for (const folder of folders) {
+    const problem = syncedFolderProblem(folder);
+    if (problem) problems.push(problem);
+  }
+  for (const folder of new Set(folders.filter((f, i) => folders.indexOf(f) !== i))) {
+    problems.push(`The synced folder "${folder}" is listed twice.`);
+  }
   return problems;
+}
+
+/** Why `folder` cannot be one of a profile's synced folders, or null when it can. */
+export function syncedFolderProblem(folder: string): string | null {
+  // keyProblem: not empty, ".", "..", a control character or too long.
+  if (folder.includes('/') || keyProblem(folder) !== null) {
+    return `"${printable(folder)}" is not a synced folder: give the name of one folder at the top of the bucket, such as "raw-data".`;
+  }
+  return null;
+}
+
+/**
+ * Synced folders as a profile keeps them: trimmed, without the slashes a
+ * user may type around a folder ("raw/"), and absent rather than empty
+ * (both mean every folder).
+ */
+export function cleanSyncedFolders(folders: readonly string[] | undefined): string[] | undefined {
+  const clean = (folders ?? []).map((f) => f.trim().replace(/^\/+|\/+$/g, ''));
+  return clean.length > 0 ? clean : undefined;
 }
 
 /** Why `id` is not a canonical user ID (64 lowercase hexadecimal characters), or null. */
@@ -55,7 +92,12 @@ export const CENTER_PROFILE_NAME = CENTER_PROFILE.name;
 
 /** What an exported profile file says it is, so any other JSON is refused with a clear message. */
 export const PROFILE_FILE_FORMAT = 'labdrop-submission-profile';
-export const PROFILE_FILE_VERSION = 1;
+/**
+ * Version 2 added `syncedFolders`. A profile without them is still written as
+ * version 1, so every Labdrop reads it; one with them says 2, so an older
+ * Labdrop refuses it instead of importing it without its folders.
+ */
+export const PROFILE_FILE_VERSION = 2;
 
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -71,12 +113,14 @@ export function profileNameProblem(name: string): string | null {
 export function profileToJson(profile: SubmissionProfile): string {
   const file = {
     format: PROFILE_FILE_FORMAT,
-    version: PROFILE_FILE_VERSION,
+    version: 1,
     name: profile.name,
     fullControlIds: profile.fullControlIds,
     md5MetadataKey: profile.md5MetadataKey,
   };
-  return `${JSON.stringify(file, null, 2)}\n`;
+  const syncedFolders = cleanSyncedFolders(profile.syncedFolders);
+  const versioned = syncedFolders ? { ...file, version: 2, syncedFolders } : file;
+  return `${JSON.stringify(versioned, null, 2)}\n`;
 }
 
 export type ParsedProfile =
@@ -128,7 +172,20 @@ export function parseProfileJson(text: string): ParsedProfile {
     problems.push('"md5MetadataKey" must be a metadata key such as "content-md5".');
     return { ok: false, problems };
   }
-  const profile: SubmissionProfile = { name, fullControlIds, md5MetadataKey };
+  const folders = SyncedFoldersField.safeParse(file.syncedFolders);
+  if (!folders.success) {
+    problems.push(
+      '"syncedFolders" must be a list of folder names, such as ["raw-data", "processed"].',
+    );
+    return { ok: false, problems };
+  }
+  const syncedFolders = cleanSyncedFolders(folders.data);
+  const profile: SubmissionProfile = {
+    name,
+    fullControlIds,
+    md5MetadataKey,
+    ...(syncedFolders && { syncedFolders }),
+  };
   problems.push(...validateProfile(profile));
   const seen = new Set<string>();
   for (const id of fullControlIds) {
@@ -137,6 +194,9 @@ export function parseProfileJson(text: string): ParsedProfile {
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, profile };
 }
+
+/** Absent in version 1 files and in profiles that sync every folder. */
+const SyncedFoldersField = z.array(z.string()).optional();
 
 function isString(value: unknown): value is string {
   return typeof value === 'string';

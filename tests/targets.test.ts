@@ -159,6 +159,76 @@ describe('submission profiles', () => {
     expect(profiles.importJson(text, { replace: true })).toEqual(LAB_PROFILE);
   });
 
+  it('keeps the folders the center syncs through export and import', () => {
+    const synced: SubmissionProfile = {
+      ...LAB_PROFILE,
+      name: 'lab-synced',
+      syncedFolders: ['raw-data', 'processed'],
+    };
+    // Typed with the slashes and spaces people add; kept as folder names.
+    const text = profileToJson({ ...synced, syncedFolders: [' raw-data/', '/processed'] });
+    expect(JSON.parse(text)).toMatchObject({
+      version: 2,
+      syncedFolders: ['raw-data', 'processed'],
+    });
+    expect(parseProfileJson(text)).toEqual({ ok: true, profile: synced });
+
+    // The column is a migration's (see ProfileStore.keepsSyncedFolders): added
+    // here when the schema does not have it yet.
+    store.withDatabase((db) => {
+      const columns = db.prepare("SELECT name FROM pragma_table_info('submission_profiles')").all();
+      if (!columns.some((c) => (c as { name: string }).name === 'synced_folders')) {
+        db.exec('ALTER TABLE submission_profiles ADD COLUMN synced_folders TEXT');
+      }
+    });
+    const keeping = new ProfileStore(store);
+    expect(keeping.importJson(text)).toEqual(synced);
+    expect(keeping.get('lab-synced')).toEqual(synced);
+    expect(keeping.exportJson('lab-synced')).toBe(text);
+    keeping.save(LAB_PROFILE);
+    expect(keeping.get('lab-consortium')).toEqual(LAB_PROFILE);
+  });
+
+  it('never keeps a profile without its synced folders', () => {
+    const text = profileToJson({ ...LAB_PROFILE, syncedFolders: ['raw-data'] });
+    let kept: SubmissionProfile | null = null;
+    try {
+      kept = profiles.importJson(text);
+    } catch (error) {
+      // A database without the column refuses the profile whole.
+      expect((error as UploadFailure).code).toBe('SyncedFoldersNotKept');
+      expect(profiles.get('lab-consortium')).toBeUndefined();
+    }
+    if (kept) expect(profiles.get('lab-consortium')).toEqual(kept);
+  });
+
+  it('syncs every folder when a profile lists none, and writes it as before', () => {
+    for (const profile of [CENTER_PROFILE, { ...LAB_PROFILE, syncedFolders: [] }]) {
+      const file = JSON.parse(profileToJson(profile)) as Record<string, unknown>;
+      expect(file.version).toBe(1);
+      expect(file).not.toHaveProperty('syncedFolders');
+    }
+    expect(parseProfileJson(profileToJson({ ...LAB_PROFILE, syncedFolders: [] }))).toEqual({
+      ok: true,
+      profile: LAB_PROFILE,
+    });
+  });
+
+  it('refuses synced folders that are not one folder name each', () => {
+    const file = (syncedFolders: unknown) =>
+      JSON.stringify({ ...JSON.parse(profileToJson(LAB_PROFILE)), syncedFolders });
+    expect(thrown(() => profiles.importJson(file('raw-data'))).message).toContain(
+      '"syncedFolders" must be a list of folder names',
+    );
+    const bad = thrown(() => profiles.importJson(file(['raw/2024', '..', ' / ', 'a', 'a'])));
+    expect(bad.code).toBe('BadProfile');
+    expect(bad.message).toContain('"raw/2024" is not a synced folder');
+    expect(bad.message).toContain('".." is not a synced folder');
+    expect(bad.message).toContain('"" is not a synced folder');
+    expect(bad.message).toContain('The synced folder "a" is listed twice.');
+    expect(profiles.list()).toHaveLength(1);
+  });
+
   it('refuses a canonical ID that is not 64 hex characters, saying which and why', () => {
     const short = profileToJson({ ...LAB_PROFILE, fullControlIds: [LAB_ID_A, 'abc123'] });
     const error = thrown(() => profiles.importJson(short));

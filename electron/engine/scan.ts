@@ -1,7 +1,15 @@
 import { constants } from 'node:fs';
 import { access, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { buildKey, keyProblem, keyWarnings, printable, type KeyWarning } from '../../shared/keys';
+import {
+  buildKey,
+  keyProblem,
+  keyWarnings,
+  printable,
+  synapseSafeKey,
+  type KeyRules,
+  type KeyWarning,
+} from '../../shared/keys';
 import { MAX_OBJECT_SIZE } from '../../shared/parts';
 
 export interface PlannedFile {
@@ -15,8 +23,14 @@ export interface Plan {
   files: PlannedFile[];
   /** Reasons the batch cannot start; nothing is uploaded while there are any. */
   problems: string[];
-  /** Keys the center's sync job would skip; the user confirms before uploading. */
+  /** Keys the center's sync job would skip or cannot copy; the user confirms before uploading. */
   warnings: KeyWarning[];
+}
+
+/** A key renameForSynapse changed. */
+export interface KeyRename {
+  from: string;
+  to: string;
 }
 
 /** Operating-system clutter nobody means to submit. */
@@ -28,8 +42,13 @@ const IGNORED_NAMES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
  * `aws s3 cp --recursive` does (lab folders often link to where the raw data
  * lives): a link is uploaded as what it points to, under the link's name. A
  * link to nothing, or back to a folder it is in, is a problem to fix first.
+ * `rules`: what the warnings need of the submission profile (its synced folders).
  */
-export async function planUpload(paths: readonly string[], prefix: string): Promise<Plan> {
+export async function planUpload(
+  paths: readonly string[],
+  prefix: string,
+  rules: KeyRules = {},
+): Promise<Plan> {
   const plan: Plan = { files: [], problems: [], warnings: [] };
   const seen = new Map<string, string>();
 
@@ -58,11 +77,11 @@ export async function planUpload(paths: readonly string[], prefix: string): Prom
     }
     const other = seen.get(key);
     if (other) {
-      plan.problems.push(`${other} and ${localPath} would both be uploaded as "${key}".`);
+      plan.problems.push(sameKeyProblem(other, localPath, key));
       return;
     }
     seen.set(key, localPath);
-    plan.warnings.push(...keyWarnings(key));
+    plan.warnings.push(...keyWarnings(key, rules));
     plan.files.push({ localPath, key, size: info.size, mtimeMs: info.mtimeMs });
   };
 
@@ -117,6 +136,49 @@ export async function planUpload(paths: readonly string[], prefix: string): Prom
     await addPath(localPath, [basename(localPath)], new Set());
   }
   return plan;
+}
+
+/**
+ * `plan` with its keys renamed so that Synapse takes every name in them
+ * (synapseSafeKey), and its warnings made again for the new keys with the
+ * same `rules`. Only keys change, never files. Two files that the renaming
+ * sends to one key are a problem, as in planUpload: a key the user chose
+ * keeps its file, a renamed one gives way.
+ */
+export function renameForSynapse(
+  plan: Plan,
+  rules: KeyRules = {},
+): { plan: Plan; renames: KeyRename[] } {
+  const renamed = plan.files.map((file) => ({ file, key: synapseSafeKey(file.key) }));
+  const seen = new Map<string, string>();
+  for (const { file, key } of renamed) if (key === file.key) seen.set(key, file.localPath);
+  const problems = [...plan.problems];
+  const renames: KeyRename[] = [];
+  const files: PlannedFile[] = [];
+  for (const { file, key } of renamed) {
+    if (key !== file.key) {
+      // A renamed key can outgrow S3's limit: NFKD makes some characters several.
+      const problem = keyProblem(key);
+      if (problem) {
+        problems.push(`${printable(file.localPath)}: ${problem}`);
+        continue;
+      }
+      const other = seen.get(key);
+      if (other) {
+        problems.push(sameKeyProblem(other, file.localPath, key));
+        continue;
+      }
+      seen.set(key, file.localPath);
+      renames.push({ from: file.key, to: key });
+    }
+    files.push({ ...file, key });
+  }
+  const warnings = files.flatMap((file) => keyWarnings(file.key, rules));
+  return { plan: { files, problems, warnings }, renames };
+}
+
+function sameKeyProblem(first: string, second: string, key: string): string {
+  return `${first} and ${second} would both be uploaded as "${key}".`;
 }
 
 export function describeFsError(error: unknown, path: string): string {

@@ -126,7 +126,7 @@ export function newFolder(parent: string, name: string): { prefix: string; warni
   const warnings = keyWarnings(`${prefix}x`).map((w) =>
     w.code === 'leading-digit'
       ? `"${prefix}" starts with a digit; the sync job skips every file in it. Start the name with a letter.`
-      : w.message,
+      : w.message.replace(`"${prefix}x"`, `"${prefix}"`),
   );
   return { prefix, warnings };
 }

@@ -1,6 +1,7 @@
 import {
   CENTER_PROFILE,
   CENTER_PROFILE_NAME,
+  cleanSyncedFolders,
   parseProfileJson,
   profileNameProblem,
   profileToJson,
@@ -21,6 +22,8 @@ interface ProfileRow {
   name: string;
   full_control_ids: string;
   md5_metadata_key: string;
+  /** A JSON list of folder names; null: every folder. */
+  synced_folders: string | null;
 }
 
 /**
@@ -28,18 +31,40 @@ interface ProfileRow {
  * lab made, imported or exported as JSON files (format in shared/profile.ts).
  */
 export class ProfileStore {
+  private syncedFoldersColumn: boolean | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Whether the database has submission_profiles.synced_folders. The schema
+   * gets that column from a migration of its own; until the database has it,
+   * a profile that lists synced folders is refused, never kept without them
+   * (its keys would then go unwarned).
+   */
+  private keepsSyncedFolders(): boolean {
+    this.syncedFoldersColumn ??= this.store.withDatabase(
+      (db) =>
+        db
+          .prepare(
+            "SELECT 1 FROM pragma_table_info('submission_profiles') WHERE name = 'synced_folders'",
+          )
+          .get() !== undefined,
+    );
+    return this.syncedFoldersColumn;
+  }
+
+  private columns(): string {
+    return `name, full_control_ids, md5_metadata_key, ${this.keepsSyncedFolders() ? 'synced_folders' : 'NULL AS synced_folders'}`;
+  }
+
   list(): ProfileView[] {
     const custom = this.store.withDatabase(
       (db) =>
         db
-          .prepare(
-            'SELECT name, full_control_ids, md5_metadata_key FROM submission_profiles ORDER BY name',
-          )
+          .prepare(`SELECT ${this.columns()} FROM submission_profiles ORDER BY name`)
           .all() as ProfileRow[],
     );
     return [
@@ -52,11 +77,8 @@ export class ProfileStore {
     if (name === CENTER_PROFILE_NAME) return CENTER_PROFILE;
     const row = this.store.withDatabase(
       (db) =>
-        db
-          .prepare(
-            'SELECT name, full_control_ids, md5_metadata_key FROM submission_profiles WHERE name = ?',
-          )
-          .get(name) as ProfileRow | undefined,
+        db.prepare(`SELECT ${this.columns()} FROM submission_profiles WHERE name = ?`).get(name) as
+          ProfileRow | undefined,
     );
     return row && fromRow(row);
   }
@@ -77,10 +99,12 @@ export class ProfileStore {
 
   /** Adds a custom profile, or replaces one when `replace` is set. */
   save(profile: SubmissionProfile, options: { replace?: boolean } = {}): SubmissionProfile {
+    const syncedFolders = cleanSyncedFolders(profile.syncedFolders);
     const clean: SubmissionProfile = {
       name: profile.name.trim(),
       fullControlIds: profile.fullControlIds.map((id) => id.trim().toLowerCase()),
       md5MetadataKey: profile.md5MetadataKey.trim(),
+      ...(syncedFolders && { syncedFolders }),
     };
     const problems = [profileNameProblem(clean.name), ...validateProfile(clean)].filter(
       (p): p is string => p !== null,
@@ -98,6 +122,32 @@ export class ProfileStore {
         `A submission profile "${clean.name}" already exists. Remove it first, or choose to replace it.`,
       );
     }
+    const row = [
+      clean.name,
+      JSON.stringify(clean.fullControlIds),
+      clean.md5MetadataKey,
+      this.now(),
+    ];
+    if (this.keepsSyncedFolders()) {
+      this.store.withDatabase((db) =>
+        db
+          .prepare(
+            `INSERT INTO submission_profiles
+               (name, full_control_ids, md5_metadata_key, created_at, synced_folders)
+               VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET full_control_ids = excluded.full_control_ids,
+               md5_metadata_key = excluded.md5_metadata_key, synced_folders = excluded.synced_folders`,
+          )
+          .run(...row, syncedFolders ? JSON.stringify(syncedFolders) : null),
+      );
+      return clean;
+    }
+    if (syncedFolders) {
+      throw new ServiceError(
+        'SyncedFoldersNotKept',
+        `This Labdrop cannot keep the synced folders of "${clean.name}" yet; the profile was not saved. Update Labdrop, or save it without "syncedFolders".`,
+      );
+    }
     this.store.withDatabase((db) =>
       db
         .prepare(
@@ -106,7 +156,7 @@ export class ProfileStore {
            ON CONFLICT (name) DO UPDATE SET full_control_ids = excluded.full_control_ids,
              md5_metadata_key = excluded.md5_metadata_key`,
         )
-        .run(clean.name, JSON.stringify(clean.fullControlIds), clean.md5MetadataKey, this.now()),
+        .run(...row),
     );
     return clean;
   }
@@ -152,9 +202,12 @@ export class ProfileStore {
 }
 
 function fromRow(row: ProfileRow): SubmissionProfile {
+  const syncedFolders =
+    row.synced_folders === null ? undefined : (JSON.parse(row.synced_folders) as string[]);
   return {
     name: row.name,
     fullControlIds: JSON.parse(row.full_control_ids) as string[],
     md5MetadataKey: row.md5_metadata_key,
+    ...(syncedFolders && syncedFolders.length > 0 && { syncedFolders }),
   };
 }

@@ -28,7 +28,9 @@ export async function upload(
     err(`labdrop: ${resolved.problem}`);
     return EXIT.usage;
   }
-  const plan = await planUpload(command.paths, resolved.prefix);
+  const plan = await planUpload(command.paths, resolved.prefix, {
+    syncedFolders: resolved.submissionProfile.syncedFolders,
+  });
   const refused = await confirmPlan(plan, command.yes);
   if (refused !== null) {
     store.close();
