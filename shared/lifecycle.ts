@@ -20,6 +20,8 @@ export const UPLOAD_STATUSES = [
   /** The endpoint could not be reached: it goes on by itself once it answers again. */
   'waiting',
   'done',
+  /** Not sent: the bucket has it already, or has another version the user kept (see BucketCheck). */
+  'skipped',
   'paused',
   'failed',
   'cancelled',
@@ -39,6 +41,8 @@ export const UPLOAD_EVENTS = [
   'verify',
   /** The object in the bucket is this file. */
   'finish',
+  /** The review found the object in the bucket: it is not sent (see BucketCheck). */
+  'skip',
   'pause',
   'fail',
   'cancel',
@@ -65,7 +69,7 @@ const STOPS = {
 export const TRANSITIONS: {
   readonly [S in UploadStatus]: Readonly<Partial<Record<UploadEvent, UploadStatus>>>;
 } = {
-  queued: { hash: 'hashing', upload: 'uploading', ...STOPS },
+  queued: { hash: 'hashing', upload: 'uploading', skip: 'skipped', ...STOPS },
   hashing: { upload: 'uploading', ...STOPS },
   uploading: { verify: 'verifying', ...STOPS },
   verifying: { finish: 'done', ...STOPS },
@@ -73,6 +77,7 @@ export const TRANSITIONS: {
   paused: { resume: 'queued', cancel: 'cancelled' },
   failed: { retry: 'queued', cancel: 'cancelled' },
   done: {},
+  skipped: {},
   cancelled: {},
 };
 
@@ -96,12 +101,12 @@ export function isUnfinished(status: UploadStatus): boolean {
   return isActive(status) || status === 'paused';
 }
 
-/** Nothing more happens to it without someone asking (done, paused, failed, cancelled). */
+/** Nothing more happens to it without someone asking (done, skipped, paused, failed, cancelled). */
 export function isSettled(status: UploadStatus): boolean {
   return !isActive(status);
 }
 
-/** No move leaves it: done or cancelled. */
+/** No move leaves it: done, skipped or cancelled. */
 export function isFinal(status: UploadStatus): boolean {
   return Object.keys(TRANSITIONS[status]).length === 0;
 }

@@ -16,6 +16,35 @@ export type Verification = 'read-back' | 'responses';
  */
 export type ServerCheck = 'crc32' | 'content-md5' | 'none';
 
+/** A file's MD5: hex (S3's ETag of a single PUT) and base64 (the content-md5 metadata). */
+export interface Md5 {
+  md5Hex: string;
+  md5Base64: string;
+}
+
+/**
+ * What the review found at a file's key before anything was sent, and what
+ * was decided (see electron/engine/bucket-review.ts):
+ * - new: no object there; the upload writes only while there still is none
+ *   (If-None-Match: *);
+ * - identical: the object has the file's bytes; the file is skipped;
+ * - kept: an object with other bytes (or that could not be compared) stays,
+ *   as the user chose; the file is skipped;
+ * - replace: the user chose to replace it, only while it is still the
+ *   version seen (If-Match: its ETag).
+ */
+export interface BucketCheck {
+  verdict: 'new' | 'identical' | 'kept' | 'replace';
+  /** The object seen (null when there was none, or for what was not read). */
+  etag: string | null;
+  size: number | null;
+  lastModified: number | null;
+  contentMd5: string | null;
+  /** Why it counts as identical or different, in a few words for the history. */
+  evidence: string;
+  checkedAt: number;
+}
+
 export interface UploadError {
   /** Stable machine code, e.g. AccessDenied, NoSuchBucket, FileChanged. */
   code: string;
@@ -63,6 +92,8 @@ export interface UploadRecord {
   verification: Verification | null;
   /** The check the server applied to the bytes (see ServerCheck). */
   serverCheck: ServerCheck | null;
+  /** What the review found at the key (null for uploads added before Labdrop looked). */
+  bucketCheck: BucketCheck | null;
   bytesUploaded: number;
   attempts: number;
   lastError: UploadError | null;
@@ -84,7 +115,11 @@ export interface UploadProgress {
   /** Bytes per second over the last few seconds. */
   speed: number;
   error: UploadError | null;
+  /** Why a skipped file was not sent: the bucket has it, or the user kept the bucket's other version. */
+  skipped: SkipReason | null;
 }
+
+export type SkipReason = 'identical' | 'kept';
 
 export interface HistoryQuery {
   status?: UploadStatus;

@@ -1,4 +1,4 @@
-import type { UploadRecord } from './types';
+import type { SkipReason, UploadRecord } from './types';
 
 /**
  * How a done upload was checked, in words for the history: by the server as
@@ -22,4 +22,27 @@ export function describeChecks(
   if (parts.length === 0) return null;
   const text = parts.join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1) + '.';
+}
+
+/** Why a skipped upload was not sent, from what the review found (null for one not skipped). */
+export function skipReason(
+  record: Pick<UploadRecord, 'status' | 'bucketCheck'>,
+): SkipReason | null {
+  if (record.status !== 'skipped') return null;
+  return record.bucketCheck?.verdict === 'identical' ? 'identical' : 'kept';
+}
+
+/** What the history says of a skipped upload, with the evidence. */
+export function describeSkip(record: Pick<UploadRecord, 'status' | 'bucketCheck'>): string | null {
+  const reason = skipReason(record);
+  const check = record.bucketCheck;
+  if (!reason || !check) return null;
+  const when = new Date(check.checkedAt).toISOString().replace('T', ' ').slice(0, 16);
+  const said =
+    reason === 'identical'
+      ? 'Already in the bucket, not sent again'
+      : "Kept the bucket's version: the object there differs";
+  const etag = check.etag ? `; ETag ${check.etag}` : '';
+  const md5 = check.contentMd5 ? `; content-md5 ${check.contentMd5}` : '';
+  return `${said} (${check.evidence}${etag}${md5}; checked ${when} UTC).`;
 }

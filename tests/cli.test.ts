@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -296,6 +296,43 @@ describe('labdrop upload', () => {
     await expectObject('2024-runs/reads.txt', path);
   });
 
+  it('a folder uploaded again: identical files skipped (exit 0), a different one kept (exit 1) until --replace', async () => {
+    const a = await file('study/a.txt', 1000);
+    const b = await file('study/b.txt', 2000);
+    const folder = join(a, '..');
+    expect((await upload([folder], ['--prefix', 'again'])).code).toBe(0);
+    proxy.requests.length = 0;
+
+    const same = await upload([folder], ['--prefix', 'again', '--json']);
+    expect(same.code).toBe(0);
+    expect(proxy.requests.filter((r) => r.method === 'PUT')).toEqual([]);
+    expect(jsonLines(same).at(-1)).toMatchObject({ files: 2, done: 0, identical: 2, kept: 0 });
+    expect((await historyRows()).filter((r) => r.status === 'skipped')).toHaveLength(2);
+
+    await appendFile(b, 'changed');
+    const c = await file('study/c.txt', 500);
+    const kept = await upload([folder], ['--prefix', 'again']);
+    expect(kept.stderr).toContain('1 new, 1 already in the bucket (skipped), 1 different');
+    expect(kept.stderr).toContain('run the same command again with --replace');
+    expect(kept.code).toBe(1);
+    await expectObject('again/study/c.txt', c);
+
+    const replaced = await upload([folder], ['--prefix', 'again', '--replace']);
+    expect(replaced.code).toBe(0);
+    await expectObject('again/study/b.txt', b);
+  });
+
+  it('renames keys Synapse refuses with --rename-for-synapse, never the file', async () => {
+    const path = await file('café #1.txt', 10);
+    const refused = await upload([path], ['--prefix', 'names']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('Synapse refuses');
+    const renamed = await upload([path], ['--prefix', 'names', '--rename-for-synapse']);
+    expect(renamed.stderr).toContain('renamed for Synapse: names/café #1.txt → names/cafe _1.txt');
+    expect(renamed.code).toBe(0);
+    await expectObject('names/cafe _1.txt', path);
+  });
+
   it.skipIf(!hasScript)('Ctrl-C at the question exits 130, Ctrl-D answers no', async () => {
     const path = await file('reads.txt', 10);
     const args = ['upload', path, '--bucket', 'cli-bucket', '--endpoint', proxy.endpoint];
@@ -341,7 +378,16 @@ describe('labdrop upload', () => {
     await expectObject('denied/denied.txt', path);
     const nothing = await labdrop(['resume', '--all', '--json']);
     expect(jsonLines(nothing)).toEqual([
-      { type: 'summary', files: 0, done: 0, failed: 0, cancelled: 0, exitCode: 0 },
+      {
+        type: 'summary',
+        files: 0,
+        done: 0,
+        identical: 0,
+        kept: 0,
+        failed: 0,
+        cancelled: 0,
+        exitCode: 0,
+      },
     ]);
     expect(nothing.stderr).toContain('Nothing to resume: every upload is finished.');
     expect(nothing.code).toBe(0);

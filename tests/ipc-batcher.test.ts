@@ -44,6 +44,7 @@ function item(id: string): UploadProgress {
     uploadedBytes: 0,
     speed: 0,
     error: null,
+    skipped: null,
   };
 }
 

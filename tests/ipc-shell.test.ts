@@ -25,6 +25,7 @@ function progress(id: string, status: UploadStatus, size = 100, uploadedBytes = 
     uploadedBytes,
     speed: 0,
     error: null,
+    skipped: null,
   };
 }
 

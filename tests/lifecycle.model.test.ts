@@ -392,10 +392,25 @@ async function settle(m: Model, w: World): Promise<UploadRecord[]> {
   return m.files.map((f) => store.getUpload(f.id) as UploadRecord);
 }
 
+/** What happened to one upload: its moves and the requests for its key, for a failure's message. */
+function trail(record: UploadRecord): string {
+  const moves = store.withDatabase(
+    (db) =>
+      db.prepare('SELECT old, new FROM moves WHERE id = ?').all(record.id) as {
+        old: string;
+        new: string;
+      }[],
+  );
+  const requests = proxy.requests
+    .filter((r) => pathOf(r.url) === `${BUCKET}/${record.key}`)
+    .map((r) => `${r.method} ${r.url.split('?')[1] ?? ''} ${r.status ?? 'cut'}`);
+  return [`moves: ${moves.map((m) => `${m.old}>${m.new}`).join(' ')}`, ...requests].join('\n');
+}
+
 async function checkEnd(m: Model, w: World, records: UploadRecord[]): Promise<void> {
   for (const [i, record] of records.entries()) {
     const file = m.files[i] as FileEntry;
-    const where = `${record.key}: ${record.status} ${JSON.stringify(record.lastError)}`;
+    const where = `${record.key}: ${record.status} ${JSON.stringify(record.lastError)}\n${trail(record)}`;
     expect(['done', 'cancelled', 'failed'], where).toContain(record.status);
     if (record.status === 'failed') expect(record.lastError?.message, where).toBeTruthy();
     if (record.status === 'done') {

@@ -86,7 +86,7 @@ describe('opening', () => {
     raw.close();
   });
 
-  it('keeps every upload and its parts when the uploads table is made again (version 7)', () => {
+  it('keeps every upload and its parts when the uploads table is made again (versions 7 and 8)', () => {
     mkdirSync(dirname(dbFile), { recursive: true });
     const raw = new Database(dbFile);
     for (const step of MIGRATIONS.filter((m) => m.version <= 6)) raw.exec(step.up as string);
@@ -115,6 +115,9 @@ describe('opening', () => {
     // The new status is taken.
     expect(store.transition('old', 'paused', 'resume').status).toBe('queued');
     expect(store.transition('old', 'queued', 'disconnect').status).toBe('waiting');
+    store.createUpload(newUpload({ id: 'new' }));
+    expect(store.transition('new', 'queued', 'skip').status).toBe('skipped');
+    expect(store.completedParts('old')).toHaveLength(1);
   });
 
   it('numbers migrations 1, 2, 3, … with no gaps', () => {
@@ -563,6 +566,7 @@ describe('history export', () => {
     ...newUpload({ id: 'r1' }),
     requested: null,
     verification: 'read-back',
+    bucketCheck: null,
     serverCheck: 'crc32',
     synapseId: 'syn123',
     createdAt: 1_000,

@@ -173,33 +173,12 @@ describe('submission profiles', () => {
     });
     expect(parseProfileJson(text)).toEqual({ ok: true, profile: synced });
 
-    // The column is a migration's (see ProfileStore.keepsSyncedFolders): added
-    // here when the schema does not have it yet.
-    store.withDatabase((db) => {
-      const columns = db.prepare("SELECT name FROM pragma_table_info('submission_profiles')").all();
-      if (!columns.some((c) => (c as { name: string }).name === 'synced_folders')) {
-        db.exec('ALTER TABLE submission_profiles ADD COLUMN synced_folders TEXT');
-      }
-    });
     const keeping = new ProfileStore(store);
     expect(keeping.importJson(text)).toEqual(synced);
     expect(keeping.get('lab-synced')).toEqual(synced);
     expect(keeping.exportJson('lab-synced')).toBe(text);
     keeping.save(LAB_PROFILE);
     expect(keeping.get('lab-consortium')).toEqual(LAB_PROFILE);
-  });
-
-  it('never keeps a profile without its synced folders', () => {
-    const text = profileToJson({ ...LAB_PROFILE, syncedFolders: ['raw-data'] });
-    let kept: SubmissionProfile | null = null;
-    try {
-      kept = profiles.importJson(text);
-    } catch (error) {
-      // A database without the column refuses the profile whole.
-      expect((error as UploadFailure).code).toBe('SyncedFoldersNotKept');
-      expect(profiles.get('lab-consortium')).toBeUndefined();
-    }
-    if (kept) expect(profiles.get('lab-consortium')).toEqual(kept);
   });
 
   it('syncs every folder when a profile lists none, and writes it as before', () => {

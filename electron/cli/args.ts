@@ -40,6 +40,8 @@ Upload options:
   --concurrency N     parallel part uploads (default 8)
   --part-size MiB     part size in MiB (default 8; grown for files over 80 GiB)
   --yes               upload even where keys would be skipped by the sync job
+  --replace           replace objects that differ from the files (only if unchanged since the review)
+  --rename-for-synapse  rename keys Synapse refuses (é → e, others → _); local files stay as they are
   --json              JSON lines instead of the live display
 
 Check, whoami and targets also take --endpoint, --region, --profile and --json;
@@ -70,6 +72,8 @@ export type Command =
       partSizeMiB: number;
       yes: boolean;
       json: boolean;
+      replace: boolean;
+      renameForSynapse: boolean;
     }
   | { name: 'resume'; id: string | null; json: boolean }
   | { name: 'pause'; id: string }
@@ -163,6 +167,7 @@ export function parseCommand(argv: string[]): Command {
         concurrency: { type: 'string' },
         'part-size': { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
+        'rename-for-synapse': { type: 'boolean' },
         json: { type: 'boolean' },
         csv: { type: 'boolean' },
         all: { type: 'boolean' },
@@ -205,6 +210,8 @@ export function parseCommand(argv: string[]): Command {
         partSizeMiB: integer(v['part-size'], '--part-size', 5, 5120, 8),
         yes: v.yes ?? false,
         json: v.json ?? false,
+        replace: v.replace ?? false,
+        renameForSynapse: v['rename-for-synapse'] ?? false,
       };
     }
     case 'resume':
@@ -273,7 +280,16 @@ const TARGET_FLAGS = ['bucket', 'prefix', 'endpoint', 'region', 'profile'];
  * (`resume --concurrency 1` would otherwise run at full speed without a word).
  */
 const FLAGS: Readonly<Record<string, readonly string[]>> = {
-  upload: [...TARGET_FLAGS, 'target', 'concurrency', 'part-size', 'yes', 'json'],
+  upload: [
+    ...TARGET_FLAGS,
+    'target',
+    'concurrency',
+    'part-size',
+    'yes',
+    'json',
+    'replace',
+    'rename-for-synapse',
+  ],
   resume: ['all', 'json'],
   pause: [],
   cancel: [],

@@ -84,13 +84,17 @@ export async function watch(
 }
 
 /**
- * 0 when every file is uploaded and verified; 1 when one failed or was
- * cancelled (here that is from elsewhere, `labdrop cancel` or the app: Ctrl-C
- * only pauses); else 130, paused (Ctrl-C here or `labdrop pause` elsewhere).
+ * 0 when every file is uploaded and verified, or already in the bucket; 1
+ * when one failed, was cancelled (here that is from elsewhere, `labdrop
+ * cancel` or the app: Ctrl-C only pauses) or differs from the bucket's
+ * object, which was kept; else 130, paused (Ctrl-C here or `labdrop pause`
+ * elsewhere).
  */
 export function exitCode(files: UploadProgress[]): number {
-  if (files.every((f) => f.status === 'done')) return EXIT.ok;
-  return files.some((f) => f.status === 'failed' || f.status === 'cancelled')
+  if (files.every((f) => f.status === 'done' || f.skipped === 'identical')) return EXIT.ok;
+  return files.some(
+    (f) => f.status === 'failed' || f.status === 'cancelled' || f.skipped === 'kept',
+  )
     ? EXIT.failed
     : EXIT.interrupted;
 }
@@ -103,6 +107,8 @@ export function summaryEvent(files: UploadProgress[]): void {
       type: 'summary',
       files: files.length,
       done: count('done'),
+      identical: files.filter((f) => f.skipped === 'identical').length,
+      kept: files.filter((f) => f.skipped === 'kept').length,
       failed: count('failed'),
       cancelled: count('cancelled'),
       exitCode: exitCode(files),
@@ -117,8 +123,9 @@ function summarize(files: UploadProgress[], json: boolean): number {
   }
   const done = files.filter((f) => f.status === 'done');
   const bytes = done.reduce((sum, f) => sum + f.size, 0);
+  const identical = files.filter((f) => f.skipped === 'identical').length;
   out(
-    `${done.length} of ${plural(files.length, 'file')} uploaded and verified (${formatBytes(bytes)}).`,
+    `${done.length} of ${plural(files.length, 'file')} uploaded and verified (${formatBytes(bytes)})${identical > 0 ? `; ${identical} already in the bucket, not sent again` : ''}.`,
   );
   reportStopped(files);
   return exitCode(files);
@@ -133,6 +140,13 @@ export function reportStopped(files: UploadProgress[]): void {
   for (const f of files.filter((f) => f.status === 'cancelled')) {
     err(
       `cancelled: ${named(f)}${f.error ? `: ${f.error.message}` : ' (by `labdrop cancel` or the app)'}`,
+    );
+  }
+  const kept = files.filter((f) => f.skipped === 'kept');
+  for (const f of kept) err(`kept: ${named(f)}: the bucket's object differs from the file.`);
+  if (kept.length > 0) {
+    err(
+      `${plural(kept.length, 'object')} in the bucket differ from your files and were kept. To replace them, run the same command again with --replace.`,
     );
   }
   const unfinished = files.filter((f) => isUnfinished(f.status));

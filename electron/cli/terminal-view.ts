@@ -9,6 +9,7 @@ const MARK: Record<UploadStatus, string> = {
   verifying: '?',
   waiting: '~',
   done: '✓',
+  skipped: '=',
   paused: '‖',
   failed: '✗',
   cancelled: '-',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { choosePartSize } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import type { UploadRecord } from '../../shared/types';
+import type { BucketReview } from './bucket-review';
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
 import type { Store } from './store';
@@ -18,48 +19,57 @@ export interface PlanPlace extends Endpoint {
   createdAt: number;
 }
 
+/** Which different objects the user chose to replace (by key), or all of them. */
+export type Replace = ReadonlySet<string> | 'all';
+
 /**
- * Records a plan's files as queued uploads, in the plan's order. A file
- * whose object an unfinished upload of the same file is writing gets that
- * upload (`queued`) instead of a new one.
+ * Records a plan's files, in the plan's order, as the review of the bucket
+ * found them (bucket-review.ts): a file an unfinished upload already writes
+ * to the same key gets that upload (`queued`); one the bucket already has,
+ * or whose different object the user keeps, is recorded as skipped, with
+ * what was found; the others are queued, each with the condition its write
+ * will carry (no object, or the version seen).
  */
 export function recordPlan(
   store: Store,
   plan: Plan,
   place: PlanPlace,
-): { records: UploadRecord[]; queued: Map<string, UploadRecord> } {
+  review: BucketReview,
+  replace: Replace,
+): { records: UploadRecord[]; queued: Set<string> } {
   const grants = grantFullControlHeader(place.profile);
-  // A file already on its way to the same object (dropped again while it
-  // uploads) is not queued twice, to race itself: its upload stands for it.
-  const unfinished = store.unfinishedAt(
-    { bucket: place.bucket, endpoint: place.endpoint },
-    plan.files.map((file) => file.key),
-  );
-  const queued = new Map(
-    plan.files.flatMap((file) => {
-      const upload = unfinished.get(file.key);
-      return upload?.localPath === file.localPath ? [[file.key, upload] as const] : [];
-    }),
-  );
-  const records = plan.files.map(
-    (file) =>
-      queued.get(file.key) ??
-      store.createUpload({
-        id: randomUUID(),
-        localPath: file.localPath,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        bucket: place.bucket,
-        key: file.key,
-        endpoint: place.endpoint,
-        region: place.region,
-        awsProfile: place.awsProfile,
-        submissionProfile: place.profile.name,
-        synapseId: place.synapseId ?? null,
-        grants,
-        partSize: choosePartSize(file.size, place.partSize),
-        createdAt: place.createdAt,
-      }),
-  );
+  const queued = new Set<string>();
+  const records = plan.files.map((file, i) => {
+    const found = review.files[i];
+    if (!found) throw new Error(`The review does not cover ${file.localPath}`);
+    if (found.kind === 'queued') {
+      // Dropped again while it uploads: not queued twice, to race itself.
+      queued.add(found.upload.id);
+      return found.upload;
+    }
+    const replaced = found.kind === 'different' && (replace === 'all' || replace.has(file.key));
+    const record = store.createUpload({
+      id: randomUUID(),
+      localPath: file.localPath,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      bucket: place.bucket,
+      key: file.key,
+      endpoint: place.endpoint,
+      region: place.region,
+      awsProfile: place.awsProfile,
+      submissionProfile: place.profile.name,
+      synapseId: place.synapseId ?? null,
+      grants,
+      partSize: choosePartSize(file.size, place.partSize),
+      createdAt: place.createdAt,
+    });
+    const patch = {
+      ...(found.md5 ?? {}),
+      bucketCheck: replaced ? { ...found.check, verdict: 'replace' as const } : found.check,
+    };
+    if (found.kind === 'new' || replaced) return store.updateUpload(record.id, patch);
+    return store.transition(record.id, 'queued', 'skip', { ...patch, finishedAt: place.createdAt });
+  });
   return { records, queued };
 }

@@ -204,9 +204,67 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE parts_kept;
     `,
   },
+  {
+    version: 8,
+    description:
+      "the 'skipped' status and what the review found in the bucket; endpoints that refuse conditional writes; the folders a profile's center syncs",
+    up: (db) => {
+      remakeUploads(db, (sql) => {
+        const next = sql.replace("'failed', 'cancelled')", "'failed', 'cancelled', 'skipped')");
+        if (next === sql) throw new Error('the uploads table has no status check to extend');
+        return next;
+      });
+      db.exec(`
+        ALTER TABLE uploads ADD COLUMN bucket_check TEXT;
+        ALTER TABLE endpoints ADD COLUMN conditional_writes_ignored INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE submission_profiles ADD COLUMN synced_folders TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Makes the uploads table again from its own CREATE statement as `edit`
+ * changes it, since SQLite cannot change a CHECK in place, keeping its rows,
+ * indexes and parts (set aside meanwhile: dropping the table would delete
+ * them, ON DELETE CASCADE).
+ */
+function remakeUploads(db: Database.Database, edit: (createSql: string) => string): void {
+  const schema = (type: string, name: string) =>
+    (
+      db
+        .prepare(
+          'SELECT sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL',
+        )
+        .all(type, name) as { sql: string }[]
+    ).map((row) => row.sql);
+  const [uploads] = schema('table', 'uploads');
+  const [parts] = schema('table', 'parts');
+  if (!uploads || !parts) throw new Error('the uploads and parts tables are missing');
+  const indexes = schema('index', 'uploads');
+  const columns = (
+    db.prepare("SELECT name FROM pragma_table_info('uploads')").all() as {
+      name: string;
+    }[]
+  )
+    .map((row) => row.name)
+    .join(', ');
+  const next = edit(uploads).replace(/^CREATE TABLE "?uploads"?/, 'CREATE TABLE uploads_next');
+  db.exec(`
+    CREATE TABLE parts_kept AS SELECT * FROM parts;
+    DROP TABLE parts;
+    ${next};
+    INSERT INTO uploads_next (${columns}) SELECT ${columns} FROM uploads;
+    DROP TABLE uploads;
+    ALTER TABLE uploads_next RENAME TO uploads;
+    ${indexes.map((sql) => `${sql};`).join('\n')}
+    ${parts};
+    INSERT INTO parts SELECT * FROM parts_kept;
+    DROP TABLE parts_kept;
+  `);
+}
 
 /** The database was written by a Labdrop that knows a later schema than this one. */
 export class SchemaTooNewError extends Error {

@@ -1,5 +1,6 @@
 import { isActive } from '../../shared/lifecycle';
 import type { UploadProgress, UploadRecord } from '../../shared/types';
+import { skipReason } from '../../shared/verification';
 
 const SPEED_WINDOW_MS = 5_000;
 
@@ -42,6 +43,7 @@ export function projectProgress(record: UploadRecord, live?: LiveCounts, now = 0
     uploadedBytes: Math.min(uploadedBytes, record.size),
     speed,
     error: record.lastError,
+    skipped: skipReason(record),
   };
 }
 

@@ -11,7 +11,8 @@ import { DEFAULT_PART_SIZE } from '../../shared/parts';
 import type { SubmissionProfile } from '../../shared/profile';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { removeFromBucket } from './cleanup';
-import { recordPlan } from './enqueue';
+import { reviewBucket, type BucketReview } from './bucket-review';
+import { recordPlan, type Replace } from './enqueue';
 import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure } from './errors';
 import { PartBuffers } from './file-range';
@@ -153,34 +154,84 @@ export class UploadQueue {
   }
 
   /**
+   * Looks up the plan's keys in the bucket (bucket-review.ts): what is new,
+   * already there, different, or already in the queue. Nothing is recorded.
+   */
+  async review(
+    plan: Plan,
+    target: Target,
+    profile: SubmissionProfile = this.options.profile,
+    signal?: AbortSignal,
+  ): Promise<BucketReview> {
+    const { client } = await this.placeOf(target);
+    return this.reviewWith(client, plan, target, profile, signal);
+  }
+
+  /**
    * Records every planned file and starts the batch, under `profile` (a saved
-   * target's) or the queue's. Refuses a plan with problems. A file whose
-   * object an unfinished upload is already writing gets that upload back.
+   * target's) or the queue's. Refuses a plan with problems. Files are
+   * recorded as the review found them (the one given, made at the time the
+   * user saw it, or one made now): what the bucket has is skipped, a
+   * different object is kept unless `replace` names its key, and a file an
+   * unfinished upload already writes gets that upload back.
    */
   async add(
     plan: Plan,
     target: Target,
     profile: SubmissionProfile = this.options.profile,
+    { review, replace = new Set<string>() }: { review?: BucketReview; replace?: Replace } = {},
   ): Promise<UploadRecord[]> {
     if (plan.problems.length > 0) {
       throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
     }
-    // Requests go to the bucket's own region: one in another region would
-    // answer each with a redirect, which cannot send a part's bytes again.
-    const client = this.options.clientFor(target);
-    const region = (await bucketRegion(client, target, this.preflightRetry)) ?? target.region;
-    const { records, queued } = recordPlan(this.options.store, plan, {
-      ...target,
-      region,
-      profile,
-      partSize: this.partSize,
-      createdAt: this.now(),
-    });
+    const { client, region } = await this.placeOf(target);
+    const found = review ?? (await this.reviewWith(client, plan, target, profile));
+    const { records, queued } = recordPlan(
+      this.options.store,
+      plan,
+      { ...target, region, profile, partSize: this.partSize, createdAt: this.now() },
+      found,
+      replace,
+    );
     for (const record of records) {
-      if (queued.has(record.key)) this.resume(record.id);
-      else this.start(record.id);
+      if (queued.has(record.id)) this.resume(record.id);
+      else if (!isFinal(record.status)) this.start(record.id);
     }
     return records;
+  }
+
+  private reviewWith(
+    client: S3Client,
+    plan: Plan,
+    target: Target,
+    profile: SubmissionProfile,
+    signal?: AbortSignal,
+  ): Promise<BucketReview> {
+    const context = { bucket: target.bucket, endpoint: target.endpoint };
+    return reviewBucket(
+      {
+        client,
+        store: this.options.store,
+        hasher: this.options.hasher,
+        md5Key: profile.md5MetadataKey,
+        retry: { policy: this.preflightRetry, context },
+        signal,
+        now: this.now,
+      },
+      target,
+      plan.files,
+    );
+  }
+
+  /**
+   * The bucket's own region and a client for it: a request in another region
+   * would be answered with a redirect, which cannot send a part's bytes again.
+   */
+  private async placeOf(target: Target): Promise<{ client: S3Client; region: string }> {
+    const region =
+      (await bucketRegion(this.options.clientFor(target), target, this.preflightRetry)) ??
+      target.region;
+    return { client: this.options.clientFor({ ...target, region }), region };
   }
 
   /**

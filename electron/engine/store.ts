@@ -12,7 +12,7 @@ import {
   type UploadRequest,
   type UploadStatus,
 } from '../../shared/lifecycle';
-import type { HistoryQuery, UploadRecord } from '../../shared/types';
+import type { HistoryQuery, Md5, UploadRecord } from '../../shared/types';
 import { defaultDatabasePath } from './app-home';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import { describeStoreFailure, StoreError } from './store-error';
@@ -396,7 +396,6 @@ export class Store {
     );
   }
 
-  /** Whether an upload added after this one (or, `earlier`, at any time; not cancelled) writes the same object. */
   /** The unfinished uploads to these keys of a bucket, by key (one read per 500 keys). */
   unfinishedAt(
     place: Pick<UploadRecord, 'bucket' | 'endpoint'>,
@@ -417,6 +416,34 @@ export class Store {
     return found;
   }
 
+  /**
+   * The MD5 recorded for this exact version of a file (its path, size and
+   * modification time), by any upload: a file dropped again is not hashed again.
+   */
+  knownHash(file: Pick<UploadRecord, 'localPath' | 'size' | 'mtimeMs'>): Md5 | null {
+    return this.guard(() => {
+      const row = this.sql(
+        `SELECT md5_hex, md5_base64 FROM uploads WHERE local_path = ? AND size = ? AND mtime_ms = ?
+           AND md5_base64 IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
+      ).get(file.localPath, file.size, file.mtimeMs) as
+        { md5_hex: string; md5_base64: string } | undefined;
+      return row ? { md5Hex: row.md5_hex, md5Base64: row.md5_base64 } : null;
+    });
+  }
+
+  /** The MD5 of the file a finished upload wrote as this object (by its ETag), if one did. */
+  md5OfUploaded(place: Pick<UploadRecord, 'bucket' | 'endpoint' | 'key' | 'etag'>): string | null {
+    return this.guard(() => {
+      const row = this.sql(
+        `SELECT md5_base64 FROM uploads WHERE bucket = ? AND endpoint IS ? AND key = ? AND etag = ?
+           AND status = 'done' ORDER BY created_at DESC LIMIT 1`,
+      ).get(place.bucket, place.endpoint, place.key, place.etag) as
+        { md5_base64: string | null } | undefined;
+      return row?.md5_base64 ?? null;
+    });
+  }
+
+  /** Whether an upload added after this one (or, `earlier`, at any time; not cancelled) writes the same object. */
   hasLaterUploadTo(record: UploadRecord, { earlier = false } = {}): boolean {
     return this.guard(
       () =>

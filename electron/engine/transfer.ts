@@ -1,6 +1,7 @@
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -19,7 +20,14 @@ import type { LiveCounts } from './progress';
 import { listParts, reconcileParts } from './part-recovery';
 import { withRetry, type RetryOptions } from './retry';
 import type { CompletedPart, Store, UploadPatch } from './store';
-import { etagIsMd5, headObject, isReadDenied, matchesFile } from './verify';
+import {
+  etagIsMd5,
+  headObject,
+  isReadDenied,
+  matchesFile,
+  multipartEtag,
+  type ObjectHead,
+} from './verify';
 
 export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
 
@@ -36,6 +44,9 @@ export interface TransferDeps {
   md5Key: (record: UploadRecord) => string;
   checks: EndpointChecks;
 }
+
+/** What S3 answered a write, or what reading the object back found. */
+type Written = Pick<ObjectHead, 'ETag' | 'VersionId' | 'ChecksumCRC32'>;
 
 /** How an open multipart upload's parts are checked; shared by its part loops, it may change. */
 interface PartMode {
@@ -126,6 +137,82 @@ export class Transfer {
     };
   }
 
+  /**
+   * The condition the write carries, from the review (see BucketCheck): that
+   * there is still no object at the key, or that it is still the version
+   * the user chose to replace. None where the store does not take them.
+   */
+  private conditionOf(record: UploadRecord): { IfNoneMatch?: string; IfMatch?: string } {
+    const check = record.bucketCheck;
+    if (!check || this.deps.checks.ignoresConditionalWrites(record.endpoint)) return {};
+    if (check.verdict === 'new') return { IfNoneMatch: '*' };
+    if (check.verdict === 'replace' && check.etag) return { IfMatch: check.etag };
+    return {};
+  }
+
+  /**
+   * A conditional write (PutObject, CompleteMultipartUpload) failed. A store
+   * without conditional writes ('NotImplemented') gets the write again
+   * without ('again'), the review having been the check. A 412 means the key
+   * changed since the review, unless the object there is what this upload
+   * wrote (an earlier try S3 stored, whose answer was lost): then that is
+   * the result. Otherwise it stops the file (ChangedSinceReview; the
+   * multipart upload is aborted by the caller's cleanup).
+   */
+  private async refused(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+    condition: { IfNoneMatch?: string; IfMatch?: string },
+    error: unknown,
+    expectedEtag: () => string,
+  ): Promise<Written | 'again'> {
+    const code = (error as { code?: string }).code;
+    if (Object.keys(condition).length === 0) throw error;
+    if (code === 'NotImplemented') {
+      this.deps.checks.markIgnoresConditionalWrites(record.endpoint);
+      return 'again';
+    }
+    if (code !== 'PreconditionFailed') throw error;
+    const written = await this.writtenHere(client, record, signal, expectedEtag());
+    if (written) return written;
+    const url = `s3://${record.bucket}/${record.key}`;
+    throw new UploadFailure({
+      code: 'ChangedSinceReview',
+      message: condition.IfMatch
+        ? `${url} changed since you reviewed it: someone wrote another version meanwhile, so it was not replaced. Drop the file again to compare it with what is there now.`
+        : `${url} changed since you reviewed it: an object was written there meanwhile, so it was not replaced. Drop the file again to compare it with what is there now.`,
+    });
+  }
+
+  /** The object at the key, if it is this file as this upload sent it; read back, or listed when that is denied. */
+  private async writtenHere(
+    client: S3Client,
+    record: UploadRecord,
+    signal: AbortSignal,
+    expectedEtag: string,
+  ): Promise<Written | null> {
+    const retry = this.deps.retryOptions(record, signal);
+    const head = await headObject(client, record, signal, retry).catch((error: unknown) => {
+      if (isReadDenied(error)) return 'denied' as const;
+      if ((error as { code?: string }).code === 'NotFound') return null;
+      throw error;
+    });
+    if (head !== 'denied') {
+      return head && matchesFile(record, head, this.deps.md5Key(record)) ? head : null;
+    }
+    const listed = await withRetry(
+      () =>
+        client.send(
+          new ListObjectsV2Command({ Bucket: record.bucket, Prefix: record.key, MaxKeys: 1 }),
+          { abortSignal: signal },
+        ),
+      retry,
+    );
+    const object = listed.Contents?.find((o) => o.Key === record.key);
+    return object?.ETag === expectedEtag && object.Size === record.size ? object : null;
+  }
+
   private async putSingle(
     client: S3Client,
     record: UploadRecord,
@@ -133,6 +220,7 @@ export class Transfer {
     signal: AbortSignal,
   ): Promise<void> {
     const md5 = record.md5Base64 as string;
+    const condition = this.conditionOf(record);
     // Once sent, not cut short by a pause or cancel (one part's bytes at
     // most): a PutObject aborted as S3 stores it would leave an object the
     // record does not know, which a cancel could not remove.
@@ -147,6 +235,7 @@ export class Transfer {
         client.send(
           new PutObjectCommand({
             ...this.objectFields(record),
+            ...condition,
             Body: body,
             ContentLength: record.size,
             ContentMD5: md5,
@@ -154,7 +243,10 @@ export class Transfer {
           { abortSignal: abort },
         ),
       { runToEnd: true },
+    ).catch((error: unknown) =>
+      this.refused(client, record, signal, condition, error, () => etagOf(record.md5Hex as string)),
     );
+    if (result === 'again') return this.putSingle(client, record, live, signal);
     live.confirmedBytes = record.size;
     this.deps.patch(record.id, {
       bytesUploaded: record.size,
@@ -212,10 +304,12 @@ export class Transfer {
     await assertUnchanged(record);
     const parts = store.completedParts(record.id);
     const crc32 = mode.partChecksum !== null ? wholeCrc32(parts) : null;
+    const condition = this.conditionOf(record);
     const completed = await withRetry(
       () =>
         client.send(
           new CompleteMultipartUploadCommand({
+            ...condition,
             Bucket: record.bucket,
             Key: record.key,
             UploadId: record.uploadId ?? undefined,
@@ -233,7 +327,10 @@ export class Transfer {
           // cancel can remove it.
         ),
       this.deps.retryOptions(record, signal),
+    ).catch((error: unknown) =>
+      this.refused(client, record, signal, condition, error, () => etagOf(multipartEtag(parts))),
     );
+    if (completed === 'again') return this.putMultipart(client, record, live, signal);
     if (crc32 && completed.ChecksumCRC32 && completed.ChecksumCRC32 !== crc32) {
       throw new UploadFailure({
         code: 'VerificationFailed',
@@ -411,6 +508,11 @@ export class Transfer {
       this.deps.retryOptions(record, signal),
     );
   }
+}
+
+/** An ETag as S3 writes it, in quotes. */
+function etagOf(digest: string): string {
+  return `"${digest}"`;
 }
 
 /** The whole file's CRC32 from its parts' (base64), given in part order. */

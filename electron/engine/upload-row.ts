@@ -1,5 +1,5 @@
 // How an upload record is kept in the uploads table of the state database (see store.ts).
-import type { HistoryQuery, UploadError, UploadRecord } from '../../shared/types';
+import type { BucketCheck, HistoryQuery, UploadError, UploadRecord } from '../../shared/types';
 
 /** Record field -> column. Typed as a full mapping so a new field cannot be forgotten. */
 export const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
@@ -27,6 +27,7 @@ export const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   versionId: 'version_id',
   verification: 'verification',
   serverCheck: 'server_check',
+  bucketCheck: 'bucket_check',
   bytesUploaded: 'bytes_uploaded',
   attempts: 'attempts',
   lastError: 'last_error',
@@ -45,6 +46,7 @@ export function toSql(field: keyof UploadRecord, value: unknown): SqlValue {
     const { code, message } = value as UploadError;
     return JSON.stringify({ code, message });
   }
+  if (field === 'bucketCheck') return JSON.stringify(value);
   return value as SqlValue;
 }
 
@@ -62,6 +64,8 @@ export function fromRow(row: Row): UploadRecord {
   const record = {} as Record<keyof UploadRecord, unknown>;
   for (const field of FIELDS) record[field] = row[COLUMNS[field]];
   record.lastError = parseError(row.last_error);
+  record.bucketCheck =
+    typeof row.bucket_check === 'string' ? (JSON.parse(row.bucket_check) as BucketCheck) : null;
   return record as UploadRecord;
 }
 
@@ -73,6 +77,7 @@ export type NewUpload = Omit<
   | 'versionId'
   | 'verification'
   | 'serverCheck'
+  | 'bucketCheck'
   | 'bytesUploaded'
   | 'attempts'
   | 'lastError'
@@ -114,6 +119,7 @@ export function newRecord(rec: NewUpload): UploadRecord {
     versionId: null,
     verification: null,
     serverCheck: null,
+    bucketCheck: null,
     bytesUploaded: 0,
     attempts: 0,
     lastError: null,

@@ -95,9 +95,11 @@ export async function runUpload(deps: RunDeps, job: Job): Promise<void> {
     }
   } catch (error) {
     const { code } = classifyError(error, contextOf(deps.record(job.id)));
-    if (!job.stop && code === 'FileChanged') {
-      // Parts of another version of the file are worth nothing: remove them
-      // from the bucket now rather than leave them to be billed. A missing
+    if (!job.stop && (code === 'FileChanged' || code === 'ChangedSinceReview')) {
+      // Parts of another version of the file, or of an upload the bucket
+      // refused to complete (the key changed since the review), are worth
+      // nothing: remove them from the bucket now rather than leave them to
+      // be billed. A missing
       // file keeps its parts: a drive not mounted yet, or a file moved
       // away, comes back unchanged, and Retry carries on where it stopped.
       const record = deps.record(job.id);

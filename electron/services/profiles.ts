@@ -31,33 +31,13 @@ interface ProfileRow {
  * lab made, imported or exported as JSON files (format in shared/profile.ts).
  */
 export class ProfileStore {
-  private syncedFoldersColumn: boolean | undefined;
-
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /**
-   * Whether the database has submission_profiles.synced_folders. The schema
-   * gets that column from a migration of its own; until the database has it,
-   * a profile that lists synced folders is refused, never kept without them
-   * (its keys would then go unwarned).
-   */
-  private keepsSyncedFolders(): boolean {
-    this.syncedFoldersColumn ??= this.store.withDatabase(
-      (db) =>
-        db
-          .prepare(
-            "SELECT 1 FROM pragma_table_info('submission_profiles') WHERE name = 'synced_folders'",
-          )
-          .get() !== undefined,
-    );
-    return this.syncedFoldersColumn;
-  }
-
   private columns(): string {
-    return `name, full_control_ids, md5_metadata_key, ${this.keepsSyncedFolders() ? 'synced_folders' : 'NULL AS synced_folders'}`;
+    return 'name, full_control_ids, md5_metadata_key, synced_folders';
   }
 
   list(): ProfileView[] {
@@ -128,35 +108,16 @@ export class ProfileStore {
       clean.md5MetadataKey,
       this.now(),
     ];
-    if (this.keepsSyncedFolders()) {
-      this.store.withDatabase((db) =>
-        db
-          .prepare(
-            `INSERT INTO submission_profiles
-               (name, full_control_ids, md5_metadata_key, created_at, synced_folders)
-               VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (name) DO UPDATE SET full_control_ids = excluded.full_control_ids,
-               md5_metadata_key = excluded.md5_metadata_key, synced_folders = excluded.synced_folders`,
-          )
-          .run(...row, syncedFolders ? JSON.stringify(syncedFolders) : null),
-      );
-      return clean;
-    }
-    if (syncedFolders) {
-      throw new ServiceError(
-        'SyncedFoldersNotKept',
-        `This Labdrop cannot keep the synced folders of "${clean.name}" yet; the profile was not saved. Update Labdrop, or save it without "syncedFolders".`,
-      );
-    }
     this.store.withDatabase((db) =>
       db
         .prepare(
-          `INSERT INTO submission_profiles (name, full_control_ids, md5_metadata_key, created_at)
-             VALUES (?, ?, ?, ?)
+          `INSERT INTO submission_profiles
+             (name, full_control_ids, md5_metadata_key, created_at, synced_folders)
+             VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET full_control_ids = excluded.full_control_ids,
-             md5_metadata_key = excluded.md5_metadata_key`,
+             md5_metadata_key = excluded.md5_metadata_key, synced_folders = excluded.synced_folders`,
         )
-        .run(...row),
+        .run(...row, syncedFolders ? JSON.stringify(syncedFolders) : null),
     );
     return clean;
   }

@@ -102,6 +102,7 @@ function standInBridge(rows: number): void {
       uploadedBytes: 0,
       speed: 0,
       error: null,
+      skipped: null,
     });
   }
   const listeners = {

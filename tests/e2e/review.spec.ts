@@ -110,6 +110,7 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
                   uploadedBytes: 0,
                   speed: 0,
                   error: null,
+                  skipped: null,
                 })),
               }),
             ),

@@ -66,6 +66,7 @@ export function uploadsInEveryStatus(extra = 0): UploadProgress[] {
               message: `Access denied writing "study-1/run-7/${name(i)}" to bucket "lab-bucket". Check that your credentials may upload there with full-control grants.`,
             }
           : null,
+      skipped: status === 'skipped' ? 'identical' : null,
     };
   });
 }

@@ -91,10 +91,13 @@ export interface RecordingProxy {
   requests: RecordedRequest[];
   /**
    * Answers a request instead of the server, e.g. with 503 SlowDown, or cuts
-   * its connection ('reset'); null forwards it. The server never sees it.
+   * its connection ('reset'), and the server never sees it; or lets the
+   * server carry it out and cuts the connection before its answer ('lost');
+   * null forwards it.
    */
   intercept:
-    ((request: RecordedRequest) => { status: number; body: string } | 'reset' | null) | null;
+    | ((request: RecordedRequest) => { status: number; body: string } | 'reset' | 'lost' | null)
+    | null;
   /** UploadPart requests in flight now, and the most seen at once since last reset. */
   partsInFlight: { now: number; max: number };
   /** Lets request bodies through at this many bytes a second (all together); null for full speed. */
@@ -137,7 +140,7 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
       req.socket.destroy();
       return;
     }
-    if (answer) {
+    if (answer && answer !== 'lost') {
       req.resume();
       res.writeHead(answer.status, { 'content-type': 'application/xml' }).end(answer.body);
       return;
@@ -157,6 +160,12 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
       },
       (reply) => {
         recorded.status = reply.statusCode;
+        if (answer === 'lost') {
+          recorded.delivered = false;
+          reply.resume();
+          req.socket.destroy();
+          return;
+        }
         setTimeout(() => {
           // The client may have given up (a pause) while the server worked.
           recorded.delivered = !res.destroyed && !req.socket.destroyed;

@@ -1,12 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import { CENTER_PROFILE, type SubmissionProfile } from '../../../shared/profile';
+import { formatBytes } from '../../../shared/format';
+import type { KeyRules } from '../../../shared/keys';
 import { MiB } from '../../../shared/parts';
 import type { UploadRecord } from '../../../shared/types';
 import { classifyError } from '../../engine/errors';
 import type { HashPool } from '../../engine/hash-pool';
 import type { Target } from '../../engine/queue';
 import { regionFromEnv } from '../../engine/s3-client';
-import { planUpload, type Plan } from '../../engine/scan';
+import type { BucketReview, FileReview } from '../../engine/bucket-review';
+import { planUpload, renameForSynapse, type Plan } from '../../engine/scan';
 import { Store } from '../../engine/store';
 import { ProfileStore } from '../../services/profiles';
 import { ServiceError } from '../../services/service-error';
@@ -28,9 +31,9 @@ export async function upload(
     err(`labdrop: ${resolved.problem}`);
     return EXIT.usage;
   }
-  const plan = await planUpload(command.paths, resolved.prefix, {
-    syncedFolders: resolved.submissionProfile.syncedFolders,
-  });
+  const rules = { syncedFolders: resolved.submissionProfile.syncedFolders };
+  const planned = await planUpload(command.paths, resolved.prefix, rules);
+  const plan = command.renameForSynapse ? renamed(planned, rules) : planned;
   const refused = await confirmPlan(plan, command.yes);
   if (refused !== null) {
     store.close();
@@ -53,7 +56,12 @@ export async function upload(
   try {
     let records: UploadRecord[];
     try {
-      records = await services.queue.add(plan, target);
+      const review = await services.queue.review(plan, target);
+      if (!command.json) reportReview(plan, review, command.replace);
+      records = await services.queue.add(plan, target, undefined, {
+        review,
+        replace: command.replace ? 'all' : new Set(),
+      });
     } catch (error) {
       err(`labdrop: ${classifyError(error, target).message}`);
       err('Nothing was uploaded.');
@@ -67,6 +75,34 @@ export async function upload(
   } finally {
     await services.close();
   }
+}
+
+/** The plan with the keys Synapse refuses renamed (--rename-for-synapse), each rename said. */
+function renamed(plan: Plan, rules: KeyRules): Plan {
+  const { plan: next, renames } = renameForSynapse(plan, rules);
+  for (const { from, to } of renames) err(`renamed for Synapse: ${from} → ${to}`);
+  return next;
+}
+
+/** What the bucket already has, before anything is sent. */
+function reportReview(plan: Plan, review: BucketReview, replace: boolean): void {
+  const count = (kind: FileReview['kind']) => review.files.filter((f) => f.kind === kind);
+  const toSend = plan.files
+    .filter((_, i) => {
+      const kind = review.files[i]?.kind;
+      return kind === 'new' || (replace && kind === 'different');
+    })
+    .reduce((sum, f) => sum + f.size, 0);
+  const different = count('different');
+  const parts = [
+    `${count('new').length} new`,
+    `${count('identical').length} already in the bucket (skipped)`,
+    `${different.length} different from the bucket's object${replace ? ' (replaced)' : ' (kept)'}`,
+  ];
+  const queued = count('queued').length;
+  if (queued > 0) parts.push(`${queued} already in the queue`);
+  err(`${parts.join(', ')}: ${formatBytes(toSend)} to send.`);
+  if (review.note) err(review.note);
 }
 
 /** Refuses problems; asks (or needs --yes) before keys the sync job would skip. */

@@ -21,6 +21,7 @@ const TONES: Record<UploadStatus, 'normal' | 'done' | 'failed' | 'paused' | 'has
   verifying: 'normal',
   waiting: 'paused',
   done: 'done',
+  skipped: 'done',
   paused: 'paused',
   failed: 'failed',
   cancelled: 'paused',

@@ -21,6 +21,7 @@ const record: UploadRecord = {
   partSize: 8 * 1024 * 1024,
   uploadId: null,
   partChecksum: null,
+  bucketCheck: null,
   crc32Base64: null,
   md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
   md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',

@@ -1,6 +1,7 @@
 import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { HistoryFilter } from '../../../shared/ipc';
 import type { UploadRecord, UploadStatus } from '../../../shared/types';
+import { describeChecks, describeSkip } from '../../../shared/verification';
 
 export type StatusFilter = UploadStatus | 'all';
 
@@ -9,6 +10,7 @@ export const STATUS_FILTERS: ReadonlyArray<{ value: StatusFilter; label: string 
   { value: 'done', label: 'Done' },
   { value: 'failed', label: 'Failed' },
   { value: 'cancelled', label: 'Cancelled' },
+  { value: 'skipped', label: 'Skipped' },
   { value: 'paused', label: 'Paused' },
   { value: 'uploading', label: 'Uploading' },
   { value: 'hashing', label: 'Hashing' },
@@ -88,6 +90,8 @@ export function recordDetails(r: UploadRecord): DetailLine[] {
     { label: 'Started', value: formatTime(r.startedAt) },
     { label: 'Finished', value: formatTime(r.finishedAt) },
   );
+  const checks = describeSkip(r) ?? describeChecks(r);
+  if (checks) lines.push({ label: r.status === 'skipped' ? 'Skipped' : 'Checks', value: checks });
   if (seconds !== null && seconds > 0) {
     lines.push({
       label: 'Duration',

@@ -26,6 +26,7 @@ function p(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
     uploadedBytes: 0,
     speed: 0,
     error: null,
+    skipped: null,
     ...patch,
   };
 }
@@ -155,15 +156,18 @@ describe('queueTotals', () => {
         p('failed', { status: 'failed', uploadedBytes: 300 }),
         p('paused', { status: 'paused', uploadedBytes: 100 }),
         p('gone', { status: 'cancelled', uploadedBytes: 900 }),
+        // Already in the bucket: neither sent nor to send.
+        p('there', { status: 'skipped', skipped: 'identical' }),
       ],
     });
     expect(queueTotals(state)).toEqual({
-      files: 6,
+      files: 7,
       done: 1,
       failed: 1,
       active: 2,
       paused: 1,
       cancelled: 1,
+      skipped: 1,
       totalBytes: 5000,
       uploadedBytes: 1900,
       speed: 100,
@@ -251,5 +255,14 @@ describe('helpers', () => {
   it('knows when a batch settled something history shows', () => {
     expect(settledAny({ items: [p('a'), p('b', { status: 'paused' })] })).toBe(false);
     expect(settledAny({ items: [p('a', { status: 'done' })] })).toBe(true);
+  });
+});
+
+describe('skipped rows', () => {
+  it('say why the file was not sent', () => {
+    const there = rowView(p('a', { status: 'skipped', skipped: 'identical' }));
+    const kept = rowView(p('b', { status: 'skipped', skipped: 'kept' }));
+    expect([there.phase, kept.phase]).toEqual(['Already in bucket', "Kept bucket's version"]);
+    expect([there.canCancel, there.canResume, there.canRetry]).toEqual([false, false, false]);
   });
 });

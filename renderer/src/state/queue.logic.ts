@@ -1,7 +1,7 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { ProgressBatch, QueueList } from '../../../shared/ipc';
 import { isActive, isFinal, isUnfinished, startEvent } from '../../../shared/lifecycle';
-import type { UploadProgress, UploadStatus } from '../../../shared/types';
+import type { SkipReason, UploadProgress, UploadStatus } from '../../../shared/types';
 
 /** The queue view: main's truth, replaced (never mutated) one batch at a time. */
 export interface QueueState {
@@ -83,6 +83,8 @@ export interface QueueTotals {
   active: number;
   paused: number;
   cancelled: number;
+  /** Not sent: the bucket has them, or has another version the user kept. */
+  skipped: number;
   totalBytes: number;
   uploadedBytes: number;
   /** Bytes per second, all running files together. */
@@ -99,6 +101,7 @@ export function queueTotals(state: QueueState): QueueTotals {
     active: 0,
     paused: 0,
     cancelled: 0,
+    skipped: 0,
     totalBytes: 0,
     uploadedBytes: 0,
     speed: 0,
@@ -110,6 +113,10 @@ export function queueTotals(state: QueueState): QueueTotals {
     totals.files++;
     if (p.status === 'cancelled') {
       totals.cancelled++;
+      continue;
+    }
+    if (p.status === 'skipped') {
+      totals.skipped++;
       continue;
     }
     totals.totalBytes += p.size;
@@ -162,9 +169,16 @@ export const PHASE_LABELS: Record<UploadStatus, string> = {
   verifying: 'Verifying',
   waiting: 'Waiting for network',
   done: 'Done',
+  skipped: 'Skipped',
   paused: 'Paused',
   failed: 'Failed',
   cancelled: 'Cancelled',
+};
+
+/** A skipped file's badge says why. */
+const SKIP_LABELS: Partial<Record<SkipReason | 'none', string>> = {
+  identical: 'Already in bucket',
+  kept: "Kept bucket's version",
 };
 
 export interface RowView {
@@ -202,7 +216,7 @@ export function rowView(p: UploadProgress): RowView {
   return {
     name,
     errorText: p.error ? p.error.message.replaceAll(p.localPath, name) : '',
-    phase: PHASE_LABELS[p.status],
+    phase: SKIP_LABELS[p.skipped ?? 'none'] ?? PHASE_LABELS[p.status],
     fraction: Math.max(0, Math.min(1, fraction)),
     percent: `${Math.floor(Math.max(0, Math.min(1, fraction)) * 100)}%`,
     size: formatBytes(p.size),

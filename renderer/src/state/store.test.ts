@@ -27,6 +27,7 @@ function progress(id: string, patch: Partial<UploadProgress> = {}): UploadProgre
     uploadedBytes: 0,
     speed: 0,
     error: null,
+    skipped: null,
     ...patch,
   };
 }
