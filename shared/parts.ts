@@ -50,6 +50,35 @@ export function partCount(fileSize: number, partSize: number): number {
   return isMultipart(fileSize, partSize) ? Math.ceil(fileSize / partSize) : 1;
 }
 
+/** What decides how a file is sent: its size, its part size, and the bucket's default encryption. */
+export interface SendShape {
+  size: number;
+  partSize: number;
+  /** The bucket's default encryption seen when the file was added ('AES256', 'aws:kms', …). */
+  encryption: string | null;
+}
+
+/**
+ * Whether the file goes as a multipart upload: above one part (and
+ * SINGLE_PUT_MAX), or always where the bucket encrypts with KMS. There the
+ * ETag of a single PutObject is not the file's MD5, yet the center's sync
+ * job takes a single-part object's ETag as its MD5; a multipart object's
+ * ETag (ending "-N", one part allowed) sends it to the content-md5 metadata.
+ */
+export function sendsMultipart(file: SendShape): boolean {
+  return isKms(file.encryption) || isMultipart(file.size, file.partSize);
+}
+
+/** The parts a multipart upload of the file has (at least one). */
+export function partsOf(file: SendShape): number {
+  return sendsMultipart(file) ? Math.max(1, Math.ceil(file.size / file.partSize)) : 1;
+}
+
+/** SSE-KMS (or its dual-layer variant). */
+export function isKms(encryption: string | null): boolean {
+  return encryption?.startsWith('aws:kms') ?? false;
+}
+
 export function partRange(
   partNumber: number,
   fileSize: number,

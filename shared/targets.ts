@@ -62,7 +62,14 @@ export interface Identity {
 }
 
 export type AccessStepName =
-  'credentials' | 'identity' | 'bucket' | 'ownership' | 'write' | 'verify';
+  | 'credentials'
+  | 'identity'
+  | 'bucket'
+  | 'ownership'
+  | 'write'
+  | 'encryption'
+  | 'conditional'
+  | 'verify';
 /** `unknown`: the check could not tell (e.g. not allowed to ask); a later step decides. */
 export type AccessStepStatus = 'ok' | 'failed' | 'unknown' | 'skipped';
 

@@ -92,6 +92,8 @@ export interface UploadRecord {
   verification: Verification | null;
   /** The check the server applied to the bytes (see ServerCheck). */
   serverCheck: ServerCheck | null;
+  /** The bucket's default encryption when the file was added (null: none, or not readable); see sendsMultipart. */
+  encryption: string | null;
   /** What the review found at the key (null for uploads added before Labdrop looked). */
   bucketCheck: BucketCheck | null;
   bytesUploaded: number;

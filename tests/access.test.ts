@@ -5,6 +5,7 @@ import {
   CreateBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutBucketOwnershipControlsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -106,6 +107,9 @@ describe('check access', () => {
       ['bucket', 'ok'],
       ['ownership', 'ok'],
       ['write', 'ok'],
+      // moto's bucket has no default encryption (GetBucketEncryption: not found).
+      ['encryption', 'unknown'],
+      ['conditional', 'ok'],
       ['verify', 'ok'],
     ]);
     // It says plainly how uploads will be verified where read-back is not allowed.
@@ -123,6 +127,24 @@ describe('check access', () => {
       true,
     );
     expect(await leftovers('open-bucket')).toEqual({ uploads: [], objects: [] });
+  });
+
+  it('reports a bucket encrypted with SSE-KMS, and that every file goes multipart there', async () => {
+    await createBucket(moto.endpoint, 'kms-bucket');
+    await testClient(moto.endpoint).send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'kms-bucket',
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      }),
+    );
+    const report = await services.checkAccess(target('kms-bucket'));
+    expect(report.ok).toBe(true);
+    const encryption = report.steps.find((s) => s.step === 'encryption');
+    expect(encryption?.status).toBe('ok');
+    expect(encryption?.message).toMatch(/SSE-KMS \(aws:kms\).*every file as a multipart upload/);
+    expect(await leftovers('kms-bucket')).toEqual({ uploads: [], objects: [] });
   });
 
   it('says an unknown bucket does not exist, naming it', async () => {

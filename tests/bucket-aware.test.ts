@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -245,6 +246,33 @@ describe('the review', () => {
     const review = await queue().review(await planUpload([path as string], 'sizes'), target());
     expect(review.files[0]).toMatchObject({ kind: 'different', check: { size: 5 } });
     expect(hashed).toEqual([]);
+  });
+});
+
+describe('a bucket encrypted with SSE-KMS', () => {
+  it('gets every file as a multipart upload, so its ETag is never taken for the MD5', async () => {
+    await createBucket(moto.endpoint, 'aware-kms');
+    await testClient(moto.endpoint).send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'aware-kms',
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      }),
+    );
+    const [path] = await folder('kms', [1000]);
+    const q = queue();
+    const [added] = await q.add(await planUpload([path as string], 'kms'), {
+      ...target(),
+      bucket: 'aware-kms',
+    });
+    await q.idle();
+    const record = store.getUpload(added?.id as string);
+    expect(record).toMatchObject({ status: 'done', encryption: 'aws:kms' });
+    expect(record?.etag).toMatch(/-1"$/);
+    expect(writes(proxy.requests)).toEqual([]);
+    expect(uploadPartRequests(proxy.requests)).toHaveLength(1);
+    await expectObjectMatches(moto.endpoint, 'aware-kms', 'kms/f0.bin', path as string);
   });
 });
 

@@ -567,6 +567,7 @@ describe('history export', () => {
     requested: null,
     verification: 'read-back',
     bucketCheck: null,
+    encryption: null,
     serverCheck: 'crc32',
     synapseId: 'syn123',
     createdAt: 1_000,

@@ -4,7 +4,7 @@ import {
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isMultipart } from '../../shared/parts';
+import { sendsMultipart } from '../../shared/parts';
 import type { UploadRecord } from '../../shared/types';
 import { classifyError, UploadFailure, type ErrorContext } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
@@ -60,7 +60,7 @@ export async function removeFromBucket(
       !record.uploadId &&
       record.md5Base64 !== null &&
       record.startedAt !== null &&
-      !isMultipart(record.size, record.partSize) &&
+      !sendsMultipart(record) &&
       !store.hasLaterUploadTo(record, { earlier: true });
     if (unrecorded) {
       const target = { Bucket: record.bucket, Key: record.key };

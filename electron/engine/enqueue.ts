@@ -13,6 +13,8 @@ export interface PlanPlace extends Endpoint {
   synapseId?: string | null;
   /** The bucket's own region (preflight.ts), whatever the target said. */
   region: string;
+  /** The bucket's default encryption (preflight.ts): with KMS every file goes multipart. */
+  encryption: string | null;
   profile: SubmissionProfile;
   /** The part size asked for; grown per file so none needs more than 10,000 parts. */
   partSize: number;
@@ -66,6 +68,7 @@ export function recordPlan(
     });
     const patch = {
       ...(found.md5 ?? {}),
+      encryption: place.encryption,
       bucketCheck: replaced ? { ...found.check, verdict: 'replace' as const } : found.check,
     };
     if (found.kind === 'new' || replaced) return store.updateUpload(record.id, patch);

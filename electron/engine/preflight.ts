@@ -1,4 +1,4 @@
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Endpoint } from './s3-client';
 import { withRetry, type RetryPolicy } from './retry';
 
@@ -32,4 +32,33 @@ export function bucketRegion(
     },
     { policy, context: { bucket: target.bucket, endpoint: target.endpoint } },
   );
+}
+
+/**
+ * The bucket's default encryption ('AES256', 'aws:kms', 'aws:kms:dsse'), or
+ * null when it has none or these credentials may not read it (uploaders
+ * often lack s3:GetEncryptionConfiguration): then files go as their size
+ * says, and a saved target can say the bucket uses KMS.
+ */
+export async function bucketEncryption(
+  client: S3Client,
+  target: Endpoint & { bucket: string },
+  policy: RetryPolicy,
+): Promise<string | null> {
+  try {
+    const answer = await withRetry(
+      () => client.send(new GetBucketEncryptionCommand({ Bucket: target.bucket })),
+      { policy, context: { bucket: target.bucket, endpoint: target.endpoint } },
+    );
+    const rules = answer.ServerSideEncryptionConfiguration?.Rules ?? [];
+    return rules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'AccessDenied' || code === 'ServerSideEncryptionConfigurationNotFoundError') {
+      return null;
+    }
+    if (code === 'NotFound' || code === 'NotImplemented' || code === 'MethodNotAllowed')
+      return null;
+    throw error;
+  }
 }

@@ -17,7 +17,7 @@ import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure } from './errors';
 import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
-import { bucketRegion } from './preflight';
+import { bucketEncryption, bucketRegion } from './preflight';
 import { liveCounts, projectProgress } from './progress';
 import { NetworkWait } from './network-wait';
 import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
@@ -186,10 +186,11 @@ export class UploadQueue {
     }
     const { client, region } = await this.placeOf(target);
     const found = review ?? (await this.reviewWith(client, plan, target, profile));
+    const encryption = await bucketEncryption(client, target, this.preflightRetry);
     const { records, queued } = recordPlan(
       this.options.store,
       plan,
-      { ...target, region, profile, partSize: this.partSize, createdAt: this.now() },
+      { ...target, region, encryption, profile, partSize: this.partSize, createdAt: this.now() },
       found,
       replace,
     );

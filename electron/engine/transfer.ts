@@ -6,7 +6,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isMultipart, partCount, partRange } from '../../shared/parts';
+import { partRange, partsOf, sendsMultipart } from '../../shared/parts';
 import type { UploadRecord } from '../../shared/types';
 import { contentTypeFor } from './content-type';
 import { crc32FromBase64, crc32OfParts, crc32ToBase64 } from './crc32';
@@ -75,7 +75,7 @@ export class Transfer {
     live: LiveCounts,
     signal: AbortSignal,
   ): Promise<void> {
-    if (!isMultipart(record.size, record.partSize)) {
+    if (!sendsMultipart(record)) {
       return this.putSingle(client, record, live, signal);
     }
     try {
@@ -294,7 +294,7 @@ export class Transfer {
       signal.throwIfAborted();
     }
     const done = fresh ? new Map() : await reconcileParts(this.deps, client, record, signal);
-    const total = partCount(record.size, record.partSize);
+    const total = partsOf(record);
     const missing: number[] = [];
     for (let n = 1; n <= total; n++) if (!done.has(n)) missing.push(n);
     live.confirmedBytes = [...done.values()].reduce((sum, part) => sum + part.size, 0);

@@ -27,6 +27,7 @@ export const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   versionId: 'version_id',
   verification: 'verification',
   serverCheck: 'server_check',
+  encryption: 'encryption',
   bucketCheck: 'bucket_check',
   bytesUploaded: 'bytes_uploaded',
   attempts: 'attempts',
@@ -78,6 +79,7 @@ export type NewUpload = Omit<
   | 'verification'
   | 'serverCheck'
   | 'bucketCheck'
+  | 'encryption'
   | 'bytesUploaded'
   | 'attempts'
   | 'lastError'
@@ -120,6 +122,7 @@ export function newRecord(rec: NewUpload): UploadRecord {
     verification: null,
     serverCheck: null,
     bucketCheck: null,
+    encryption: null,
     bytesUploaded: 0,
     attempts: 0,
     lastError: null,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { isMultipart, partCount } from '../../shared/parts';
+import { partsOf, sendsMultipart } from '../../shared/parts';
 import type { UploadRecord } from '../../shared/types';
 import { UploadFailure } from './errors';
 import { withRetry, type RetryOptions } from './retry';
@@ -96,9 +96,9 @@ export function verifiedFromResponses(
   parts: readonly CompletedPart[],
 ): UploadPatch {
   const etag = record.etag?.replaceAll('"', '') ?? '';
-  const multipart = isMultipart(record.size, record.partSize);
+  const multipart = sendsMultipart(record);
   const expected = multipart
-    ? parts.length === partCount(record.size, record.partSize)
+    ? parts.length === partsOf(record)
       ? multipartEtag(parts)
       : null
     : record.md5Hex;

@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetBucketOwnershipControlsCommand,
   HeadBucketCommand,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { normalizePrefix } from '../../shared/keys';
+import { isKms } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import { UploadFailure } from '../engine/errors';
+import { bucketEncryption } from '../engine/preflight';
+import { PREFLIGHT_RETRY } from '../engine/retry';
 import { createRequestHandler, serviceUrl, type Endpoint } from '../engine/s3-client';
 import type {
   AccessReport,
@@ -273,6 +278,14 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
       `The test upload could not be taken back (${errorName(error)}): an unfinished multipart upload "${key}" stays in the bucket until its lifecycle rule removes it. It holds no data and no object was created.`,
     );
   }
+  await encryptionStep(client, target, step);
+  await conditionalStep(
+    client,
+    { ...target, key: `${key}-conditional` },
+    deps.profile,
+    signal,
+    step,
+  );
   // Read-back is not tried: it would need an object, left in the bucket if
   // the credentials may not delete it either. Verification does without it.
   step(
@@ -282,6 +295,90 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
   );
   report.ok = true;
   return report;
+}
+
+type Step = (name: AccessStepName, status: AccessStepStatus, message: string) => void;
+
+/** The bucket's default encryption, and what Labdrop does about it (see sendsMultipart). */
+async function encryptionStep(client: S3Client, target: AccessTarget, step: Step): Promise<void> {
+  const encryption = await bucketEncryption(client, target, PREFLIGHT_RETRY).catch(
+    (error: unknown) => `unreadable (${errorName(error)})`,
+  );
+  if (isKms(encryption)) {
+    step(
+      'encryption',
+      'ok',
+      `The bucket encrypts with SSE-KMS (${encryption}): Labdrop sends every file as a multipart upload, so the sync job reads the content-md5 metadata rather than an ETag that is not the file's MD5.`,
+    );
+  } else if (encryption === null || encryption.startsWith('unreadable')) {
+    step(
+      'encryption',
+      'unknown',
+      `Could not read the bucket's default encryption (it has none, or these credentials may not ask${encryption ? `: ${encryption}` : ''}): files go as their size says. If the bucket uses SSE-KMS, ask the center.`,
+    );
+  } else {
+    step(
+      'encryption',
+      'ok',
+      `The bucket encrypts with ${encryption}: a single-part object's ETag is its MD5, as the sync job expects.`,
+    );
+  }
+}
+
+/**
+ * Whether the store honours conditional writes: a PutObject of nothing to
+ * a key that is not there, on the condition that it has an ETag it cannot
+ * have. A store that honours it refuses (412, or 404 for the missing key)
+ * and nothing is created; one that does not writes the object, which is
+ * deleted at once.
+ */
+async function conditionalStep(
+  client: S3Client,
+  target: AccessTarget & { key: string },
+  profile: SubmissionProfile,
+  signal: () => AbortSignal,
+  step: Step,
+): Promise<void> {
+  const ignored =
+    'it ignores conditional writes: Labdrop relies on its review of the bucket alone, so a file written there by someone else between the review and the upload would be replaced';
+  try {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Body: '',
+        IfMatch: '"labdrop-access-check"',
+        GrantFullControl: grantFullControlHeader(profile),
+        Metadata: { [profile.md5MetadataKey]: EMPTY_MD5_BASE64 },
+      }),
+      { abortSignal: signal() },
+    );
+    await client
+      .send(new DeleteObjectCommand({ Bucket: target.bucket, Key: target.key }), {
+        abortSignal: signal(),
+      })
+      .catch(() => undefined);
+    step(
+      'conditional',
+      'unknown',
+      `The store wrote a test object despite its condition (deleted again): ${ignored}.`,
+    );
+  } catch (error) {
+    const status = (error as ErrorShape).$metadata?.httpStatusCode;
+    if (status === 412 || status === 404) {
+      step(
+        'conditional',
+        'ok',
+        'The store honours conditional writes: a new key is written only while no object is there, and a replacement only while the object is still the version you reviewed.',
+      );
+    } else {
+      step(
+        'conditional',
+        'unknown',
+        `Could not tell whether the store honours conditional writes (${errorName(error)}); where it does not, Labdrop relies on its review of the bucket alone.`,
+      );
+    }
+  }
 }
 
 const CREDENTIAL_ERRORS = new Set([

@@ -326,6 +326,8 @@ const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
   bucket: 'Bucket',
   ownership: 'ACLs',
   write: 'Upload with grants',
+  encryption: 'Encryption',
+  conditional: 'Conditional writes',
   verify: 'Verification',
 };
 
