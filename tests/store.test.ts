@@ -638,6 +638,11 @@ describe('history export', () => {
       'crc32_base64',
       'verification',
       'server_check',
+      'encryption',
+      'bucket_verdict',
+      'bucket_evidence',
+      'bucket_object_etag',
+      'bucket_checked_at',
     ]);
     const row = (values: string[]): Record<string, string> =>
       Object.fromEntries(header!.map((h, i) => [h, values[i]!]));
@@ -668,6 +673,31 @@ describe('history export', () => {
       average_speed_bytes_per_s: '',
       finished_at: '',
       last_error: 'Access "denied", ask the center',
+    });
+  });
+
+  it('says why a skipped file was not sent, with the evidence', () => {
+    const skipped: UploadRecord = {
+      ...base,
+      status: 'skipped',
+      etag: null,
+      bucketCheck: {
+        verdict: 'identical',
+        etag: '"9e107d9d372bb6826bd81d3542a419d6"',
+        size: base.size,
+        lastModified: 0,
+        contentMd5: null,
+        evidence: "its ETag is the file's MD5",
+        checkedAt: Date.UTC(2025, 0, 3),
+      },
+    };
+    const [header, values] = parseCsv(historyToCsv([skipped]));
+    expect(Object.fromEntries(header!.map((h, i) => [h, values![i]]))).toMatchObject({
+      status: 'skipped',
+      bucket_verdict: 'identical',
+      bucket_evidence: "its ETag is the file's MD5",
+      bucket_object_etag: '"9e107d9d372bb6826bd81d3542a419d6"',
+      bucket_checked_at: '2025-01-03T00:00:00.000Z',
     });
   });
 
@@ -702,6 +732,11 @@ describe('history export', () => {
       crc32_base64: 'brcFnw==',
       verification: 'read-back',
       server_check: 'crc32',
+      encryption: null,
+      bucket_verdict: null,
+      bucket_evidence: null,
+      bucket_object_etag: null,
+      bucket_checked_at: null,
     });
     // JSON is not opened as a spreadsheet: values are exact, no formula guard.
     expect(parsed[1]).toMatchObject({

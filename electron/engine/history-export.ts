@@ -25,6 +25,11 @@ export const HISTORY_COLUMNS = [
   'crc32_base64',
   'verification',
   'server_check',
+  'encryption',
+  'bucket_verdict',
+  'bucket_evidence',
+  'bucket_object_etag',
+  'bucket_checked_at',
 ] as const;
 
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
@@ -70,6 +75,12 @@ export function historyRow(rec: UploadRecord): HistoryRow {
     crc32_base64: rec.crc32Base64,
     verification: rec.verification,
     server_check: rec.serverCheck,
+    encryption: rec.encryption,
+    // What the review found at the key: why a skipped file was not sent.
+    bucket_verdict: rec.bucketCheck?.verdict ?? null,
+    bucket_evidence: rec.bucketCheck?.evidence ?? null,
+    bucket_object_etag: rec.bucketCheck?.etag ?? null,
+    bucket_checked_at: iso(rec.bucketCheck?.checkedAt ?? null),
   };
 }
 
