@@ -266,3 +266,13 @@ describe('skipped rows', () => {
     expect([there.canCancel, there.canResume, there.canRetry]).toEqual([false, false, false]);
   });
 });
+
+describe('time left on a row', () => {
+  it('is not shown under a second (a hashing file almost through its pass)', () => {
+    const row = rowView(
+      p('h', { status: 'hashing', size: 1000, hashedBytes: 600, speed: 180_000_000 }),
+    );
+    expect(row.eta).toBe('');
+    expect(rowView(p('u', { uploadedBytes: 0, size: 5000, speed: 1000 })).eta).toBe('5s');
+  });
+});

@@ -221,7 +221,8 @@ export function rowView(p: UploadProgress): RowView {
     percent: `${Math.floor(Math.max(0, Math.min(1, fraction)) * 100)}%`,
     size: formatBytes(p.size),
     speed: moving && p.speed > 0 ? formatSpeed(p.speed) : '',
-    eta: moving && p.speed > 0 ? formatDuration(etaSeconds(left, p.speed)) : '',
+    // Under a second left says nothing: "0s left" on a row still at work reads as stuck.
+    eta: moving && etaSeconds(left, p.speed) >= 1 ? formatDuration(etaSeconds(left, p.speed)) : '',
     canPause: isActive(p.status),
     canResume: p.status === 'paused',
     canCancel: !isFinal(p.status),
