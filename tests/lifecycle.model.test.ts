@@ -409,10 +409,14 @@ const steps = [
   fc.integer({ min: 0, max: 100 }).map((ms) => new Wait(ms)),
 ];
 
-/** Lets everything finish: files back, the network good, what was paused resumed. */
+/** Lets everything finish: files back, the network good, cancels done, what was paused resumed. */
 async function settle(m: Model, w: World): Promise<UploadRecord[]> {
   proxy.intercept = null;
   for (const file of m.files) if (file.gone) await new Vanish(m.files.indexOf(file), true).apply(m);
+  // A cancel moves its upload to cancelled first, then removes what it left:
+  // wait for those removals (the faults may have made them fail: then
+  // removeLeftovers takes them up again, as the app does when it starts).
+  await w.queue.idle();
   await w.queue.removeLeftovers();
   for (let round = 0; round < 5; round++) {
     const open = m.files.filter((f) => isUnfinished(store.getUpload(f.id)?.status ?? 'done'));
