@@ -586,6 +586,21 @@ describe('pause, resume and cancel', () => {
     expect(q.resume(id)).toBe(false);
   });
 
+  it('an object whose removal a crash cut short is removed at the next start', async () => {
+    const path = await file('cut.bin', 1000, 16);
+    const [record] = await upload([path], 'cut');
+    // Cancelled, and the process died before the object was deleted: the record keeps its ETag.
+    writeStatus(store, record?.id as string, 'cancelled');
+    expect(store.getUpload(record?.id as string)?.etag).toBe(record?.etag);
+
+    await queue().removeLeftovers();
+    expect(store.getUpload(record?.id as string)).toMatchObject({ etag: null, lastError: null });
+    const left = await testClient(moto.endpoint)
+      .send(new HeadObjectCommand({ Bucket: 'lab-bucket', Key: 'cut/cut.bin' }))
+      .catch(() => null);
+    expect(left).toBeNull();
+  });
+
   it('removing what a cancel left never deletes a later upload of the same bytes', async () => {
     const path = await file('same.bin', 4 * PART, 14);
     const [first] = await upload([path], 'same');

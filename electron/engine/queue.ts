@@ -387,10 +387,11 @@ export class UploadQueue {
     }
     let record = this.record(id);
     if (record.status === 'done') return 'cancelled';
-    // Stopped here, or cancelled before with something it could not remove.
+    // Stopped here, or cancelled before with something not removed (yet).
     const left =
       record.status !== 'cancelled' ||
       record.uploadId !== null ||
+      record.etag !== null ||
       record.lastError?.code === CANCEL_INCOMPLETE;
     if (record.status !== 'cancelled') {
       record = this.move(id, record.status, 'cancel', { finishedAt: this.now() }, shown);

@@ -382,13 +382,15 @@ export class Store {
 
   /**
    * Cancelled uploads that may still have parts or an object in the bucket:
-   * a multipart upload left open, or a removal that failed (CancelIncomplete).
+   * a multipart upload left open, an object not removed yet (its ETag is
+   * forgotten only once it is: the process may have died meanwhile), or a
+   * removal that failed (CancelIncomplete).
    */
   cancelledWithLeftovers(): UploadRecord[] {
     return this.guard(() =>
       (
         this.sql(
-          `SELECT * FROM uploads WHERE status = 'cancelled' AND (upload_id IS NOT NULL
+          `SELECT * FROM uploads WHERE status = 'cancelled' AND (upload_id IS NOT NULL OR etag IS NOT NULL
              OR CASE WHEN json_valid(last_error) THEN json_extract(last_error, '$.code') END = ?)
              ORDER BY created_at, rowid`,
         ).all(CANCEL_INCOMPLETE) as Row[]
