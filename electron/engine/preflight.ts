@@ -1,5 +1,6 @@
 import { GetBucketEncryptionCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Endpoint } from './s3-client';
+import { UploadFailure } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
 
 /**
@@ -38,7 +39,7 @@ export function bucketRegion(
  * The bucket's default encryption ('AES256', 'aws:kms', 'aws:kms:dsse'), or
  * null when it has none or these credentials may not read it (uploaders
  * often lack s3:GetEncryptionConfiguration): then files go as their size
- * says, and a saved target can say the bucket uses KMS.
+ * says, and `labdrop check` tells the user it could not read it.
  */
 export async function bucketEncryption(
   client: S3Client,
@@ -53,12 +54,9 @@ export async function bucketEncryption(
     const rules = answer.ServerSideEncryptionConfiguration?.Rules ?? [];
     return rules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'AccessDenied' || code === 'ServerSideEncryptionConfigurationNotFoundError') {
-      return null;
-    }
-    if (code === 'NotFound' || code === 'NotImplemented' || code === 'MethodNotAllowed')
-      return null;
-    throw error;
+    // Not there, not allowed, or a store without the API: unknown. Only an
+    // endpoint that cannot be reached stops the add, as it would anyway.
+    if (error instanceof UploadFailure && error.transient) throw error;
+    return null;
   }
 }
