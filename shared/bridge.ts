@@ -68,9 +68,11 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     exportProfile: (name) => call('profiles:exportJson', { name }),
     removeProfile: (name) => call('profiles:remove', { name }),
     planUpload: (paths, prefix) => call('uploads:plan', { paths, prefix }),
+    reviewUpload: (planId, target, savedTargetId) =>
+      call('uploads:review', { planId, target, savedTargetId }),
     discardPlan: (planId) => call('uploads:discardPlan', { planId }),
-    addUploads: (planId, target, acceptWarnings, savedTargetId, skipProblems) =>
-      call('uploads:add', { planId, target, acceptWarnings, savedTargetId, skipProblems }),
+    addUploads: (planId, target, acceptWarnings, savedTargetId, skipProblems, replace) =>
+      call('uploads:add', { planId, target, acceptWarnings, savedTargetId, skipProblems, replace }),
     listUploads: () => call('uploads:list'),
     pause: (id) => call('uploads:pause', { id }),
     resume: (id) => call('uploads:resume', { id }),

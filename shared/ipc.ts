@@ -207,6 +207,17 @@ export const requestSchemas = {
     paths: z.array(AbsolutePath).min(1).max(100_000),
     prefix: z.string().max(1024),
   }),
+  /**
+   * What the bucket already has at the plan's keys, for the target the form
+   * shows (the saved target's submission profile, when one is chosen, names
+   * the content-md5 compared). Main keeps the review with the plan for
+   * `uploads:add`.
+   */
+  'uploads:review': z.strictObject({
+    planId: z.string().min(1).max(128),
+    target: TargetSchema,
+    savedTargetId: SavedTargetId.nullable().optional(),
+  }),
   /** The user put the plan away: its files are not hashed early any longer. */
   'uploads:discardPlan': z.strictObject({ planId: z.string().min(1).max(128) }),
   'uploads:add': z.strictObject({
@@ -218,6 +229,13 @@ export const requestSchemas = {
     savedTargetId: SavedTargetId.nullable().optional(),
     /** Upload the plan's files and leave out the items it could not plan (a link loop). */
     skipProblems: z.boolean().optional(),
+    /**
+     * Objects the review found different that the user chose to overwrite, by
+     * key, or all of them. The others are kept (recorded as skipped).
+     */
+    replace: z
+      .union([z.literal('all'), z.array(z.string().min(1).max(1024)).max(100_000)])
+      .optional(),
   }),
   'uploads:list': none,
   'uploads:pause': byId,
@@ -284,6 +302,44 @@ export interface PlanSummary {
   /** Keys the center's sync job would skip (capped; see `warningCount`). */
   warnings: KeyWarning[];
   warningCount: number;
+}
+
+/** A group of the bucket review: how many of the plan's files, and their bytes. */
+export interface ReviewGroup {
+  count: number;
+  bytes: number;
+}
+
+/** A file whose key holds an object with other bytes (or one Labdrop could not compare). */
+export interface DifferentFileSummary {
+  localPath: string;
+  key: string;
+  /** The local file's size. */
+  size: number;
+  /** The object's size and last change (ms), as the bucket listed them. */
+  objectSize: number | null;
+  objectModified: number | null;
+  /** Why it counts as different, in a few words. */
+  evidence: string;
+}
+
+/** What the bucket has at a plan's keys (electron/engine/bucket-review.ts), group by group. */
+export interface BucketReviewSummary {
+  planId: string;
+  /** No object at the key: sent. */
+  new: ReviewGroup;
+  /** The object has the file's bytes: recorded as skipped, not sent. */
+  identical: ReviewGroup;
+  /** An object with other bytes: kept (recorded as skipped) unless the user replaces it. */
+  different: ReviewGroup;
+  /** An unfinished upload of the same file already writes the key: added once. */
+  queued: ReviewGroup;
+  /** What the new files send; a replaced file adds its size. */
+  bytesToSend: number;
+  /** How the keys were looked up, when not by listing the bucket. */
+  note: string | null;
+  /** The different files, the first ones (`different.count` has them all). */
+  differentFiles: DifferentFileSummary[];
 }
 
 export type {
@@ -360,6 +416,7 @@ export interface Responses {
   'profiles:exportJson': ExportResult;
   'profiles:remove': boolean;
   'uploads:plan': PlanSummary;
+  'uploads:review': BucketReviewSummary;
   'uploads:discardPlan': null;
   'uploads:add': UploadProgress[];
   'uploads:list': UploadProgress[];
@@ -424,13 +481,21 @@ export interface LabdropApi {
   exportProfile(name: string): Promise<IpcResult<ExportResult>>;
   removeProfile(name: string): Promise<IpcResult<boolean>>;
   planUpload(paths: string[], prefix: string): Promise<IpcResult<PlanSummary>>;
+  /** Compares the plan's files with what the bucket has at their keys; nothing is recorded. */
+  reviewUpload(
+    planId: string,
+    target: TargetInput,
+    savedTargetId?: string | null,
+  ): Promise<IpcResult<BucketReviewSummary>>;
   discardPlan(planId: string): Promise<IpcResult<null>>;
+  /** `replace`: the different objects to overwrite (keys, or 'all'); the others are kept. */
   addUploads(
     planId: string,
     target: TargetInput,
     acceptWarnings: boolean,
     savedTargetId?: string | null,
     skipProblems?: boolean,
+    replace?: string[] | 'all',
   ): Promise<IpcResult<UploadProgress[]>>;
   listUploads(): Promise<IpcResult<UploadProgress[]>>;
   pause(id: string): Promise<IpcResult<null>>;
@@ -470,6 +535,7 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   awsProfile: 'the AWS profile',
   synapseId: 'the Synapse folder',
   target: 'the target',
+  replace: 'the files to replace',
   partConcurrency: 'the number of parallel part uploads',
   partSizeMiB: 'the part size',
 };

@@ -635,6 +635,206 @@ describe('uploading through the handlers', () => {
   });
 });
 
+describe('the bucket review through the handlers', () => {
+  const md5Of = async (path: string) =>
+    createHash('md5')
+      .update(await readFile(path))
+      .digest('base64');
+  const keyed = (prefix: string) =>
+    new Map(
+      store
+        .query({ search: `${prefix}/` })
+        .map((r) => [r.key, { status: r.status, verdict: r.bucketCheck?.verdict }]),
+    );
+
+  it('says what the bucket has, and adds the files as the user saw them, replacing only what they chose', async () => {
+    const s3 = testClient(moto.endpoint);
+    const same = await file('same.txt', 1000, 21);
+    const changed = await file('changed.txt', 1000, 22);
+    const kept = await file('kept.txt', 800, 23);
+    const fresh = await file('fresh.txt', 500, 24);
+    const put = (Key: string, Body: Buffer) =>
+      s3.send(new PutObjectCommand({ Bucket: 'lab-bucket', Key, Body }));
+    await put('reviewed/same.txt', await readFile(same));
+    await put('reviewed/changed.txt', Buffer.alloc(1000, 7)); // the same size, other bytes
+    await put('reviewed/kept.txt', Buffer.alloc(10, 7));
+
+    const plan = value(
+      await handlers['uploads:plan']({ paths: [same, changed, kept, fresh], prefix: 'reviewed' }),
+    );
+    const review = value(
+      await handlers['uploads:review']({ planId: plan.planId, target: target() }),
+    );
+    expect(review).toMatchObject({
+      planId: plan.planId,
+      new: { count: 1, bytes: 500 },
+      identical: { count: 1, bytes: 1000 },
+      different: { count: 2, bytes: 1800 },
+      queued: { count: 0, bytes: 0 },
+      bytesToSend: 500,
+      note: null,
+    });
+    expect(review.differentFiles).toEqual([
+      {
+        localPath: changed,
+        key: 'reviewed/changed.txt',
+        size: 1000,
+        objectSize: 1000,
+        objectModified: expect.any(Number),
+        evidence: 'it has no content-md5 to compare',
+      },
+      {
+        localPath: kept,
+        key: 'reviewed/kept.txt',
+        size: 800,
+        objectSize: 10,
+        objectModified: expect.any(Number),
+        evidence: "its size is 10 bytes, the file's 800",
+      },
+    ]);
+    // A review records nothing.
+    expect(store.query({ search: 'reviewed/' })).toEqual([]);
+
+    const reviewedBy = Date.now();
+    const added = value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+        replace: ['reviewed/changed.txt'],
+      }),
+    );
+    expect(added.map((p) => [p.key, p.skipped])).toEqual([
+      ['reviewed/same.txt', 'identical'],
+      ['reviewed/changed.txt', null],
+      ['reviewed/kept.txt', 'kept'],
+      ['reviewed/fresh.txt', null],
+    ]);
+    await queue.idle();
+    expect(keyed('reviewed')).toEqual(
+      new Map([
+        ['reviewed/same.txt', { status: 'skipped', verdict: 'identical' }],
+        ['reviewed/changed.txt', { status: 'done', verdict: 'replace' }],
+        ['reviewed/kept.txt', { status: 'skipped', verdict: 'kept' }],
+        ['reviewed/fresh.txt', { status: 'done', verdict: 'new' }],
+      ]),
+    );
+    // Recorded as the review the user saw found them, not looked up again.
+    for (const record of store.query({ search: 'reviewed/' })) {
+      expect(record.bucketCheck?.checkedAt, record.key).toBeLessThanOrEqual(reviewedBy);
+    }
+    // In the bucket: the replaced object has the file's bytes; the kept one is untouched.
+    const head = (Key: string) => s3.send(new HeadObjectCommand({ Bucket: 'lab-bucket', Key }));
+    expect((await head('reviewed/changed.txt')).Metadata?.['content-md5']).toBe(
+      await md5Of(changed),
+    );
+    expect((await head('reviewed/kept.txt')).ContentLength).toBe(10);
+    expect((await head('reviewed/fresh.txt')).Metadata?.['content-md5']).toBe(await md5Of(fresh));
+  });
+
+  it('reviews again as it adds when the review on hand was for another place, and replaces all when asked', async () => {
+    const s3 = testClient(moto.endpoint);
+    const a = await file('elsewhere-a.txt', 300, 31);
+    const b = await file('elsewhere-b.txt', 400, 32);
+    for (const Key of ['elsewhere/elsewhere-a.txt', 'elsewhere/elsewhere-b.txt']) {
+      await s3.send(new PutObjectCommand({ Bucket: 'lab-bucket', Key, Body: Buffer.alloc(5, 1) }));
+    }
+    const plan = value(await handlers['uploads:plan']({ paths: [a, b], prefix: 'elsewhere' }));
+    // Reviewed in another bucket, which has none of them.
+    expect(
+      value(
+        await handlers['uploads:review']({ planId: plan.planId, target: target('owner-enforced') }),
+      ),
+    ).toMatchObject({ new: { count: 2 }, different: { count: 0 } });
+    const before = Date.now();
+    value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+        replace: 'all',
+      }),
+    );
+    await queue.idle();
+    expect(keyed('elsewhere')).toEqual(
+      new Map([
+        ['elsewhere/elsewhere-a.txt', { status: 'done', verdict: 'replace' }],
+        ['elsewhere/elsewhere-b.txt', { status: 'done', verdict: 'replace' }],
+      ]),
+    );
+    for (const record of store.query({ search: 'elsewhere/' })) {
+      expect(record.bucketCheck?.checkedAt, record.key).toBeGreaterThanOrEqual(before);
+    }
+    // Without a choice, a different object is kept: this time the bucket has the files.
+    const again = value(await handlers['uploads:plan']({ paths: [a, b], prefix: 'elsewhere' }));
+    expect(
+      value(await handlers['uploads:review']({ planId: again.planId, target: target() })),
+    ).toMatchObject({ new: { count: 0 }, identical: { count: 2, bytes: 700 }, bytesToSend: 0 });
+    const recorded = value(
+      await handlers['uploads:add']({
+        planId: again.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    );
+    expect(recorded.map((p) => [p.status, p.skipped])).toEqual([
+      ['skipped', 'identical'],
+      ['skipped', 'identical'],
+    ]);
+  });
+
+  it('says a file already uploading is in the queue, and adds it once', async () => {
+    const path = await file('queued-once.bin', PART, 41);
+    const { hasher, hashed: letGo } = gatedHasher(pool, (p) => p === path);
+    await build({ hasher: recording(hasher) });
+    const [first] = await planAndAdd([path], 'queued-once');
+    // Held before its hash: unfinished, in the queue.
+    expect(store.getUpload(first?.id as string)?.status).toMatch(/^(queued|hashing)$/);
+
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: 'queued-once' }));
+    expect(
+      value(await handlers['uploads:review']({ planId: plan.planId, target: target() })),
+    ).toMatchObject({
+      new: { count: 0 },
+      queued: { count: 1, bytes: PART },
+      bytesToSend: 0,
+    });
+    const added = value(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+      }),
+    );
+    expect(added.map((p) => p.id)).toEqual([first?.id]);
+    letGo();
+    await queue.idle();
+    expect(store.query({ search: 'queued-once/' })).toMatchObject([
+      { id: first?.id, status: 'done' },
+    ]);
+  });
+
+  it('answers a review of a plan it does not hold, or for a bad target, with a value', async () => {
+    expect(await handlers['uploads:review']({ planId: 'stale', target: target() })).toMatchObject({
+      ok: false,
+      error: { code: 'UnknownPlan' },
+    });
+    const path = await file('nowhere.txt', 10);
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: 'nowhere' }));
+    expect(
+      await handlers['uploads:review']({ planId: plan.planId, target: target('no-such-bucket') }),
+    ).toMatchObject({ ok: false, error: { code: 'NoSuchBucket' } });
+    expect(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: false,
+        replace: [''],
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'BadRequest' } });
+  });
+});
+
 describe('credentials, targets and profiles through the handlers', () => {
   const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1';
   const KEY_ID = 'AKIAIOSFODNN7LABWXYZ';

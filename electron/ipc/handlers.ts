@@ -6,6 +6,8 @@ import {
   isAbsolutePath,
   requestSchemas,
   type AppInfo,
+  type BucketReviewSummary,
+  type DifferentFileSummary,
   type Events,
   type IpcError,
   type IpcResult,
@@ -18,6 +20,8 @@ import {
 } from '../../shared/ipc';
 import { MiB } from '../../shared/parts';
 import { isFinal, isUnfinished } from '../../shared/lifecycle';
+import type { SubmissionProfile } from '../../shared/profile';
+import type { BucketReview } from '../engine/bucket-review';
 import { UploadFailure } from '../engine/errors';
 import type { HashPool } from '../engine/hash-pool';
 import { historyToCsv, historyToJson } from '../engine/history-export';
@@ -87,6 +91,23 @@ interface HeldPlan {
   adding: boolean;
   /** Its files hashed early (see HashPool.prefetch). */
   early: string[];
+  /** The last bucket review the window asked for (uploads:review). */
+  review: HeldReview | null;
+}
+
+/**
+ * A review of what the bucket has, kept with its plan for `uploads:add`: the
+ * files are recorded as the user saw them (what they chose to replace is what
+ * that review found different). Used only for the place and submission
+ * profile it was made for; otherwise the add reviews again.
+ */
+interface HeldReview {
+  /** The target and profile it was made for (see reviewKey). */
+  key: string;
+  found: Promise<BucketReview>;
+  settled: boolean;
+  /** A newer review for another target, or the plan put away, stops it. */
+  controller: AbortController;
 }
 
 /**
@@ -133,6 +154,26 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     if (!found)
       throw new UploadFailure({ code: 'UnknownProfile', message: `No profile "${name}".` });
     return found;
+  };
+  const heldPlan = (planId: string): HeldPlan => {
+    const held = plans.get(planId);
+    if (!held) {
+      throw new UploadFailure({
+        code: 'UnknownPlan',
+        message: 'This list of files is out of date. Drop or choose the files again.',
+      });
+    }
+    return held;
+  };
+  /** Drops a plan, and stops the review of the bucket still looking at its files. */
+  const forget = (planId: string) => {
+    plans.get(planId)?.review?.controller.abort();
+    plans.delete(planId);
+  };
+  /** The saved target's submission profile; undefined for the queue's own. */
+  const profileOf = (savedTargetId: string | null | undefined): SubmissionProfile | undefined => {
+    if (!savedTargetId) return undefined;
+    return targets.profiles.require(targets.targets.require(savedTargetId).submissionProfile);
   };
   const known = (id: string) => {
     if (!store.getUpload(id)) {
@@ -242,28 +283,60 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
           ? planned.files.slice(0, deps.hasher.threads).map((file) => file.localPath)
           : [];
       const planId = randomUUID();
-      plans.set(planId, { plan: planned, prefix, adding: false, early });
+      plans.set(planId, { plan: planned, prefix, adding: false, early, review: null });
       reviewing = planId;
       hashEarly();
-      for (const id of plans.keys()) if (plans.size > MAX_PLANS) plans.delete(id);
+      for (const id of plans.keys()) if (plans.size > MAX_PLANS) forget(id);
       return summarize(planId, prefix, planned);
     },
 
+    'uploads:review': async ({ planId, target, savedTargetId }) => {
+      const held = heldPlan(planId);
+      const profile = profileOf(savedTargetId);
+      const key = reviewKey(target, profile);
+      let review = held.review;
+      // The same review under way (the window asked twice) is not made twice.
+      if (!review || review.key !== key || review.settled) {
+        // Replaces the review for the target before an edit: its answer is not wanted.
+        review?.controller.abort();
+        const controller = new AbortController();
+        const found = queue.review(held.plan, toTarget(target), profile, controller.signal);
+        const made: HeldReview = { key, found, settled: false, controller };
+        const settle = () => {
+          made.settled = true;
+        };
+        found.then(settle, settle);
+        held.review = review = made;
+      }
+      try {
+        return summarizeReview(planId, held.plan, await review.found);
+      } catch (error) {
+        if (review.controller.signal.aborted) {
+          throw new UploadFailure({
+            code: 'ReviewReplaced',
+            message: 'This comparison with the bucket was replaced by a newer one.',
+          });
+        }
+        throw error;
+      }
+    },
+
     'uploads:discardPlan': async ({ planId }) => {
-      plans.delete(planId);
+      forget(planId);
       // The files the user put away are not hashed on.
       hashEarly();
       return null;
     },
 
-    'uploads:add': async ({ planId, target, acceptWarnings, savedTargetId, skipProblems }) => {
-      const held = plans.get(planId);
-      if (!held) {
-        throw new UploadFailure({
-          code: 'UnknownPlan',
-          message: 'This list of files is out of date. Drop or choose the files again.',
-        });
-      }
+    'uploads:add': async ({
+      planId,
+      target,
+      acceptWarnings,
+      savedTargetId,
+      skipProblems,
+      replace,
+    }) => {
+      const held = heldPlan(planId);
       if (held.adding) {
         throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
       }
@@ -274,13 +347,21 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         });
       }
       const saved = savedTargetId ? targets.targets.require(savedTargetId) : null;
+      const profile = profileOf(savedTargetId);
       held.adding = true;
       try {
+        // The review the user saw (or the one under way, which the add would
+        // make again), when it was made for this target and profile; a
+        // review that failed is made again by the add.
+        const mine = held.review?.key === reviewKey(target, profile) ? held.review : null;
+        if (!mine) held.review?.controller.abort();
+        const review = mine ? await mine.found.catch(() => undefined) : undefined;
         const records = await queue.add(
           // Asked for: the files go, the items that could not be planned stay out.
           skipProblems ? { ...held.plan, problems: [] } : held.plan,
           { ...toTarget(target), synapseId: saved?.synapseId ?? null },
-          saved ? targets.profiles.require(saved.submissionProfile) : undefined,
+          profile,
+          { review, replace: replace === 'all' ? 'all' : new Set(replace ?? []) },
         );
         plans.delete(planId);
         for (const record of records) {
@@ -489,6 +570,50 @@ function summarize(planId: string, prefix: string, plan: Plan): PlanSummary {
     problems: plan.problems,
     warnings: plan.warnings.slice(0, SUMMARY_WARNINGS),
     warningCount: plan.warnings.length,
+  };
+}
+
+/** What a review was made for: the place, and the profile naming the content-md5 it compared. */
+function reviewKey(target: TargetInput, profile: SubmissionProfile | undefined): string {
+  return JSON.stringify([
+    target.bucket,
+    target.endpoint,
+    target.region,
+    target.awsProfile,
+    profile?.name ?? null,
+  ]);
+}
+
+function summarizeReview(planId: string, plan: Plan, review: BucketReview): BucketReviewSummary {
+  const groups = {
+    new: { count: 0, bytes: 0 },
+    identical: { count: 0, bytes: 0 },
+    different: { count: 0, bytes: 0 },
+    queued: { count: 0, bytes: 0 },
+  };
+  const differentFiles: DifferentFileSummary[] = [];
+  plan.files.forEach((file, i) => {
+    const found = review.files[i];
+    if (!found) return;
+    groups[found.kind].count++;
+    groups[found.kind].bytes += file.size;
+    if (found.kind === 'different' && differentFiles.length < SUMMARY_FILES) {
+      differentFiles.push({
+        localPath: file.localPath,
+        key: file.key,
+        size: file.size,
+        objectSize: found.check.size,
+        objectModified: found.check.lastModified,
+        evidence: found.check.evidence,
+      });
+    }
+  });
+  return {
+    planId,
+    ...groups,
+    bytesToSend: groups.new.bytes,
+    note: review.note,
+    differentFiles,
   };
 }
 
