@@ -86,6 +86,21 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
             setTimeout(() => resolve({ ok: true, value: summary }), options.planMs ?? 0),
           );
         },
+        // The bucket has none of these files: every one is new.
+        reviewUpload: (planId: string) => {
+          const count = held.get(planId)?.length ?? 0;
+          const none = { count: 0, bytes: 0 };
+          return ok({
+            planId,
+            new: { count, bytes: count * 100 },
+            identical: none,
+            different: none,
+            queued: none,
+            bytesToSend: count * 100,
+            note: null,
+            differentFiles: [],
+          });
+        },
         discardPlan: () => ok(null),
         addUploads: (
           planId: string,

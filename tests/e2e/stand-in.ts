@@ -1,5 +1,5 @@
 import type { Browser, Page } from '@playwright/test';
-import type { SettingsView } from '../../shared/ipc';
+import type { BucketReviewSummary, PlanSummary, SettingsView } from '../../shared/ipc';
 import type { UploadProgress, UploadRecord } from '../../shared/types';
 import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/lifecycle';
 import { expect, openRenderer } from './fixtures';
@@ -13,6 +13,9 @@ export interface StandInData {
   uploads: UploadProgress[];
   history: UploadRecord[];
   settings: SettingsView;
+  /** What "Choose folder" plans, and what the bucket review then finds. */
+  plan: PlanSummary;
+  review: BucketReviewSummary;
 }
 
 /** The settings main answers with: the last target was `prefix` in lab-bucket. */
@@ -116,6 +119,59 @@ export function historyRows(count: number): UploadRecord[] {
   });
 }
 
+/** A dropped run-8 folder of `count` files: at study-1/run-7, as the settings' last target. */
+export function plannedRun(count = 12): PlanSummary {
+  const files = Array.from({ length: count }, (_, i) => ({
+    localPath: `/data/run-8/${name(i)}`,
+    key: `study-1/run-7/run-8/${name(i)}`,
+    size: sizeOf(i),
+  }));
+  return {
+    planId: 'plan-1',
+    prefix: 'study-1/run-7',
+    fileCount: count,
+    totalBytes: files.reduce((sum, f) => sum + f.size, 0),
+    files,
+    problems: [],
+    warnings: [],
+    warningCount: 0,
+  };
+}
+
+/**
+ * The bucket review of plannedRun(12): 4 new, 4 already in the bucket, 3
+ * different (one by size, one by content-md5, one not comparable), 1 already
+ * in the queue.
+ */
+export function reviewedRun(plan = plannedRun(12)): BucketReviewSummary {
+  const group = (from: number, to: number) => {
+    const files = plan.files.slice(from, to);
+    return { count: files.length, bytes: files.reduce((sum, f) => sum + f.size, 0) };
+  };
+  const evidence = [
+    `its size is 1048576 bytes, the file's ${plan.files[8]?.size}`,
+    'its content-md5 differs',
+    'these credentials may not read its content-md5 to compare',
+  ];
+  return {
+    planId: plan.planId,
+    new: group(0, 4),
+    identical: group(4, 8),
+    different: group(8, 11),
+    queued: group(11, 12),
+    bytesToSend: group(0, 4).bytes,
+    note: null,
+    differentFiles: plan.files.slice(8, 11).map((file, i) => ({
+      localPath: file.localPath,
+      key: file.key,
+      size: file.size,
+      objectSize: i === 0 ? 1_048_576 : file.size,
+      objectModified: FIXED_TIME - (i + 1) * 86_400_000,
+      evidence: evidence[i] as string,
+    })),
+  };
+}
+
 export interface StandIn {
   page: Page;
   /** Main sends a progress batch. */
@@ -139,6 +195,8 @@ export async function openStandIn(
     uploads: data.uploads ?? uploadsInEveryStatus(),
     history: data.history ?? historyRows(40),
     settings: data.settings ?? settingsView('study-1/run-7'),
+    plan: data.plan ?? plannedRun(),
+    review: data.review ?? reviewedRun(),
   };
   await page.addInitScript((d: StandInData) => {
     const ok = (value: unknown) => Promise.resolve({ ok: true, value });
@@ -231,6 +289,9 @@ export async function openStandIn(
           fileCount: 0,
           truncated: false,
         }),
+      openFiles: () => ok(['/data/run-8']),
+      planUpload: () => ok(d.plan),
+      reviewUpload: () => ok(d.review),
       pause: (id: string) => move(id, 'paused'),
       resume: (id: string) => move(id, 'queued'),
       retry: (id: string) => move(id, 'queued'),

@@ -374,6 +374,68 @@ test('the row × asks first for a large file, and not for a small one', async ({
   await page.context().close();
 });
 
+test('the bucket review fits the smallest window, works from the keyboard, and says what Upload sends', async ({
+  chromium,
+}) => {
+  for (const [size, viewport] of [
+    ['', { width: 1280, height: 800 }],
+    ['-minimum', MINIMUM],
+  ] as const) {
+    // A queue with no speed or ETA in it (they depend on when the screenshot is taken).
+    const still = uploadsInEveryStatus().filter(
+      (u) => !['hashing', 'uploading', 'verifying'].includes(u.status),
+    );
+    const { page } = await openStandIn(await chromium(), { uploads: still }, viewport);
+    await page.getByRole('button', { name: 'Choose folder' }).click();
+    const review = page.getByRole('region', { name: 'Review before uploading' });
+    const groups = review.getByRole('list', { name: 'Compared with the bucket' });
+    await expect(groups.getByRole('listitem').filter({ hasText: ' new (' })).toHaveText(
+      '4 new (377.0 MiB to send)',
+    );
+    await expect(groups).toContainText('4 already in the bucket — skipped');
+    await expect(groups).toContainText('3 different from the bucket — kept');
+    await expect(groups).toContainText('1 already in the queue — added once');
+    const differ = review.getByRole('list', { name: 'Files that differ from the bucket' });
+    await expect(differ).toContainText(
+      'This file 15.5 MiB; the object there 1.00 MiB, changed 2026-03-01 09:30:00',
+    );
+    await expect(review.getByRole('button', { name: 'Upload 4 files' })).toBeEnabled();
+    await review
+      .getByRole('heading', { name: 'Compared with the bucket' })
+      .evaluate((title) => title.scrollIntoView({ block: 'start' }));
+    await fitsTheWindow(page);
+    await expectAccessible(page, `bucket review${size}`);
+    await page.mouse.move(0, 0);
+    await expect(page).toHaveScreenshot(`review${size}.png`);
+
+    // Replace one file, then all, from the keyboard: the button counts what is sent.
+    const all = review.getByRole('checkbox', { name: 'Replace all 3' });
+    await all.focus();
+    await page.keyboard.press('Tab');
+    const first = review
+      .getByRole('checkbox', { name: /^Replace study-1\/run-7\/run-8\// })
+      .first();
+    await expect(first).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(first).toBeChecked();
+    await expect(groups).toContainText(
+      '3 different from the bucket — 1 replaced (15.5 MiB to send), 2 kept',
+    );
+    await expect(review.getByRole('button', { name: 'Upload 5 files' })).toBeVisible();
+    await all.focus();
+    await page.keyboard.press('Space');
+    await expect(review.getByRole('button', { name: 'Upload 7 files' })).toBeVisible();
+    await expect(review.getByRole('checkbox', { name: /^Replace study-1/ })).toHaveCount(3);
+    for (const box of await review.getByRole('checkbox', { name: /^Replace study-1/ }).all()) {
+      await expect(box).toBeChecked();
+    }
+    await fitsTheWindow(page);
+    await page.keyboard.press('Space');
+    await expect(review.getByRole('button', { name: 'Upload 4 files' })).toBeVisible();
+    await page.context().close();
+  }
+});
+
 test('an s3:// address pasted into Bucket fills bucket and folder', async ({ chromium }) => {
   const { page } = await openStandIn(await chromium());
   const form = page.getByRole('form', { name: 'Target' });

@@ -1,8 +1,10 @@
 import { useId } from 'react';
 import { formatBytes } from '../../../shared/format';
+import { uploadLabel } from '../state/bucket-review.logic';
 import { planFitsPrefix } from '../state/plan.logic';
 import { useApp, useAppStore } from '../state/store';
 import { destinationLabel, validateTarget } from '../state/target.logic';
+import { BucketReview } from './bucket-review';
 import { AlertIcon } from './icons';
 
 const SHOWN_FILES = 200;
@@ -59,7 +61,8 @@ export function PlanReview() {
       </div>
 
       {summary && summary.files.length > 0 && (
-        <ul className="plan-files" aria-label="Files and the keys they get">
+        // Focusable: a list longer than its box scrolls, from the keyboard too.
+        <ul className="plan-files" aria-label="Files and the keys they get" tabIndex={0}>
           {summary.files.slice(0, SHOWN_FILES).map((file) => (
             <li key={file.key}>
               <code className="plan-key">{file.key}</code>
@@ -120,6 +123,8 @@ export function PlanReview() {
         </div>
       )}
 
+      <BucketReview busy={adding} />
+
       {plan.error && (
         <p className="callout callout-error" role="alert">
           <AlertIcon /> {plan.error.message}
@@ -136,7 +141,11 @@ export function PlanReview() {
           {adding
             ? 'Starting…'
             : summary
-              ? `Upload ${summary.fileCount} ${summary.fileCount === 1 ? 'file' : 'files'}`
+              ? uploadLabel(
+                  summary,
+                  plan.bucket.status === 'done' ? plan.bucket.summary : null,
+                  plan.bucket.replace,
+                )
               : 'Upload'}
         </button>
         <button

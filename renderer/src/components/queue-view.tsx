@@ -205,6 +205,7 @@ function QueueTotalsLine() {
     ...(totals.paused ? [`${count(totals.paused)} paused`] : []),
     ...(totals.failed ? [`${count(totals.failed)} failed`] : []),
     ...(totals.cancelled ? [`${count(totals.cancelled)} cancelled`] : []),
+    ...(totals.skipped ? [`${count(totals.skipped)} skipped`] : []),
   ];
   const fraction =
     totals.totalBytes === 0 ? (totals.done > 0 ? 1 : 0) : totals.uploadedBytes / totals.totalBytes;

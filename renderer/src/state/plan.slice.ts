@@ -1,9 +1,38 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { FileLike, IpcError, LabdropApi, PlanSummary } from '../../../shared/ipc';
+import type {
+  BucketReviewSummary,
+  FileLike,
+  IpcError,
+  LabdropApi,
+  PlanSummary,
+} from '../../../shared/ipc';
+import {
+  addedMessage,
+  REPLACE_NONE,
+  reviewKey,
+  toggleReplace,
+  type ReplaceChoice,
+} from './bucket-review.logic';
 import { droppedPaths, laterPaths, mergePaths } from './drop.logic';
 import { planFitsPrefix } from './plan.logic';
 import type { AppState } from './store';
 import { validateTarget } from './target.logic';
+
+/** What the bucket already has at the planned keys, for the target the form shows. */
+export interface BucketReviewState {
+  /**
+   * `reviewing` from the moment the plan or the target changed (the request
+   * waits for the typing to stop); `failed` does not hold the upload back:
+   * main reviews again as it adds.
+   */
+  status: 'idle' | 'reviewing' | 'done' | 'failed';
+  /** The plan, target and saved target it is for (see reviewKey). */
+  key: string;
+  summary: BucketReviewSummary | null;
+  error: IpcError | null;
+  /** The different objects the user chose to overwrite. */
+  replace: ReplaceChoice;
+}
 
 export interface PlanState {
   /** What the user dropped or chose, not yet uploading. */
@@ -15,6 +44,7 @@ export interface PlanState {
   acceptWarnings: boolean;
   /** Dropped or chosen while the plan was being added: planned on their own afterwards. */
   waiting: string[];
+  bucket: BucketReviewState;
 }
 
 export interface PlanSlice {
@@ -30,10 +60,20 @@ export interface PlanSlice {
   /** The user puts the plan away (main stops hashing its files early). */
   discardPlan(): void;
   setAcceptWarnings(accept: boolean): void;
+  /** One different object: overwrite it (`on`), or keep the bucket's version. */
+  setReplace(key: string, on: boolean): void;
+  setReplaceAll(on: boolean): void;
   /** `skipProblems`: upload the planned files, leaving out the items that could not be planned. */
   startUpload(skipProblems?: boolean): Promise<void>;
 }
 
+const NO_REVIEW: BucketReviewState = {
+  status: 'idle',
+  key: '',
+  summary: null,
+  error: null,
+  replace: REPLACE_NONE,
+};
 const EMPTY_PLAN: PlanState = {
   paths: [],
   status: 'idle',
@@ -41,12 +81,64 @@ const EMPTY_PLAN: PlanState = {
   error: null,
   acceptWarnings: false,
   waiting: [],
+  bucket: NO_REVIEW,
 };
 const REPLAN_DELAY_MS = 300;
+/** A target being typed is compared with the bucket once the typing stops. */
+const REVIEW_DELAY_MS = 300;
+
+/** The review the window should show now ('' for none: no plan ready, or no valid target). */
+function wantedReview(s: AppState): string {
+  const { summary, status } = s.plan;
+  if (status !== 'ready' || !summary || summary.fileCount === 0) return '';
+  // The replan for the new folder is on its way (see planFitsPrefix).
+  if (!planFitsPrefix(summary, s.target.prefix)) return '';
+  return reviewKey(summary.planId, validateTarget(s.target).target, s.savedTargetId);
+}
 
 export const createPlanSlice =
   (api: LabdropApi): StateCreator<AppState, [], [], PlanSlice> =>
-  (set, get) => {
+  (set, get, store) => {
+    // The bucket review follows the plan and the target form, whichever
+    // changed (a drop, a replan, a typed bucket, a saved target chosen).
+    let reviewTimer: ReturnType<typeof setTimeout> | null = null;
+    const setReview = (bucket: BucketReviewState) => set((s) => ({ plan: { ...s.plan, bucket } }));
+    const review = async (key: string) => {
+      const s = get();
+      const { target } = validateTarget(s.target);
+      if (s.plan.bucket.key !== key || !s.plan.summary || !target) return;
+      const answer = await api.reviewUpload(s.plan.summary.planId, target, s.savedTargetId);
+      const now = get().plan.bucket;
+      if (now.key !== key) return; // edited meanwhile: a newer review is on its way
+      setReview(
+        answer.ok
+          ? { ...now, status: 'done', summary: answer.value, error: null }
+          : { ...now, status: 'failed', summary: null, error: answer.error },
+      );
+    };
+    // Worked out again only when what it depends on changed: not for every progress batch.
+    let seen: unknown[] = [];
+    store.subscribe((s) => {
+      const inputs = [s.plan.summary, s.plan.status, s.target, s.savedTargetId];
+      if (inputs.every((input, i) => input === seen[i])) return;
+      seen = inputs;
+      // Adding: main uses the review as it stands (or makes its own).
+      if (s.plan.status === 'adding') return;
+      const key = wantedReview(s);
+      if (key === s.plan.bucket.key) return;
+      if (reviewTimer) clearTimeout(reviewTimer);
+      reviewTimer = null;
+      if (key === '') {
+        setReview(NO_REVIEW);
+        return;
+      }
+      setReview({ ...NO_REVIEW, status: 'reviewing', key });
+      reviewTimer = setTimeout(() => {
+        reviewTimer = null;
+        void review(key);
+      }, REVIEW_DELAY_MS);
+    });
+
     let generation = 0;
     /** The generation the user put away with discardPlan (nothing planned since). */
     let discardedAt = -1;
@@ -132,6 +224,13 @@ export const createPlanSlice =
         if (planId) void api.discardPlan(planId);
       },
       setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),
+      setReplace: (key, on) => {
+        const { bucket } = get().plan;
+        if (!bucket.summary) return;
+        setReview({ ...bucket, replace: toggleReplace(bucket.replace, key, on, bucket.summary) });
+      },
+      setReplaceAll: (on) =>
+        setReview({ ...get().plan.bucket, replace: on ? 'all' : REPLACE_NONE }),
       startUpload: async (skipProblems = false) => {
         const { plan: current, target: form } = get();
         const { target } = validateTarget(form);
@@ -159,20 +258,27 @@ export const createPlanSlice =
           }));
           return;
         }
+        // What the user chose to overwrite, in the review of this very target.
+        const { bucket } = current;
+        const savedTargetId = get().savedTargetId;
+        const reviewed =
+          bucket.status === 'done' &&
+          bucket.key === reviewKey(current.summary.planId, target, savedTargetId);
+        const choice = reviewed ? bucket.replace : REPLACE_NONE;
         set((s) => ({ plan: { ...s.plan, status: 'adding', error: null } }));
         const answer = await api.addUploads(
           current.summary.planId,
           target,
           current.acceptWarnings,
-          get().savedTargetId,
+          savedTargetId,
           skipProblems,
+          choice === 'all' ? 'all' : [...choice],
         );
         const { waiting } = get().plan;
         if (answer.ok) {
-          const count = answer.value.length;
           get().clearPlan();
           get().mergeQueue(answer.value);
-          get().notify('success', `Added ${count} ${count === 1 ? 'file' : 'files'} to the queue.`);
+          get().notify('success', addedMessage(answer.value));
           if (waiting.length > 0) await plan(waiting);
           return;
         }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type {
   AccessReport,
+  BucketReviewSummary,
   IpcError,
   IpcResult,
   LabdropApi,
@@ -42,6 +43,21 @@ function summary(patch: Partial<PlanSummary> = {}): PlanSummary {
     problems: [],
     warnings: [],
     warningCount: 0,
+    ...patch,
+  };
+}
+
+/** Main's review of the bucket: every planned file new, unless `patch` says otherwise. */
+function bucketReview(patch: Partial<BucketReviewSummary> = {}): BucketReviewSummary {
+  return {
+    planId: 'plan-1',
+    new: { count: 1, bytes: 100 },
+    identical: { count: 0, bytes: 0 },
+    different: { count: 0, bytes: 0 },
+    queued: { count: 0, bytes: 0 },
+    bytesToSend: 100,
+    note: null,
+    differentFiles: [],
     ...patch,
   };
 }
@@ -139,6 +155,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     exportProfile: () => ok({ path: null, rows: 0 }),
     removeProfile: () => ok(true),
     planUpload: vi.fn((_paths: string[], prefix: string) => ok(summary({ prefix }))),
+    reviewUpload: vi.fn((planId: string) => ok(bucketReview({ planId }))),
     discardPlan: vi.fn(() => ok(null)),
     addUploads: vi.fn(() => ok([progress('a')])),
     listUploads: () => ok([]),
@@ -231,6 +248,7 @@ describe('the window store', () => {
       true,
       null,
       false, // skipProblems: only "Upload the other N files" leaves problems out
+      [], // replace: nothing the review found different is overwritten unless chosen
     );
   });
 
@@ -444,6 +462,7 @@ describe('the window store', () => {
       false,
       null,
       false, // skipProblems: only "Upload the other N files" leaves problems out
+      [], // replace: nothing the review found different is overwritten unless chosen
     );
   });
 
@@ -486,6 +505,7 @@ describe('the window store', () => {
       false,
       null,
       false, // skipProblems: only "Upload the other N files" leaves problems out
+      [], // replace: nothing the review found different is overwritten unless chosen
     );
 
     // Picking a saved target is a change of folder too.
@@ -501,7 +521,98 @@ describe('the window store', () => {
       false,
       't-1',
       false, // skipProblems: only "Upload the other N files" leaves problems out
+      [], // replace: nothing the review found different is overwritten unless chosen
     );
+  });
+
+  it('compares the plan with the bucket once the target stops changing, and sends what to replace', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const differs = {
+      localPath: '/data/a',
+      key: 'center/a',
+      size: 100,
+      objectSize: 5,
+      objectModified: 1,
+      evidence: 'its size is 5 bytes',
+    };
+    const found = bucketReview({
+      new: { count: 0, bytes: 0 },
+      different: { count: 1, bytes: 100 },
+      bytesToSend: 0,
+      differentFiles: [differs],
+    });
+    const { api, store } = await connected({ reviewUpload: vi.fn(() => ok(found)) });
+    await store.getState().addPaths(['/data/a']);
+    expect(store.getState().plan.bucket.status).toBe('reviewing');
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.reviewUpload).toHaveBeenCalledTimes(1);
+    expect(api.reviewUpload).toHaveBeenLastCalledWith(
+      'plan-1',
+      { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
+      null,
+    );
+    expect(store.getState().plan.bucket).toMatchObject({ status: 'done', summary: found });
+
+    // Typing another bucket: one review, once the typing stops.
+    store.getState().setTargetField('bucket', 'lab-buck');
+    store.getState().setTargetField('bucket', 'lab-bucket-2');
+    expect(store.getState().plan.bucket).toMatchObject({ status: 'reviewing', summary: null });
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.reviewUpload).toHaveBeenCalledTimes(2);
+    expect(vi.mocked(api.reviewUpload).mock.lastCall?.[1]).toMatchObject({
+      bucket: 'lab-bucket-2',
+    });
+    // A progress batch changes nothing the review depends on.
+    store.getState().mergeQueue([progress('z')]);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.reviewUpload).toHaveBeenCalledTimes(2);
+
+    store.getState().setReplace('center/a', true);
+    expect(store.getState().plan.bucket.replace).toBe('all'); // the only different file
+    await store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenLastCalledWith(
+      'plan-1',
+      expect.objectContaining({ bucket: 'lab-bucket-2' }),
+      false,
+      null,
+      false,
+      'all',
+    );
+  });
+
+  it('uploads even when the bucket review fails, and drops an answer for an old target', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const answers: Array<(answer: IpcResult<BucketReviewSummary>) => void> = [];
+    const { api, store } = await connected({
+      reviewUpload: vi.fn(
+        () => new Promise<IpcResult<BucketReviewSummary>>((r) => answers.push(r)),
+      ),
+    });
+    await store.getState().addPaths(['/data/a']);
+    await vi.advanceTimersByTimeAsync(400);
+    store.getState().setTargetField('bucket', 'no-such-bucket');
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.reviewUpload).toHaveBeenCalledTimes(2);
+    answers[0]?.({ ok: true, value: bucketReview() });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().plan.bucket.status).toBe('reviewing');
+    const gone = { code: 'NoSuchBucket', message: 'The bucket "no-such-bucket" does not exist.' };
+    answers[1]?.({ ok: false, error: gone });
+    await vi.waitFor(() => expect(store.getState().plan.bucket.status).toBe('failed'));
+    expect(store.getState().plan.bucket.error).toEqual(gone);
+
+    await store.getState().startUpload();
+    expect(api.addUploads).toHaveBeenLastCalledWith(
+      'plan-1',
+      expect.objectContaining({ bucket: 'no-such-bucket' }),
+      false,
+      null,
+      false,
+      [], // main reviews again as it adds, and keeps what differs
+    );
+    // Put away: nothing left to compare.
+    store.getState().discardPlan();
+    expect(store.getState().plan.bucket.status).toBe('idle');
   });
 
   it('forgets a check-access result when the place changes (the check writes in the folder)', async () => {
