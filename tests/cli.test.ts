@@ -312,7 +312,7 @@ describe('labdrop upload', () => {
     await appendFile(b, 'changed');
     const c = await file('study/c.txt', 500);
     const kept = await upload([folder], ['--prefix', 'again']);
-    expect(kept.stderr).toContain('1 new, 1 already in the bucket (skipped), 1 different');
+    expect(kept.stdout).toContain('1 new, 1 already in the bucket (skipped), 1 different');
     expect(kept.stderr).toContain('run the same command again with --replace');
     expect(kept.code).toBe(1);
     await expectObject('again/study/c.txt', c);

@@ -15,7 +15,7 @@ import { ProfileStore } from '../../services/profiles';
 import { ServiceError } from '../../services/service-error';
 import { TargetStore } from '../../services/targets';
 import type { CommandOf } from '../args';
-import { cliServices, err, EXIT } from '../io';
+import { cliServices, err, EXIT, out } from '../io';
 import { watch } from '../live-view';
 
 /** `labdrop upload`: hashes, uploads and verifies, using `hasher` when given (see entry.ts). */
@@ -101,8 +101,8 @@ function reportReview(plan: Plan, review: BucketReview, replace: boolean): void 
   ];
   const queued = count('queued').length;
   if (queued > 0) parts.push(`${queued} already in the queue`);
-  err(`${parts.join(', ')}: ${formatBytes(toSend)} to send.`);
-  if (review.note) err(review.note);
+  out(`${parts.join(', ')}: ${formatBytes(toSend)} to send.`);
+  if (review.note) out(review.note);
 }
 
 /** Refuses problems; asks (or needs --yes) before keys the sync job would skip. */
