@@ -128,6 +128,12 @@ export interface SavedTarget {
   synapseId: string | null;
   /** The submission profile uploads there use. */
   submissionProfile: string;
+  /**
+   * The bucket encrypts with SSE-KMS, as the center says: every file goes
+   * multipart there even where these credentials may not read the bucket's
+   * encryption (see sendsMultipart in shared/parts.ts).
+   */
+  kms: boolean;
   createdAt: number;
   lastUsedAt: number | null;
 }

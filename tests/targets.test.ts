@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketOwnershipControlsCommand,
@@ -421,6 +423,35 @@ describe('labdrop whoami, check, targets and profiles', () => {
     const gone = await labdrop(['targets', 'remove', 'study']);
     expect(gone.code).toBe(2);
     expect(gone.stderr).toContain('no saved target "study"');
+  });
+
+  it('a target saved with --kms sends even a small file as a multipart upload', async () => {
+    const add = await labdrop([
+      'targets',
+      'add',
+      'kms',
+      '--bucket',
+      'cli-open',
+      '--prefix',
+      'center/kms',
+      '--endpoint',
+      moto.endpoint,
+      '--kms',
+    ]);
+    expect(add.code).toBe(0);
+    expect((await labdrop(['targets', 'list'])).stdout).toContain('SSE-KMS');
+    const file = join(dir, 'small.txt');
+    await writeFile(file, 'a few bytes');
+    const sent = await labdrop(['upload', file, '--target', 'kms']);
+    expect(sent.code).toBe(0);
+    const head = await testClient(moto.endpoint).send(
+      new HeadObjectCommand({ Bucket: 'cli-open', Key: 'center/kms/small.txt' }),
+    );
+    // A multipart object's ETag: the sync job reads content-md5, never the ETag, as the MD5.
+    expect(head.ETag).toMatch(/-1"$/);
+    expect(head.Metadata?.['content-md5']).toBe(
+      createHash('md5').update('a few bytes').digest('base64'),
+    );
   });
 
   it('profiles list, import and export', async () => {

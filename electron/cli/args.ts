@@ -22,7 +22,7 @@ Commands:
   whoami [--profile P] [--endpoint URL]                which AWS identity your credentials are
   check --bucket B [--prefix P] | --target NAME        will an upload there work? (exit 0 only if so)
   targets list                                         saved targets
-  targets add [NAME] --bucket B [--prefix P] [--synapse synID]
+  targets add [NAME] --bucket B [--prefix P] [--synapse synID] [--kms]
                                                        save a target (also --endpoint, --region,
                                                        --profile, --submission-profile)
   targets remove NAME                                  forget a saved target
@@ -42,6 +42,8 @@ Upload options:
   --yes               upload even where keys would be skipped by the sync job
   --replace           replace objects that differ from the files (only if unchanged since the review)
   --rename-for-synapse  rename keys Synapse refuses (é → e, others → _); local files stay as they are
+  --kms               the bucket encrypts with SSE-KMS: send every file as a multipart upload
+                      (found by itself where these credentials may read the bucket's encryption)
   --json              JSON lines instead of the live display
 
 Check, whoami and targets also take --endpoint, --region, --profile and --json;
@@ -74,6 +76,7 @@ export type Command =
       json: boolean;
       replace: boolean;
       renameForSynapse: boolean;
+      kms: boolean;
     }
   | { name: 'resume'; id: string | null; json: boolean }
   | { name: 'pause'; id: string }
@@ -115,6 +118,7 @@ export type Command =
       profile: string | null;
       synapseId: string | null;
       submissionProfile: string | null;
+      kms: boolean;
     }
   | { name: 'targets'; action: 'remove'; target: string }
   | { name: 'profiles'; action: 'list'; json: boolean }
@@ -168,6 +172,7 @@ export function parseCommand(argv: string[]): Command {
         'part-size': { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         'rename-for-synapse': { type: 'boolean' },
+        kms: { type: 'boolean' },
         json: { type: 'boolean' },
         csv: { type: 'boolean' },
         all: { type: 'boolean' },
@@ -212,6 +217,7 @@ export function parseCommand(argv: string[]): Command {
         json: v.json ?? false,
         replace: v.replace ?? false,
         renameForSynapse: v['rename-for-synapse'] ?? false,
+        kms: v.kms ?? false,
       };
     }
     case 'resume':
@@ -289,6 +295,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
     'json',
     'replace',
     'rename-for-synapse',
+    'kms',
   ],
   resume: ['all', 'json'],
   pause: [],
@@ -298,7 +305,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   whoami: ['endpoint', 'region', 'profile', 'json'],
   check: [...TARGET_FLAGS, 'target', 'submission-profile', 'json'],
   'targets list': ['json'],
-  'targets add': [...TARGET_FLAGS, 'synapse', 'submission-profile'],
+  'targets add': [...TARGET_FLAGS, 'synapse', 'submission-profile', 'kms'],
   'targets remove': [],
   'profiles list': ['json'],
   'profiles import': ['replace'],
@@ -324,6 +331,7 @@ interface Values {
   'submission-profile'?: string;
   output?: string;
   replace?: boolean;
+  kms?: boolean;
 }
 
 function parseTargets(positionals: string[], v: Values): Command {
@@ -347,6 +355,7 @@ function parseTargets(positionals: string[], v: Values): Command {
         profile: v.profile ?? null,
         synapseId: v.synapse ?? null,
         submissionProfile: v['submission-profile'] ?? null,
+        kms: v.kms ?? false,
       };
     case 'remove':
       return { name: 'targets', action, target: one(rest, 'target name') };

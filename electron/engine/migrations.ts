@@ -207,7 +207,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 8,
     description:
-      "the 'skipped' status, what the review found in the bucket and the bucket's encryption; endpoints that refuse conditional writes; the folders a profile's center syncs",
+      "the 'skipped' status, what the review found in the bucket and the bucket's encryption; endpoints that refuse conditional writes; the folders a profile's center syncs; targets whose bucket uses SSE-KMS",
     up: (db) => {
       remakeUploads(db, (sql) => {
         const next = sql.replace("'failed', 'cancelled')", "'failed', 'cancelled', 'skipped')");
@@ -219,6 +219,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE uploads ADD COLUMN encryption TEXT;
         ALTER TABLE endpoints ADD COLUMN conditional_writes_ignored INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE submission_profiles ADD COLUMN synced_folders TEXT;
+        ALTER TABLE targets ADD COLUMN kms INTEGER NOT NULL DEFAULT 0 CHECK (kms IN (0, 1));
       `);
     },
   },

@@ -34,6 +34,8 @@ export interface Target extends Endpoint {
   bucket: string;
   /** The saved target's Synapse folder, recorded as a label with each upload. */
   synapseId?: string | null;
+  /** The target says the bucket encrypts with SSE-KMS (where its encryption cannot be read). */
+  kms?: boolean;
 }
 
 export interface QueueOptions {
@@ -186,7 +188,9 @@ export class UploadQueue {
     }
     const { client, region } = await this.placeOf(target);
     const found = review ?? (await this.reviewWith(client, plan, target, profile));
-    const encryption = await bucketEncryption(client, target, this.preflightRetry);
+    const encryption =
+      (await bucketEncryption(client, target, this.preflightRetry)) ??
+      (target.kms ? 'aws:kms' : null);
     const { records, queued } = recordPlan(
       this.options.store,
       plan,

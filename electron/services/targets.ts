@@ -18,6 +18,7 @@ export interface TargetInput {
   awsProfile?: string | null;
   synapseId?: string | null;
   submissionProfile?: string;
+  kms?: boolean;
 }
 
 interface TargetRow {
@@ -30,6 +31,7 @@ interface TargetRow {
   aws_profile: string | null;
   synapse_id: string | null;
   submission_profile: string;
+  kms: number;
   created_at: number;
   last_used_at: number | null;
 }
@@ -95,8 +97,8 @@ export class TargetStore {
       db
         .prepare(
           `INSERT INTO targets (id, name, bucket, prefix, endpoint, region, aws_profile, synapse_id,
-             submission_profile, created_at, last_used_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             submission_profile, kms, created_at, last_used_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           target.id,
@@ -108,6 +110,7 @@ export class TargetStore {
           target.awsProfile,
           target.synapseId,
           target.submissionProfile,
+          target.kms ? 1 : 0,
           target.createdAt,
           target.lastUsedAt,
         ),
@@ -127,13 +130,14 @@ export class TargetStore {
       awsProfile: patch.awsProfile === undefined ? current.awsProfile : patch.awsProfile,
       synapseId: patch.synapseId === undefined ? current.synapseId : patch.synapseId,
       submissionProfile: patch.submissionProfile ?? current.submissionProfile,
+      kms: patch.kms ?? current.kms,
     });
     this.assertNameFree(clean.name, current.id);
     this.store.withDatabase((db) =>
       db
         .prepare(
           `UPDATE targets SET name = ?, bucket = ?, prefix = ?, endpoint = ?, region = ?,
-             aws_profile = ?, synapse_id = ?, submission_profile = ? WHERE id = ?`,
+             aws_profile = ?, synapse_id = ?, submission_profile = ?, kms = ? WHERE id = ?`,
         )
         .run(
           clean.name,
@@ -144,6 +148,7 @@ export class TargetStore {
           clean.awsProfile,
           clean.synapseId,
           clean.submissionProfile,
+          clean.kms ? 1 : 0,
           current.id,
         ),
     );
@@ -235,7 +240,17 @@ export class TargetStore {
       NAME_MAX,
     );
     if (problems.length > 0) throw new ServiceError('BadTarget', problems.join('\n'));
-    return { name, bucket, prefix, endpoint, region, awsProfile, synapseId, submissionProfile };
+    return {
+      name,
+      bucket,
+      prefix,
+      endpoint,
+      region,
+      awsProfile,
+      synapseId,
+      submissionProfile,
+      kms: input.kms ?? false,
+    };
   }
 }
 
@@ -250,6 +265,7 @@ function fromRow(row: TargetRow): SavedTarget {
     awsProfile: row.aws_profile,
     synapseId: row.synapse_id,
     submissionProfile: row.submission_profile,
+    kms: row.kms === 1,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
   };

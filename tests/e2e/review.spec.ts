@@ -27,6 +27,7 @@ const SAVED: SavedTarget = {
   awsProfile: null,
   synapseId: 'syn123',
   submissionProfile: 'center',
+  kms: false,
   createdAt: 1,
   lastUsedAt: 2,
 };

@@ -19,7 +19,7 @@ export function targets(command: CommandOf<'targets'>): Promise<number> {
           out(`${t.name}`);
           out(`    s3://${t.bucket}/${t.prefix}${t.endpoint ? ` at ${t.endpoint}` : ''}`);
           out(
-            `    region ${t.region}, profile ${t.awsProfile ?? '(default)'}, submission profile ${t.submissionProfile}${t.synapseId ? `, Synapse ${t.synapseId}` : ''}`,
+            `    region ${t.region}, profile ${t.awsProfile ?? '(default)'}, submission profile ${t.submissionProfile}${t.synapseId ? `, Synapse ${t.synapseId}` : ''}${t.kms ? ', SSE-KMS' : ''}`,
           );
         }
         return EXIT.ok;
@@ -35,6 +35,7 @@ export function targets(command: CommandOf<'targets'>): Promise<number> {
           awsProfile: profile,
           synapseId: command.synapseId,
           submissionProfile: command.submissionProfile ?? undefined,
+          kms: command.kms,
         });
         out(
           `Saved target "${saved.name}": s3://${saved.bucket}/${saved.prefix} (region ${saved.region}). Check it with \`labdrop check --target "${saved.name}"\`.`,

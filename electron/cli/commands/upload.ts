@@ -45,6 +45,7 @@ export async function upload(
     region: resolved.region ?? regionFromEnv(),
     awsProfile: resolved.awsProfile ?? process.env.AWS_PROFILE ?? null,
     synapseId: resolved.synapseId,
+    kms: resolved.kms,
   };
   const services = cliServices({
     store,
@@ -152,6 +153,7 @@ interface UploadTarget {
   awsProfile: string | null;
   synapseId: string | null;
   submissionProfile: SubmissionProfile;
+  kms: boolean;
 }
 
 /**
@@ -172,6 +174,7 @@ function resolveUploadTarget(
       awsProfile: command.profile,
       synapseId: null,
       submissionProfile: CENTER_PROFILE,
+      kms: command.kms,
     };
   }
   try {
@@ -186,6 +189,7 @@ function resolveUploadTarget(
       awsProfile: command.profile ?? saved.awsProfile,
       synapseId: saved.synapseId,
       submissionProfile: profiles.require(saved.submissionProfile),
+      kms: command.kms || saved.kms,
     };
   } catch (error) {
     if (error instanceof ServiceError) return { problem: error.message };

@@ -94,6 +94,7 @@ describe('the target picker helpers', () => {
         awsProfile: null,
         synapseId: null,
         submissionProfile: 'center',
+        kms: false,
         createdAt: 1,
         lastUsedAt,
       }) satisfies SavedTarget;
