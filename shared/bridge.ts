@@ -67,7 +67,11 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     importProfile: (replace) => call('profiles:importJson', { replace }),
     exportProfile: (name) => call('profiles:exportJson', { name }),
     removeProfile: (name) => call('profiles:remove', { name }),
-    planUpload: (paths, prefix) => call('uploads:plan', { paths, prefix }),
+    planUpload: (paths, prefix, savedTargetId) =>
+      call('uploads:plan', { paths, prefix, savedTargetId }),
+    planWarnings: (planId, savedTargetId) => call('uploads:warnings', { planId, savedTargetId }),
+    renameForSynapse: (planId, savedTargetId) =>
+      call('uploads:renameForSynapse', { planId, savedTargetId }),
     reviewUpload: (planId, target, savedTargetId) =>
       call('uploads:review', { planId, target, savedTargetId }),
     discardPlan: (planId) => call('uploads:discardPlan', { planId }),

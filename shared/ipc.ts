@@ -206,6 +206,26 @@ export const requestSchemas = {
   'uploads:plan': z.strictObject({
     paths: z.array(AbsolutePath).min(1).max(100_000),
     prefix: z.string().max(1024),
+    /** The saved target chosen in the picker: its submission profile's rules make the warnings. */
+    savedTargetId: SavedTargetId.nullable().optional(),
+  }),
+  /**
+   * The plan's warnings under the submission profile of the saved target the
+   * form now shows (null: the queue's own), which `uploads:add` then enforces.
+   * See "Note on the warnings the user saw" in electron/ipc/handlers.ts.
+   */
+  'uploads:warnings': z.strictObject({
+    planId: z.string().min(1).max(128),
+    savedTargetId: SavedTargetId.nullable().optional(),
+  }),
+  /**
+   * The plan's keys renamed so that Synapse takes every name in them (never
+   * the files): main answers with the plan under a new id, whose warnings
+   * follow the saved target's submission profile as in `uploads:warnings`.
+   */
+  'uploads:renameForSynapse': z.strictObject({
+    planId: z.string().min(1).max(128),
+    savedTargetId: SavedTargetId.nullable().optional(),
   }),
   /**
    * What the bucket already has at the plan's keys, for the target the form
@@ -302,6 +322,27 @@ export interface PlanSummary {
   /** Keys the center's sync job would skip (capped; see `warningCount`). */
   warnings: KeyWarning[];
   warningCount: number;
+  /**
+   * The saved target whose submission profile the warnings follow (its
+   * synced folders); null: the queue's own profile.
+   */
+  warningsFor: string | null;
+  /** Keys with a name Synapse refuses ('synapse-name' warnings, all of them). */
+  synapseNames: number;
+}
+
+/** A key `uploads:renameForSynapse` changed. */
+export interface RenamedKey {
+  from: string;
+  to: string;
+}
+
+/** The plan with its keys renamed for Synapse, and what changed. */
+export interface SynapseRenames {
+  summary: PlanSummary;
+  /** The first renames (`renameCount` has them all). */
+  renames: RenamedKey[];
+  renameCount: number;
 }
 
 /** A group of the bucket review: how many of the plan's files, and their bytes. */
@@ -416,6 +457,8 @@ export interface Responses {
   'profiles:exportJson': ExportResult;
   'profiles:remove': boolean;
   'uploads:plan': PlanSummary;
+  'uploads:warnings': PlanSummary;
+  'uploads:renameForSynapse': SynapseRenames;
   'uploads:review': BucketReviewSummary;
   'uploads:discardPlan': null;
   'uploads:add': UploadProgress[];
@@ -480,7 +523,19 @@ export interface LabdropApi {
   importProfile(replace?: boolean): Promise<IpcResult<SubmissionProfileView | null>>;
   exportProfile(name: string): Promise<IpcResult<ExportResult>>;
   removeProfile(name: string): Promise<IpcResult<boolean>>;
-  planUpload(paths: string[], prefix: string): Promise<IpcResult<PlanSummary>>;
+  /** `savedTargetId`: the saved target chosen, whose submission profile the warnings follow. */
+  planUpload(
+    paths: string[],
+    prefix: string,
+    savedTargetId?: string | null,
+  ): Promise<IpcResult<PlanSummary>>;
+  /** The plan's warnings under the saved target's submission profile (null: the queue's). */
+  planWarnings(planId: string, savedTargetId: string | null): Promise<IpcResult<PlanSummary>>;
+  /** Renames the plan's keys that Synapse refuses (never the files); the plan gets a new id. */
+  renameForSynapse(
+    planId: string,
+    savedTargetId: string | null,
+  ): Promise<IpcResult<SynapseRenames>>;
   /** Compares the plan's files with what the bucket has at their keys; nothing is recorded. */
   reviewUpload(
     planId: string,

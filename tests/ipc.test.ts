@@ -835,6 +835,159 @@ describe('the bucket review through the handlers', () => {
   });
 });
 
+describe('keys for Synapse and the synced folders through the handlers', () => {
+  const md5Of = async (path: string) =>
+    createHash('md5')
+      .update(await readFile(path))
+      .digest('base64');
+
+  it('renames the held plan’s keys for Synapse, never the files, compares the new keys and uploads there', async () => {
+    const s3 = testClient(moto.endpoint);
+    const cafe = await file('café #1.txt', 300, 31);
+    const plain = await file('plain.txt', 200, 32);
+    // Something else already sits at the key the file is renamed to.
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'lab-bucket', Key: 'renamed/cafe _1.txt', Body: 'x' }),
+    );
+    const plan = value(await handlers['uploads:plan']({ paths: [cafe, plain], prefix: 'renamed' }));
+    expect(plan).toMatchObject({ warningCount: 1, synapseNames: 1, warningsFor: null });
+    expect(plan.warnings[0]).toMatchObject({ code: 'synapse-name', key: 'renamed/café #1.txt' });
+    const before = value(
+      await handlers['uploads:review']({ planId: plan.planId, target: target() }),
+    );
+    expect(before).toMatchObject({ new: { count: 2 }, different: { count: 0 } });
+
+    const renamed = value(await handlers['uploads:renameForSynapse']({ planId: plan.planId }));
+    expect(renamed.renames).toEqual([{ from: 'renamed/café #1.txt', to: 'renamed/cafe _1.txt' }]);
+    expect(renamed.renameCount).toBe(1);
+    const { summary } = renamed;
+    expect(summary.planId).not.toBe(plan.planId);
+    expect(summary.files.map((f) => [f.localPath, f.key])).toEqual([
+      [cafe, 'renamed/cafe _1.txt'],
+      [plain, 'renamed/plain.txt'],
+    ]);
+    expect(summary).toMatchObject({ warningCount: 0, synapseNames: 0, problems: [] });
+    // The plan under its old keys, and what was compared for them, are gone.
+    expect(
+      await handlers['uploads:add']({
+        planId: plan.planId,
+        target: target(),
+        acceptWarnings: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'UnknownPlan' } });
+    const after = value(
+      await handlers['uploads:review']({ planId: summary.planId, target: target() }),
+    );
+    expect(after).toMatchObject({ new: { count: 1 }, different: { count: 1 } });
+    expect(after.differentFiles.map((f) => f.key)).toEqual(['renamed/cafe _1.txt']);
+
+    value(
+      await handlers['uploads:add']({
+        planId: summary.planId,
+        target: target(),
+        acceptWarnings: false,
+        replace: ['renamed/cafe _1.txt'],
+      }),
+    );
+    await queue.idle();
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: 'lab-bucket', Key: 'renamed/cafe _1.txt' }),
+    );
+    expect(head.Metadata?.['content-md5']).toBe(await md5Of(cafe));
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'renamed/' }),
+    );
+    expect(listed.Contents?.map((o) => o.Key).sort()).toEqual([
+      'renamed/cafe _1.txt',
+      'renamed/plain.txt',
+    ]);
+    // The file keeps its name.
+    expect((await readFile(cafe)).length).toBe(300);
+    expect(store.query({ search: 'renamed/' }).map((r) => [r.localPath, r.key])).toEqual(
+      expect.arrayContaining([[cafe, 'renamed/cafe _1.txt']]),
+    );
+  });
+
+  it('makes a rename that sends two files to one key a problem, the key a user chose keeping its file', async () => {
+    const accented = await file('café.txt', 10, 33);
+    const plain = await file('cafe.txt', 10, 34);
+    const plan = value(
+      await handlers['uploads:plan']({ paths: [accented, plain], prefix: 'collide' }),
+    );
+    const { summary, renames } = value(
+      await handlers['uploads:renameForSynapse']({ planId: plan.planId }),
+    );
+    expect(renames).toEqual([]);
+    expect(summary.files.map((f) => f.localPath)).toEqual([plain]);
+    expect(summary.problems).toEqual([
+      `${plain} and ${accented} would both be uploaded as "collide/cafe.txt".`,
+    ]);
+  });
+
+  it('warns about keys outside the folders a saved target’s profile syncs, and adds them only as confirmed', async () => {
+    chosenJson = join(dir, 'synced.json');
+    await writeFile(
+      chosenJson,
+      profileToJson({
+        name: 'synced',
+        fullControlIds: [GRANTEE_A as string],
+        md5MetadataKey: 'content-md5',
+        syncedFolders: ['raw-data'],
+      }),
+    );
+    value(await handlers['profiles:importJson']({}));
+    const saved = value(
+      await handlers['targets:add']({
+        ...target(),
+        prefix: 'results',
+        submissionProfile: 'synced',
+      }),
+    );
+    const path = await file('table.csv', 100);
+    const add = (planId: string, acceptWarnings: boolean) =>
+      handlers['uploads:add']({
+        planId,
+        target: target(),
+        acceptWarnings,
+        savedTargetId: saved.id,
+      });
+
+    // Planned before the saved target was chosen: the queue's profile syncs every folder.
+    const plan = value(await handlers['uploads:plan']({ paths: [path], prefix: 'results' }));
+    expect(plan).toMatchObject({ warningCount: 0, warningsFor: null });
+    expect(await add(plan.planId, false)).toMatchObject({
+      ok: false,
+      error: { code: 'WarningsNotAccepted' },
+    });
+    // Confirming is no answer to warnings the window was never shown.
+    expect(await add(plan.planId, true)).toMatchObject({
+      ok: false,
+      error: { code: 'WarningsChanged' },
+    });
+    const warned = value(
+      await handlers['uploads:warnings']({ planId: plan.planId, savedTargetId: saved.id }),
+    );
+    expect(warned).toMatchObject({ planId: plan.planId, warningsFor: saved.id, warningCount: 1 });
+    expect(warned.warnings[0]).toMatchObject({ code: 'unsynced-folder', key: 'results/table.csv' });
+    expect(warned.warnings[0]?.message).toContain('raw-data');
+    // Planned for the saved target from the start: the same warnings.
+    const direct = value(
+      await handlers['uploads:plan']({ paths: [path], prefix: 'results', savedTargetId: saved.id }),
+    );
+    expect(direct.warnings).toEqual(warned.warnings);
+
+    expect(await add(plan.planId, false)).toMatchObject({
+      ok: false,
+      error: { code: 'WarningsNotAccepted' },
+    });
+    value(await add(plan.planId, true));
+    await queue.idle();
+    expect(store.query({ search: 'results/' })).toMatchObject([
+      { key: 'results/table.csv', status: 'done', submissionProfile: 'synced' },
+    ]);
+  });
+});
+
 describe('credentials, targets and profiles through the handlers', () => {
   const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY1';
   const KEY_ID = 'AKIAIOSFODNN7LABWXYZ';

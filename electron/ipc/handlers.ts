@@ -16,8 +16,10 @@ import {
   type Responses,
   type SettingsView,
   type SubmissionProfileView,
+  type SynapseRenames,
   type TargetInput,
 } from '../../shared/ipc';
+import { keyWarnings, type KeyRules, type KeyWarning } from '../../shared/keys';
 import { MiB } from '../../shared/parts';
 import { isFinal, isUnfinished } from '../../shared/lifecycle';
 import type { SubmissionProfile } from '../../shared/profile';
@@ -28,7 +30,7 @@ import { historyToCsv, historyToJson } from '../engine/history-export';
 import { projectProgress } from '../engine/progress';
 import type { Target, UploadQueue } from '../engine/queue';
 import type { Endpoint } from '../engine/s3-client';
-import { planUpload, type Plan } from '../engine/scan';
+import { planUpload, renameForSynapse, type Plan } from '../engine/scan';
 import { StoreError, type Store } from '../engine/store';
 import { redactSecrets } from '../services/service-error';
 import type { TargetServices } from '../services/target-services';
@@ -61,7 +63,7 @@ export interface HandlerDeps {
   savePath(suggestedName: string, format: 'csv' | 'json', title?: string): Promise<string | null>;
   /** Sends an event to every window. */
   broadcast<E extends keyof Events>(channel: E, payload: Events[E]): void;
-  plan?: (paths: readonly string[], prefix: string) => Promise<Plan>;
+  plan?: (paths: readonly string[], prefix: string, rules?: KeyRules) => Promise<Plan>;
   /** Starts hashing planned files while the user picks where they go (see HashPool.prefetch). */
   hasher: Pick<HashPool, 'prefetch' | 'threads'>;
 }
@@ -86,7 +88,10 @@ const SUMMARY_FILES = 500;
 const SUMMARY_WARNINGS = 100;
 
 interface HeldPlan {
+  /** Its warnings are the ones the window was last shown: see the note on the warnings. */
   plan: Plan;
+  /** The saved target whose submission profile made the warnings; null: the queue's. */
+  warningsFor: string | null;
   prefix: string;
   adding: boolean;
   /** Its files hashed early (see HashPool.prefetch). */
@@ -174,6 +179,30 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   const profileOf = (savedTargetId: string | null | undefined): SubmissionProfile | undefined => {
     if (!savedTargetId) return undefined;
     return targets.profiles.require(targets.targets.require(savedTargetId).submissionProfile);
+  };
+  // Note on the warnings the user saw: a plan's warnings depend on the
+  // submission profile (its synced folders), known only once the window
+  // shows a target, and the keys change when renamed for Synapse. Main keeps
+  // with each plan the warnings it last answered (uploads:plan, :warnings,
+  // :renameForSynapse); `uploads:add` makes them again for the profile it
+  // adds under, and `acceptWarnings` stands only for warnings among those:
+  // any other is refused (WarningsChanged) for the window to show it first.
+  // The window, for its part, accepts only warnings made for the saved
+  // target it shows (renderer/src/state/plan.logic.ts, warningsShown).
+  /** What the warnings need of the saved target's submission profile, or of the queue's. */
+  const rulesOf = (savedTargetId: string | null | undefined): KeyRules => {
+    const profile = profileOf(savedTargetId) ?? targets.profiles.get(deps.appInfo.profile.name);
+    return { syncedFolders: profile?.syncedFolders };
+  };
+  /** The held plan's warnings made again for the saved target's profile, and kept as shown. */
+  const warnFor = (planId: string, savedTargetId: string | null | undefined): PlanSummary => {
+    const held = heldPlan(planId);
+    if (held.adding) {
+      throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
+    }
+    held.plan = { ...held.plan, warnings: warningsOf(held.plan, rulesOf(savedTargetId)) };
+    held.warningsFor = savedTargetId ?? null;
+    return summarize(planId, held);
   };
   const known = (id: string) => {
     if (!store.getUpload(id)) {
@@ -266,7 +295,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     'profiles:remove': async ({ name }) => targets.profiles.remove(name),
 
-    'uploads:plan': async ({ paths, prefix }) => {
+    'uploads:plan': async ({ paths, prefix, savedTargetId }) => {
       const unchosen = paths.filter((path) => !deps.chosen.allows(path));
       if (unchosen.length > 0) {
         throw new UploadFailure({
@@ -276,18 +305,54 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
           }. Drop or choose them again.`,
         });
       }
-      const planned = await plan(paths, prefix);
+      const planned = await plan(paths, prefix, rulesOf(savedTargetId));
       // The first files are hashed while the user picks the bucket and folder.
       const early =
         planned.problems.length === 0
           ? planned.files.slice(0, deps.hasher.threads).map((file) => file.localPath)
           : [];
       const planId = randomUUID();
-      plans.set(planId, { plan: planned, prefix, adding: false, early, review: null });
+      const held: HeldPlan = {
+        plan: planned,
+        warningsFor: savedTargetId ?? null,
+        prefix,
+        adding: false,
+        early,
+        review: null,
+      };
+      plans.set(planId, held);
       reviewing = planId;
       hashEarly();
       for (const id of plans.keys()) if (plans.size > MAX_PLANS) forget(id);
-      return summarize(planId, prefix, planned);
+      return summarize(planId, held);
+    },
+
+    'uploads:warnings': async ({ planId, savedTargetId }) => warnFor(planId, savedTargetId),
+
+    'uploads:renameForSynapse': async ({ planId, savedTargetId }) => {
+      const held = heldPlan(planId);
+      if (held.adding) {
+        throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
+      }
+      const { plan: renamed, renames } = renameForSynapse(held.plan, rulesOf(savedTargetId));
+      // Other keys: a new id, so that nothing made for the old keys (the
+      // bucket review, the window's choices of what to replace) is used for them.
+      forget(planId);
+      const newId = randomUUID();
+      const next: HeldPlan = {
+        ...held,
+        plan: renamed,
+        warningsFor: savedTargetId ?? null,
+        review: null,
+      };
+      plans.set(newId, next);
+      if (reviewing === planId) reviewing = newId;
+      const answer: SynapseRenames = {
+        summary: summarize(newId, next),
+        renames: renames.slice(0, SUMMARY_FILES),
+        renameCount: renames.length,
+      };
+      return answer;
     },
 
     'uploads:review': async ({ planId, target, savedTargetId }) => {
@@ -340,10 +405,19 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       if (held.adding) {
         throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
       }
-      if (held.plan.warnings.length > 0 && !acceptWarnings) {
+      // See the note on the warnings the user saw.
+      const warnings = warningsOf(held.plan, rulesOf(savedTargetId));
+      if (warnings.length > 0 && !acceptWarnings) {
         throw new UploadFailure({
           code: 'WarningsNotAccepted',
-          message: `${held.plan.warnings.length} keys would be skipped by the center's sync job. Review the warnings and confirm, or change the prefix.`,
+          message: `${warnings.length} keys would be skipped by the center's sync job. Review the warnings and confirm, or change the prefix.`,
+        });
+      }
+      if (warnings.length > 0 && !coveredBy(warnings, held.plan.warnings)) {
+        throw new UploadFailure({
+          code: 'WarningsChanged',
+          message:
+            "The warnings for this target's submission profile are not the ones you confirmed. Review them and confirm again.",
         });
       }
       const saved = savedTargetId ? targets.targets.require(savedTargetId) : null;
@@ -359,7 +433,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         const records = await queue.add(
           // Asked for: the files go, the items that could not be planned stay out.
           skipProblems ? { ...held.plan, problems: [] } : held.plan,
-          { ...toTarget(target), synapseId: saved?.synapseId ?? null },
+          { ...toTarget(target), synapseId: saved?.synapseId ?? null, kms: saved?.kms ?? false },
           profile,
           { review, replace: replace === 'all' ? 'all' : new Set(replace ?? []) },
         );
@@ -558,7 +632,7 @@ function toTarget(target: TargetInput): Target {
   };
 }
 
-function summarize(planId: string, prefix: string, plan: Plan): PlanSummary {
+function summarize(planId: string, { plan, prefix, warningsFor }: HeldPlan): PlanSummary {
   return {
     planId,
     prefix,
@@ -570,7 +644,21 @@ function summarize(planId: string, prefix: string, plan: Plan): PlanSummary {
     problems: plan.problems,
     warnings: plan.warnings.slice(0, SUMMARY_WARNINGS),
     warningCount: plan.warnings.length,
+    warningsFor,
+    synapseNames: plan.warnings.filter((w) => w.code === 'synapse-name').length,
   };
+}
+
+/** The plan's warnings under `rules`, as planUpload makes them. */
+function warningsOf(plan: Plan, rules: KeyRules): KeyWarning[] {
+  return plan.files.flatMap((file) => keyWarnings(file.key, rules));
+}
+
+/** Whether every warning of `warnings` is one of `shown`. */
+function coveredBy(warnings: readonly KeyWarning[], shown: readonly KeyWarning[]): boolean {
+  const text = (w: KeyWarning) => `${w.code}\0${w.key}\0${w.message}`;
+  const seen = new Set(shown.map(text));
+  return warnings.every((w) => seen.has(text(w)));
 }
 
 /** What a review was made for: the place, and the profile naming the content-md5 it compared. */

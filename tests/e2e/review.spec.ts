@@ -65,7 +65,7 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
         listUploads: () => ok([]),
         listTargets: () => ok(options.saved),
         pathForFile: (file: { name: string }) => `/data/${file.name}`,
-        planUpload: (paths: string[], prefix: string) => {
+        planUpload: (paths: string[], prefix: string, savedTargetId?: string | null) => {
           const planId = `plan-${asked.plans.length + 1}`;
           asked.plans.push({ paths, prefix, planId });
           held.set(planId, paths);
@@ -82,6 +82,8 @@ async function openWithStandIn(page: Page, standIn: StandIn) {
             problems: [],
             warnings: [],
             warningCount: 0,
+            warningsFor: savedTargetId ?? null,
+            synapseNames: 0,
           };
           return new Promise((resolve) =>
             setTimeout(() => resolve({ ok: true, value: summary }), options.planMs ?? 0),

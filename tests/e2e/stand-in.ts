@@ -135,6 +135,8 @@ export function plannedRun(count = 12): PlanSummary {
     problems: [],
     warnings: [],
     warningCount: 0,
+    warningsFor: null,
+    synapseNames: 0,
   };
 }
 

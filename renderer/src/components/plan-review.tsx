@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { formatBytes } from '../../../shared/format';
 import { uploadLabel } from '../state/bucket-review.logic';
-import { planFitsPrefix } from '../state/plan.logic';
+import { planFitsPrefix, renameLabel, renameText, warningsShown } from '../state/plan.logic';
 import { useApp, useAppStore } from '../state/store';
 import { destinationLabel, validateTarget } from '../state/target.logic';
 import { BucketReview } from './bucket-review';
@@ -23,6 +23,7 @@ export function PlanReview() {
   const plan = useApp((s) => s.plan);
   const target = useApp((s) => s.target);
   const check = useApp((s) => s.targetCheck);
+  const savedTargetId = useApp((s) => s.savedTargetId);
   const summary = plan.summary;
   if (!summary && !plan.error && plan.status !== 'planning') return null;
 
@@ -32,12 +33,18 @@ export function PlanReview() {
   const blocked = problems > 0 || summary?.fileCount === 0;
   // Planned for the folder before the last edit: the replan is on its way (see planFitsPrefix).
   const stale = summary !== null && !planFitsPrefix(summary, target.prefix);
+  // The warnings for the saved target chosen (its synced folders) are on their way.
+  const shown = summary === null || warningsShown(summary, savedTargetId);
   const ready =
-    plan.status === 'ready' && !stale && validTarget && (!warned || plan.acceptWarnings);
+    plan.status === 'ready' && !stale && shown && validTarget && (!warned || plan.acceptWarnings);
   const canStart = ready && !blocked;
   // One bad item (a link loop, an unreadable file) need not hold back the rest of a folder.
   const othersCount = problems > 0 ? (summary?.fileCount ?? 0) : 0;
   const adding = plan.status === 'adding';
+  const renaming = plan.status === 'renaming';
+  const rename = summary ? renameLabel(summary) : null;
+  const renames = plan.renames;
+  const moreRenames = renames ? renames.count - Math.min(renames.list.length, SHOWN_FILES) : 0;
   const waiting = plan.waiting.length;
   // What "Check access" found that stops uploads (e.g. ACLs disabled), repeated by the button.
   const targetProblem = check.status === 'done' ? (check.result?.problem ?? null) : null;
@@ -89,6 +96,27 @@ export function PlanReview() {
         </div>
       )}
 
+      {summary && renames && renames.count > 0 && (
+        <div className="callout callout-info" data-testid="plan-renames">
+          <div>
+            <strong>
+              Renamed for Synapse ({renames.count.toLocaleString('en-US')}{' '}
+              {renames.count === 1 ? 'key' : 'keys'}):
+            </strong>
+            <ul aria-label="Keys renamed for Synapse" tabIndex={0}>
+              {renames.list.slice(0, SHOWN_FILES).map((renamed) => (
+                <li key={renamed.from}>
+                  <code>{renameText(renamed)}</code>
+                </li>
+              ))}
+              {moreRenames > 0 && (
+                <li className="muted">…and {moreRenames.toLocaleString('en-US')} more</li>
+              )}
+            </ul>
+          </div>
+        </div>
+      )}
+
       {targetProblem && (
         <p className="callout callout-warning">
           <AlertIcon /> {targetProblem.message}
@@ -111,6 +139,19 @@ export function PlanReview() {
                 <li key={`${warning.code}:${warning.key}`}>{warning.message}</li>
               ))}
             </ul>
+            {rename && (
+              <p className="rename-offer">
+                <button
+                  type="button"
+                  className="button button-small"
+                  disabled={plan.status !== 'ready'}
+                  onClick={() => void store.getState().renameForSynapse()}
+                >
+                  {renaming ? 'Renaming…' : rename}
+                </button>
+                <span className="muted">Only the keys change; your files keep their names.</span>
+              </p>
+            )}
             <label className="checkbox">
               <input
                 type="checkbox"

@@ -25,6 +25,8 @@ const plan: PlanSummary = {
   problems: [],
   warnings: [],
   warningCount: 0,
+  warningsFor: null,
+  synapseNames: 0,
 };
 
 function different(key: string, size: number) {

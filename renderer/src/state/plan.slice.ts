@@ -5,6 +5,7 @@ import type {
   IpcError,
   LabdropApi,
   PlanSummary,
+  RenamedKey,
 } from '../../../shared/ipc';
 import {
   addedMessage,
@@ -14,7 +15,7 @@ import {
   type ReplaceChoice,
 } from './bucket-review.logic';
 import { droppedPaths, laterPaths, mergePaths } from './drop.logic';
-import { planFitsPrefix } from './plan.logic';
+import { planFitsPrefix, sameWarnings, warningsShown } from './plan.logic';
 import type { AppState } from './store';
 import { validateTarget } from './target.logic';
 
@@ -34,10 +35,17 @@ export interface BucketReviewState {
   replace: ReplaceChoice;
 }
 
+/** The keys renamed for Synapse in the plan on screen. */
+export interface RenamesState {
+  /** The first ones; `count` has them all. */
+  list: RenamedKey[];
+  count: number;
+}
+
 export interface PlanState {
   /** What the user dropped or chose, not yet uploading. */
   paths: string[];
-  status: 'idle' | 'planning' | 'ready' | 'adding';
+  status: 'idle' | 'planning' | 'ready' | 'renaming' | 'adding';
   summary: PlanSummary | null;
   error: IpcError | null;
   /** The user confirmed uploading despite the plan's warnings. */
@@ -45,6 +53,8 @@ export interface PlanState {
   /** Dropped or chosen while the plan was being added: planned on their own afterwards. */
   waiting: string[];
   bucket: BucketReviewState;
+  /** Set once the keys Synapse refuses were renamed; a replan (another folder) drops it. */
+  renames: RenamesState | null;
 }
 
 export interface PlanSlice {
@@ -60,6 +70,8 @@ export interface PlanSlice {
   /** The user puts the plan away (main stops hashing its files early). */
   discardPlan(): void;
   setAcceptWarnings(accept: boolean): void;
+  /** Renames the keys Synapse refuses (main's plan; never the files). */
+  renameForSynapse(): Promise<void>;
   /** One different object: overwrite it (`on`), or keep the bucket's version. */
   setReplace(key: string, on: boolean): void;
   setReplaceAll(on: boolean): void;
@@ -82,6 +94,7 @@ const EMPTY_PLAN: PlanState = {
   acceptWarnings: false,
   waiting: [],
   bucket: NO_REVIEW,
+  renames: null,
 };
 const REPLAN_DELAY_MS = 300;
 /** A target being typed is compared with the bucket once the typing stops. */
@@ -139,6 +152,40 @@ export const createPlanSlice =
       }, REVIEW_DELAY_MS);
     });
 
+    // The warnings follow the saved target's submission profile: when the form
+    // shows another saved target than the one the plan's warnings were made
+    // for, main makes them again (see warningsShown).
+    let warningsAsked = '';
+    const refreshWarnings = async (planId: string, savedTargetId: string | null) => {
+      const answer = await api.planWarnings(planId, savedTargetId);
+      const s = get();
+      const before = s.plan.summary;
+      if (s.plan.status !== 'ready' || before?.planId !== planId) return;
+      if (s.savedTargetId !== savedTargetId) return; // changed meanwhile: asked again
+      if (!answer.ok) {
+        if (answer.error.code === 'UnknownPlan') void plan(s.plan.paths, answer.error);
+        else set((t) => ({ plan: { ...t.plan, error: answer.error } }));
+        return;
+      }
+      const after = answer.value;
+      set((t) => ({
+        plan: {
+          ...t.plan,
+          summary: after,
+          // A confirmation stands only for the warnings the user saw.
+          acceptWarnings: t.plan.acceptWarnings && sameWarnings(before, after),
+        },
+      }));
+    };
+    store.subscribe((s) => {
+      const { summary, status } = s.plan;
+      if (status !== 'ready' || !summary || warningsShown(summary, s.savedTargetId)) return;
+      const asked = JSON.stringify([summary.planId, s.savedTargetId]);
+      if (asked === warningsAsked) return;
+      warningsAsked = asked;
+      void refreshWarnings(summary.planId, s.savedTargetId);
+    });
+
     let generation = 0;
     /** The generation the user put away with discardPlan (nothing planned since). */
     let discardedAt = -1;
@@ -148,9 +195,16 @@ export const createPlanSlice =
     const plan = async (paths: string[], error: IpcError | null = null) => {
       const mine = ++generation;
       set((s) => ({
-        plan: { ...s.plan, paths, status: 'planning', error, acceptWarnings: false },
+        plan: {
+          ...s.plan,
+          paths,
+          status: 'planning',
+          error,
+          acceptWarnings: false,
+          renames: null,
+        },
       }));
-      const answer = await api.planUpload(paths, get().target.prefix);
+      const answer = await api.planUpload(paths, get().target.prefix, get().savedTargetId);
       if (mine !== generation) {
         // Put away while main was planning it: main hashes its files early.
         if (answer.ok && generation === discardedAt) void api.discardPlan(answer.value.planId);
@@ -224,6 +278,34 @@ export const createPlanSlice =
         if (planId) void api.discardPlan(planId);
       },
       setAcceptWarnings: (accept) => set((s) => ({ plan: { ...s.plan, acceptWarnings: accept } })),
+      renameForSynapse: async () => {
+        const { summary, status } = get().plan;
+        if (!summary || status !== 'ready') return;
+        const mine = generation;
+        set((s) => ({ plan: { ...s.plan, status: 'renaming', error: null } }));
+        const answer = await api.renameForSynapse(summary.planId, get().savedTargetId);
+        if (mine !== generation) {
+          // Planned again or put away meanwhile: main need not keep the renamed plan.
+          if (answer.ok) void api.discardPlan(answer.value.summary.planId);
+          return;
+        }
+        if (!answer.ok) {
+          set((s) => ({ plan: { ...s.plan, status: 'ready', error: answer.error } }));
+          if (answer.error.code === 'UnknownPlan') await plan(get().plan.paths, answer.error);
+          return;
+        }
+        const { summary: renamed, renames, renameCount } = answer.value;
+        set((s) => ({
+          plan: {
+            ...s.plan,
+            status: 'ready',
+            // New keys, new warnings: confirmed anew. The bucket review follows the new plan id.
+            summary: renamed,
+            acceptWarnings: false,
+            renames: { list: renames, count: renameCount },
+          },
+        }));
+      },
       setReplace: (key, on) => {
         const { bucket } = get().plan;
         if (!bucket.summary) return;
@@ -237,6 +319,8 @@ export const createPlanSlice =
         if (!current.summary || current.status !== 'ready') return;
         // The replan for the new folder is on its way (see planFitsPrefix).
         if (!planFitsPrefix(current.summary, form.prefix)) return;
+        // The warnings for the saved target chosen are on their way.
+        if (!warningsShown(current.summary, get().savedTargetId)) return;
         if (!target) {
           set((s) => ({
             plan: {
@@ -283,6 +367,10 @@ export const createPlanSlice =
           return;
         }
         set((s) => ({ plan: { ...s.plan, status: 'ready', waiting: [], error: answer.error } }));
+        // Main found warnings the user did not see (a profile changed): shown, to confirm again.
+        if (answer.error.code === 'WarningsChanged') {
+          await refreshWarnings(current.summary.planId, savedTargetId);
+        }
         const stale =
           answer.error.code === 'UnknownPlan' ||
           waiting.length > 0 ||

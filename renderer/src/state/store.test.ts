@@ -9,6 +9,7 @@ import type {
   ProgressBatch,
   QueueList,
   SavedTarget,
+  SynapseRenames,
 } from '../../../shared/ipc';
 import type { UploadProgress } from '../../../shared/types';
 import { connectBridge } from './connect';
@@ -43,6 +44,8 @@ function summary(patch: Partial<PlanSummary> = {}): PlanSummary {
     problems: [],
     warnings: [],
     warningCount: 0,
+    warningsFor: null,
+    synapseNames: 0,
     ...patch,
   };
 }
@@ -103,6 +106,7 @@ const SAVED: SavedTarget = {
   awsProfile: null,
   synapseId: 'syn123',
   submissionProfile: 'center',
+  kms: false,
   createdAt: 1,
   lastUsedAt: null,
 };
@@ -154,7 +158,15 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     importProfile: () => ok(null),
     exportProfile: () => ok({ path: null, rows: 0 }),
     removeProfile: () => ok(true),
-    planUpload: vi.fn((_paths: string[], prefix: string) => ok(summary({ prefix }))),
+    planUpload: vi.fn((_paths: string[], prefix: string, savedTargetId?: string | null) =>
+      ok(summary({ prefix, warningsFor: savedTargetId ?? null })),
+    ),
+    planWarnings: vi.fn((planId: string, savedTargetId: string | null) =>
+      ok(summary({ planId, warningsFor: savedTargetId })),
+    ),
+    renameForSynapse: vi.fn(() =>
+      ok({ summary: summary({ planId: 'plan-2' }), renames: [], renameCount: 0 }),
+    ),
     reviewUpload: vi.fn((planId: string) => ok(bucketReview({ planId }))),
     discardPlan: vi.fn(() => ok(null)),
     addUploads: vi.fn(() => ok([progress('a')])),
@@ -234,7 +246,7 @@ describe('the window store', () => {
     });
     const { api, store } = await connected({ planUpload: vi.fn(() => ok(warned)) });
     await store.getState().dropFiles([{ name: 'a' }]);
-    expect(api.planUpload).toHaveBeenCalledWith(['/data/a'], 'center');
+    expect(api.planUpload).toHaveBeenCalledWith(['/data/a'], 'center', null);
     expect(store.getState().plan.status).toBe('ready');
 
     await store.getState().startUpload();
@@ -394,7 +406,7 @@ describe('the window store', () => {
     await store.getState().addPaths(['/data/a']);
     store.getState().setTargetField('prefix', 'center/run-2');
     await vi.advanceTimersByTimeAsync(400);
-    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a'], 'center/run-2');
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a'], 'center/run-2', null);
   });
 
   it('adds a plan once, and plans files dropped while it is being added on their own', async () => {
@@ -416,7 +428,7 @@ describe('the window store', () => {
 
     added({ ok: true, value: [progress('a')] });
     await first;
-    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/b'], 'center');
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/b'], 'center', null);
     expect(store.getState().plan).toMatchObject({
       status: 'ready',
       summary: { planId: 'plan:/data/b', fileCount: 1 },
@@ -449,7 +461,7 @@ describe('the window store', () => {
 
     added({ ok: false, error: { code: 'NoSuchBucket', message: 'The bucket is gone.' } });
     await adding;
-    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a', '/data/b'], 'center/run-2');
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a', '/data/b'], 'center/run-2', null);
     expect(store.getState().plan).toMatchObject({
       status: 'ready',
       summary: { planId: 'plan:center/run-2', fileCount: 2 },
@@ -487,8 +499,8 @@ describe('the window store', () => {
   it('uploads nothing to the old folder while the plan for a new one is coming', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const { api, store } = await connected({
-      planUpload: vi.fn((_paths: string[], prefix: string) =>
-        ok(summary({ planId: `plan:${prefix}`, prefix })),
+      planUpload: vi.fn((_paths: string[], prefix: string, savedTargetId?: string | null) =>
+        ok(summary({ planId: `plan:${prefix}`, prefix, warningsFor: savedTargetId ?? null })),
       ),
     });
     await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
@@ -613,6 +625,134 @@ describe('the window store', () => {
     // Put away: nothing left to compare.
     store.getState().discardPlan();
     expect(store.getState().plan.bucket.status).toBe('idle');
+  });
+
+  it('renames the keys Synapse refuses, shows the renames, and compares the renamed plan with the bucket', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const refused = summary({
+      files: [{ localPath: '/data/café #1.txt', key: 'center/café #1.txt', size: 100 }],
+      warnings: [{ code: 'synapse-name', key: 'center/café #1.txt', message: 'Synapse refuses' }],
+      warningCount: 1,
+      synapseNames: 1,
+    });
+    const renamed = summary({
+      planId: 'plan-2',
+      files: [{ localPath: '/data/café #1.txt', key: 'center/cafe _1.txt', size: 100 }],
+    });
+    const renames = [{ from: 'center/café #1.txt', to: 'center/cafe _1.txt' }];
+    const { api, store } = await connected({
+      planUpload: vi.fn(() => ok(refused)),
+      renameForSynapse: vi.fn(() => ok({ summary: renamed, renames, renameCount: 1 })),
+    });
+    await store.getState().addPaths(['/data/café #1.txt']);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.reviewUpload).toHaveBeenLastCalledWith('plan-1', expect.anything(), null);
+    store.getState().setAcceptWarnings(true);
+
+    await store.getState().renameForSynapse();
+    expect(api.renameForSynapse).toHaveBeenCalledWith('plan-1', null);
+    expect(store.getState().plan).toMatchObject({
+      status: 'ready',
+      summary: renamed,
+      acceptWarnings: false, // other keys: their warnings are confirmed anew
+      renames: { list: renames, count: 1 },
+    });
+    // The comparison made for the old keys is not the renamed plan's.
+    expect(store.getState().plan.bucket).toMatchObject({ status: 'reviewing', summary: null });
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.reviewUpload).toHaveBeenLastCalledWith('plan-2', expect.anything(), null);
+    expect(store.getState().plan.bucket.status).toBe('done');
+    await store.getState().startUpload();
+    expect(vi.mocked(api.addUploads).mock.lastCall?.slice(0, 3)).toEqual([
+      'plan-2',
+      expect.anything(),
+      false,
+    ]);
+  });
+
+  it('drops a rename main answers after the files were planned again', async () => {
+    let answer: (value: IpcResult<SynapseRenames>) => void = () => undefined;
+    const { api, store } = await connected({
+      planUpload: vi.fn(() => ok(summary({ synapseNames: 1, warningCount: 1 }))),
+      renameForSynapse: vi.fn(() => new Promise<IpcResult<SynapseRenames>>((r) => (answer = r))),
+    });
+    await store.getState().addPaths(['/data/a']);
+    const renaming = store.getState().renameForSynapse();
+    expect(store.getState().plan.status).toBe('renaming');
+    await store.getState().addPaths(['/data/b']);
+    answer({
+      ok: true,
+      value: { summary: summary({ planId: 'plan-9' }), renames: [], renameCount: 0 },
+    });
+    await renaming;
+    expect(store.getState().plan).toMatchObject({ status: 'ready', renames: null });
+    expect(api.discardPlan).toHaveBeenCalledWith('plan-9');
+  });
+
+  it('shows the warnings of the chosen saved target’s submission profile, and accepts only those', async () => {
+    const outside = (planId: string, warningsFor: string | null) =>
+      summary({
+        planId,
+        warnings: [{ code: 'unsynced-folder', key: 'center/study-1/a', message: 'not synced' }],
+        warningCount: 1,
+        warningsFor,
+      });
+    // Saved target t-1's profile syncs other folders; the queue's profile syncs every one.
+    const warningsFor = (planId: string, savedTargetId: string | null | undefined) =>
+      savedTargetId === 't-1' ? outside(planId, 't-1') : summary({ planId });
+    const { api, store } = await connected({
+      planUpload: vi.fn((_paths: string[], prefix: string, savedTargetId?: string | null) =>
+        ok({ ...warningsFor('plan-1', savedTargetId), prefix }),
+      ),
+      planWarnings: vi.fn((planId: string, savedTargetId: string | null) =>
+        ok(warningsFor(planId, savedTargetId)),
+      ),
+    });
+    await vi.waitFor(() => expect(store.getState().savedTargets).toHaveLength(1));
+    store.getState().chooseSavedTarget('t-1');
+    await store.getState().addPaths(['/data/a']);
+    expect(api.planUpload).toHaveBeenLastCalledWith(['/data/a'], 'center/study-1/', 't-1');
+    expect(store.getState().plan.summary?.warnings.map((w) => w.code)).toEqual(['unsynced-folder']);
+    await store.getState().startUpload();
+    expect(store.getState().plan.error?.code).toBe('WarningsNotAccepted');
+    store.getState().setAcceptWarnings(true);
+
+    // Another bucket: no saved target, so the queue's profile, whose warnings main makes.
+    store.getState().setTargetField('bucket', 'lab-bucket-2');
+    await vi.waitFor(() => expect(store.getState().plan.summary?.warningsFor).toBeNull());
+    expect(api.planWarnings).toHaveBeenLastCalledWith('plan-1', null);
+    expect(store.getState().plan).toMatchObject({
+      acceptWarnings: false,
+      summary: { warningCount: 0 },
+    });
+    // Back to the saved target: its warnings again, to confirm again.
+    store.getState().chooseSavedTarget('t-1');
+    await store.getState().startUpload(); // the warnings are on their way: nothing is sent
+    expect(api.addUploads).not.toHaveBeenCalled();
+    // Choosing a saved target plans again too (its folder).
+    await vi.waitFor(() => expect(api.planUpload).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(store.getState().plan.status).toBe('ready'));
+    expect(store.getState().plan.summary?.warningsFor).toBe('t-1');
+    expect(store.getState().plan.acceptWarnings).toBe(false);
+    store.getState().setAcceptWarnings(true);
+
+    // Main finds others than the user confirmed (the profile changed meanwhile): shown anew.
+    const changed = {
+      ok: false as const,
+      error: { code: 'WarningsChanged', message: 'Review them and confirm again.' },
+    };
+    vi.mocked(api.addUploads).mockResolvedValueOnce(changed);
+    vi.mocked(api.planWarnings).mockImplementationOnce((planId) =>
+      ok({ ...outside(planId, 't-1'), warningCount: 2 }),
+    );
+    await store.getState().startUpload();
+    expect(vi.mocked(api.addUploads).mock.lastCall?.slice(2, 4)).toEqual([true, 't-1']);
+    expect(store.getState().plan).toMatchObject({
+      status: 'ready',
+      acceptWarnings: false,
+      error: changed.error,
+      summary: { warningCount: 2 },
+    });
   });
 
   it('forgets a check-access result when the place changes (the check writes in the folder)', async () => {
