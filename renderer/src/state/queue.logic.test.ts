@@ -263,6 +263,9 @@ describe('skipped rows', () => {
     const there = rowView(p('a', { status: 'skipped', skipped: 'identical' }));
     const kept = rowView(p('b', { status: 'skipped', skipped: 'kept' }));
     expect([there.phase, kept.phase]).toEqual(['Already in bucket', "Kept bucket's version"]);
+    // All of it is in the bucket; of the kept one nothing was sent, nor is to be.
+    expect([there.fraction, there.percent]).toEqual([1, '100%']);
+    expect([kept.fraction, kept.percent]).toEqual([0, '']);
     expect([there.canCancel, there.canResume, there.canRetry]).toEqual([false, false, false]);
   });
 });

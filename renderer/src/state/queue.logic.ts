@@ -202,8 +202,9 @@ export interface RowView {
 
 /** Everything a queue row shows, as text. */
 export function rowView(p: UploadProgress): RowView {
+  // The bucket has all of a file already there; nothing of one kept was sent, or is to be.
   const fraction =
-    p.status === 'done' || p.status === 'verifying'
+    p.status === 'done' || p.status === 'verifying' || p.skipped === 'identical'
       ? 1
       : p.size === 0
         ? 0
@@ -218,7 +219,7 @@ export function rowView(p: UploadProgress): RowView {
     errorText: p.error ? p.error.message.replaceAll(p.localPath, name) : '',
     phase: SKIP_LABELS[p.skipped ?? 'none'] ?? PHASE_LABELS[p.status],
     fraction: Math.max(0, Math.min(1, fraction)),
-    percent: `${Math.floor(Math.max(0, Math.min(1, fraction)) * 100)}%`,
+    percent: p.skipped === 'kept' ? '' : `${Math.floor(Math.max(0, Math.min(1, fraction)) * 100)}%`,
     size: formatBytes(p.size),
     speed: moving && p.speed > 0 ? formatSpeed(p.speed) : '',
     // Under a second left says nothing: "0s left" on a row still at work reads as stuck.
