@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
-import { UPLOAD_STATUSES } from '../../shared/lifecycle';
+import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/lifecycle';
 import { expect, expectAccessible, test } from './fixtures';
-import { openStandIn, uploadsInEveryStatus } from './stand-in';
+import { historyRows, openStandIn, uploadsInEveryStatus } from './stand-in';
 
 // The window itself, against a stand-in for main with fixed data: colours,
 // the minimum size, the keyboard, axe, and screenshots compared with the
@@ -40,6 +40,63 @@ test('every status badge has a colour of its own', async ({ chromium }) => {
   // And Settings' own badge keeps its look without lending it to the statuses.
   await open(page, 'Settings');
   await expect(page.getByText('In use', { exact: true })).toHaveCSS('color', 'rgb(22, 121, 74)');
+  await page.context().close();
+});
+
+test('every status badge is read whole at the minimum size, 760×540', async ({ chromium }) => {
+  // Every status, and a skipped file of each reason ("Already in bucket", "Kept bucket's version").
+  const uploads = uploadsInEveryStatus();
+  const skipped = uploads.find((u) => u.status === 'skipped');
+  if (!skipped) throw new Error('no skipped upload in the stand-in');
+  const kept = {
+    ...skipped,
+    id: 'kept',
+    localPath: '/data/run-7/kept.csv',
+    skipped: 'kept' as const,
+  };
+  const history = historyRows(UPLOAD_STATUSES.length).map((row, i) => ({
+    ...row,
+    status: UPLOAD_STATUSES[i] as UploadStatus,
+  }));
+  const { page } = await openStandIn(
+    await chromium(),
+    { uploads: [...uploads, kept], history },
+    MINIMUM,
+  );
+  /** Each badge in a grid cell whose text does not fit in it, or that sticks out of its cell. */
+  const clipped = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>("[role='gridcell'] > .badge")]
+        .map((badge) => {
+          const cell = badge.parentElement as HTMLElement;
+          const b = badge.getBoundingClientRect();
+          const c = cell.getBoundingClientRect();
+          const inside =
+            b.left >= c.left - 0.5 &&
+            b.right <= c.right + 0.5 &&
+            b.top >= c.top - 0.5 &&
+            b.bottom <= c.bottom + 0.5;
+          const fits =
+            badge.scrollWidth <= badge.clientWidth && badge.scrollHeight <= badge.clientHeight;
+          return { text: badge.textContent ?? '', fits, inside, width: Math.round(b.width) };
+        })
+        .filter(({ fits, inside }) => !fits || !inside),
+    );
+  const texts = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll("[role='gridcell'] > .badge")].map((b) => b.textContent),
+    );
+
+  await expect(page.getByTestId('queue-row')).toHaveCount(uploads.length + 1);
+  expect(await texts()).toEqual(
+    expect.arrayContaining(['Waiting for network', 'Already in bucket', "Kept bucket's version"]),
+  );
+  expect(await clipped()).toEqual([]);
+
+  await open(page, 'History');
+  await expect(page.getByTestId('history-row')).toHaveCount(history.length);
+  expect(await texts()).toEqual(expect.arrayContaining(['Waiting for network']));
+  expect(await clipped()).toEqual([]);
   await page.context().close();
 });
 
