@@ -15,6 +15,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
@@ -110,6 +111,8 @@ interface World {
   since: number;
   /** Keys whose multipart upload a crash may have orphaned (created, never recorded). */
   orphanable: Set<string>;
+  /** Keys another writer got its own object into (see OtherWriter). */
+  theirs: Set<string>;
 }
 
 /** The store as a queue sees it; after a crash, every write is lost, as a dead process's. */
@@ -322,6 +325,33 @@ class AddAgain extends Step {
   }
 }
 
+/** What another writer puts at a key. */
+const THEIRS = 'written by someone else';
+
+/**
+ * Someone else writes file `i`'s key, as politely as Labdrop: only while
+ * there is no object there (If-None-Match: *). Whoever writes first keeps
+ * the key; the other is refused, and Labdrop says so rather than replace it.
+ */
+class OtherWriter extends Step {
+  constructor(readonly i: number) {
+    super();
+  }
+  async apply(m: Model, w: World): Promise<void> {
+    const { key } = at(m, this.i);
+    const written = await check
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: THEIRS, IfNoneMatch: '*' }))
+      .then(
+        () => true,
+        () => false,
+      );
+    if (written) w.theirs.add(key);
+  }
+  toString() {
+    return `otherWriter(${this.i})`;
+  }
+}
+
 /** The next `count` requests get a 503 or a reset connection; the server never sees them. */
 class Faults extends Step {
   constructor(
@@ -401,6 +431,7 @@ const steps = [
   fc.tuple(index, fc.boolean()).map(([i, back]) => new Vanish(i, back)),
   index.map((i) => new AddAgain(i)),
   index.map((i) => new AddAgain(i)),
+  index.map((i) => new OtherWriter(i)),
   fc
     .tuple(fc.integer({ min: 1, max: 6 }), fc.constantFrom('slow-down', 'reset'))
     .map(([n, kind]) => new Faults(n, kind as Faults['kind'])),
@@ -447,12 +478,27 @@ async function checkEnd(m: Model, w: World, records: UploadRecord[]): Promise<vo
     const file = m.files[i] as FileEntry;
     const where = `${record.key}: ${record.status} ${JSON.stringify(record.lastError)}\n${trail(record)}`;
     expect(['done', 'skipped', 'cancelled', 'failed'], where).toContain(record.status);
+    const theirs = async () => {
+      const head = await check.send(new HeadObjectCommand({ Bucket: BUCKET, Key: record.key }));
+      expect(head.ContentLength, `${where}: the other writer's object stays`).toBe(THEIRS.length);
+    };
     if (record.status === 'skipped') {
-      // The files never change: what the bucket had was this file, and stays.
-      expect(record.bucketCheck?.verdict, where).toBe('identical');
-      await expectObjectMatches(moto.endpoint, BUCKET, record.key, file.path);
+      // The files never change: what the bucket had was this file, and stays,
+      // or the other writer's, which is kept.
+      if (record.bucketCheck?.verdict === 'kept') {
+        expect(w.theirs.has(record.key), where).toBe(true);
+        await theirs();
+      } else {
+        expect(record.bucketCheck?.verdict, where).toBe('identical');
+        await expectObjectMatches(moto.endpoint, BUCKET, record.key, file.path);
+      }
     }
     if (record.status === 'failed') expect(record.lastError?.message, where).toBeTruthy();
+    if (record.lastError?.code === 'ChangedSinceReview') {
+      // Refused because the other writer came first: never replaced, nothing of ours left.
+      expect(w.theirs.has(record.key), where).toBe(true);
+      await theirs();
+    }
     if (record.status === 'done') {
       await expectObjectMatches(moto.endpoint, BUCKET, record.key, file.path);
       expect(record.grants).toBe(GRANTS);
@@ -478,7 +524,8 @@ async function checkEnd(m: Model, w: World, records: UploadRecord[]): Promise<vo
           other.id !== record.id &&
           (other.status === 'done' || other.status === 'skipped'),
       );
-      if (!later) expect(head, `${where}: an object is left`).toBeNull();
+      if (w.theirs.has(record.key) && head) await theirs();
+      else if (!later) expect(head, `${where}: an object is left`).toBeNull();
       if (!w.orphanable.has(record.key)) {
         const open = await check.send(
           new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: record.key }),
@@ -521,6 +568,7 @@ it(`upload lifecycle: ${RUNS} random sequences against the real queue and moto`,
         crashed: { value: false },
         since: 0,
         orphanable: new Set<string>(),
+        theirs: new Set<string>(),
       };
       const world: World = { ...base, queue: startQueue(base) };
       const model: Model = { files: [] };
