@@ -36,9 +36,15 @@ export function normalizePrefix(prefix: string): string {
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
-/** Joins a prefix and a relative path (already split into segments) into a key. */
+/**
+ * Joins a prefix and a relative path (already split into segments) into a
+ * key, in Unicode's composed form (NFC): macOS may hand over a name
+ * decomposed (NFD, "e" + U+0301), and the same folder must get the same keys
+ * from a Mac as from Windows or Linux, and Synapse's name check must see the
+ * characters a person sees.
+ */
 export function buildKey(prefix: string, segments: readonly string[]): string {
-  return normalizePrefix(prefix) + segments.join('/');
+  return (normalizePrefix(prefix) + segments.join('/')).normalize('NFC');
 }
 
 /** Returns why a key cannot be used, or null when it can. */

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renameForSynapse, planUpload, type Plan } from '../electron/engine/scan';
-import { keyWarnings, startsWithDigit, synapseSafeKey, type KeyWarning } from '../shared/keys';
+import {
+  buildKey,
+  keyWarnings,
+  startsWithDigit,
+  synapseSafeKey,
+  type KeyWarning,
+} from '../shared/keys';
 
 const codes = (warnings: KeyWarning[]) => warnings.map((w) => w.code);
 const synapseWarning = (key: string) => keyWarnings(key).find((w) => w.code === 'synapse-name');
@@ -195,6 +201,22 @@ describe('renameForSynapse', () => {
     expect(renamed.warnings.map((w) => [w.code, w.key])).toEqual([['leading-digit', '1st/a_.txt']]);
     expect(renamed.problems).toEqual([]);
     expect(renameForSynapse(renamed, { syncedFolders: ['center'] }).plan.warnings).toHaveLength(2);
+  });
+
+  it('makes keys in composed form (NFC), as a Mac may hand names over decomposed', async () => {
+    const decomposed = 'cafe\u0301';
+    expect(buildKey(`lab/${decomposed}`, [`${decomposed}.txt`])).toBe('lab/café/café.txt');
+    await mkdir(join(dir, decomposed));
+    await writeFile(join(dir, decomposed, `r\u00e9sum\u00e9.txt`), 'composed');
+    await writeFile(join(dir, decomposed, `re\u0301sume\u0301.txt`), 'decomposed');
+    const plan = await planUpload([join(dir, decomposed)], 'center');
+    // The same name twice, once in each form: one key, so a problem named before upload.
+    expect(plan.files.map((f) => f.key)).toEqual(['center/café/résumé.txt']);
+    expect(plan.problems).toEqual([
+      expect.stringContaining('would both be uploaded as "center/café/résumé.txt"'),
+    ]);
+    // Synapse's check sees "é" (one character), as a person does.
+    expect(keyWarnings('center/café/x.txt')[0]?.message).toContain('(é)');
   });
 
   it('refuses two files renamed to one key, as planUpload does two files with one key', async () => {
