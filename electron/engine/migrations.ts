@@ -138,82 +138,14 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     description:
       "the 'waiting' status (for the network): the uploads table made again with it in its check",
-    // SQLite cannot change a CHECK in place: the table is made again and the
-    // rows copied. Its parts are kept aside meanwhile, since dropping the old
-    // table would delete them (ON DELETE CASCADE).
-    up: `
-      CREATE TABLE parts_kept AS SELECT * FROM parts;
-      DROP TABLE parts;
-      CREATE TABLE uploads_next (
-        id                 TEXT    NOT NULL PRIMARY KEY,
-        local_path         TEXT    NOT NULL,
-        size               INTEGER NOT NULL CHECK (size >= 0),
-        mtime_ms           REAL    NOT NULL,
-        bucket             TEXT    NOT NULL,
-        key                TEXT    NOT NULL,
-        endpoint           TEXT,
-        region             TEXT    NOT NULL,
-        aws_profile        TEXT,
-        submission_profile TEXT    NOT NULL,
-        synapse_id         TEXT,
-        grants             TEXT    NOT NULL,
-        part_size          INTEGER NOT NULL CHECK (part_size > 0),
-        upload_id          TEXT,
-        part_checksum      TEXT,
-        md5_hex            TEXT,
-        md5_base64         TEXT,
-        crc32_base64       TEXT,
-        status             TEXT    NOT NULL CHECK (status IN ('queued', 'hashing', 'uploading',
-                             'verifying', 'waiting', 'done', 'paused', 'failed', 'cancelled')),
-        requested          TEXT    CHECK (requested IN ('pause', 'cancel')),
-        etag               TEXT,
-        version_id         TEXT,
-        verification       TEXT,
-        server_check       TEXT,
-        bytes_uploaded     INTEGER NOT NULL DEFAULT 0,
-        attempts           INTEGER NOT NULL DEFAULT 0,
-        last_error         TEXT,
-        created_at         INTEGER NOT NULL,
-        started_at         INTEGER,
-        finished_at        INTEGER
-      ) STRICT;
-      INSERT INTO uploads_next (id, local_path, size, mtime_ms, bucket, key, endpoint, region,
-          aws_profile, submission_profile, synapse_id, grants, part_size, upload_id,
-          part_checksum, md5_hex, md5_base64, crc32_base64, status, requested, etag, version_id,
-          verification, server_check, bytes_uploaded, attempts, last_error, created_at,
-          started_at, finished_at)
-        SELECT id, local_path, size, mtime_ms, bucket, key, endpoint, region,
-          aws_profile, submission_profile, synapse_id, grants, part_size, upload_id,
-          part_checksum, md5_hex, md5_base64, crc32_base64, status, requested, etag, version_id,
-          verification, server_check, bytes_uploaded, attempts, last_error, created_at,
-          started_at, finished_at
-        FROM uploads;
-      DROP TABLE uploads;
-      ALTER TABLE uploads_next RENAME TO uploads;
-      CREATE INDEX uploads_status ON uploads (status);
-      CREATE INDEX uploads_created_at ON uploads (created_at);
-      CREATE TABLE parts (
-        record_id   TEXT    NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
-        part_number INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
-        etag        TEXT    NOT NULL,
-        size        INTEGER NOT NULL CHECK (size >= 0),
-        checksum    TEXT    NOT NULL,
-        PRIMARY KEY (record_id, part_number)
-      ) STRICT, WITHOUT ROWID;
-      INSERT INTO parts SELECT record_id, part_number, etag, size, checksum FROM parts_kept;
-      DROP TABLE parts_kept;
-    `,
+    up: (db) => addStatus(db, "'verifying', 'done'", "'verifying', 'waiting', 'done'"),
   },
   {
     version: 8,
     description:
       "the 'skipped' status, what the review found in the bucket and the bucket's encryption; endpoints that refuse conditional writes; the folders a profile's center syncs; targets whose bucket uses SSE-KMS",
     up: (db) => {
-      remakeUploads(db, (sql) => {
-        const next = sql.replace("'failed', 'cancelled')", "'failed', 'cancelled', 'skipped')");
-        if (next === sql) throw new Error('the uploads table has no status check to extend');
-        return next;
-      });
+      addStatus(db, "'failed', 'cancelled')", "'failed', 'cancelled', 'skipped')");
       db.exec(`
         ALTER TABLE uploads ADD COLUMN bucket_check TEXT;
         ALTER TABLE uploads ADD COLUMN encryption TEXT;
@@ -226,6 +158,15 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Adds a status to the uploads table's check: `from`, a run of its list, becomes `to`. */
+function addStatus(db: Database.Database, from: string, to: string): void {
+  remakeUploads(db, (sql) => {
+    const next = sql.replace(from, to);
+    if (next === sql) throw new Error('the uploads table has no status check to extend');
+    return next;
+  });
+}
 
 /**
  * Makes the uploads table again from its own CREATE statement as `edit`
