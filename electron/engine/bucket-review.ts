@@ -10,7 +10,7 @@ import { withRetry, type RetryOptions } from './retry';
 import type { PlannedFile } from './scan';
 import type { Store } from './store';
 import type { Hasher } from './transfer';
-import { etagIsMd5, isReadDenied } from './verify';
+import { etagIsMd5, headAnswer, isReadDenied } from './verify';
 
 /** What the bucket has at one planned file's key. */
 export type FileReview =
@@ -184,22 +184,19 @@ async function headOf(
   Bucket: string,
   Key: string,
 ): Promise<(Seen & { Key: string }) | null | 'denied'> {
-  try {
-    const head = await send(deps, () =>
+  const head = await headAnswer(
+    send(deps, () =>
       deps.client.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: deps.signal }),
-    );
-    return {
-      Key,
-      ETag: head.ETag,
-      Size: head.ContentLength,
-      LastModified: head.LastModified,
-      Metadata: head.Metadata,
-    };
-  } catch (error) {
-    if (isReadDenied(error)) return 'denied';
-    if ((error as { code?: string }).code === 'NotFound') return null;
-    throw error;
-  }
+    ),
+  );
+  if (head === null || head === 'denied') return head;
+  return {
+    Key,
+    ETag: head.ETag,
+    Size: head.ContentLength,
+    LastModified: head.LastModified,
+    Metadata: head.Metadata,
+  };
 }
 
 function checkOf(

@@ -9,7 +9,7 @@ import type { UploadRecord } from '../../shared/types';
 import { classifyError, UploadFailure, type ErrorContext } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
 import type { Store, UploadPatch } from './store';
-import { isReadDenied } from './verify';
+import { headAnswer } from './verify';
 
 export interface CleanupDeps {
   store: Store;
@@ -64,14 +64,11 @@ export async function removeFromBucket(
       !store.hasLaterUploadTo(record, { earlier: true });
     if (unrecorded) {
       const target = { Bucket: record.bucket, Key: record.key };
-      const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
-        (error: unknown) => {
-          const code = (error as { code?: string }).code;
-          if (code !== 'NotFound' && !isReadDenied(error)) throw error;
-          return null;
-        },
+      const head = await headAnswer(
+        withRetry(() => client.send(new HeadObjectCommand(target)), retry),
       );
       if (
+        head !== 'denied' &&
         head?.ETag &&
         head.ContentLength === record.size &&
         Object.values(head.Metadata ?? {}).includes(record.md5Base64 as string)
@@ -87,14 +84,10 @@ export async function removeFromBucket(
         // "null" is how an unversioned bucket names its one version.
         VersionId: record.versionId === 'null' ? undefined : (record.versionId ?? undefined),
       };
-      const head = await withRetry(() => client.send(new HeadObjectCommand(target)), retry).catch(
-        (error: unknown) => {
-          // May not read it back: S3 deletes it only while it has this ETag.
-          if (isReadDenied(error)) return 'denied' as const;
-          if ((error as { code?: string }).code !== 'NotFound') throw error;
-          return null;
-        },
+      const head = await headAnswer(
+        withRetry(() => client.send(new HeadObjectCommand(target)), retry),
       );
+      // May not read it back: S3 deletes it only while it has this ETag.
       if (head === 'denied' || head?.ETag === record.etag) {
         const IfMatch = head === 'denied' ? record.etag : undefined;
         await withRetry(() => client.send(new DeleteObjectCommand({ ...target, IfMatch })), retry);

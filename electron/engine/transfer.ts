@@ -22,6 +22,7 @@ import { withRetry, type RetryOptions } from './retry';
 import type { CompletedPart, Store, UploadPatch } from './store';
 import {
   etagIsMd5,
+  headAnswer,
   headObject,
   isReadDenied,
   matchesFile,
@@ -193,11 +194,7 @@ export class Transfer {
     expectedEtag: string,
   ): Promise<Written | null> {
     const retry = this.deps.retryOptions(record, signal);
-    const head = await headObject(client, record, signal, retry).catch((error: unknown) => {
-      if (isReadDenied(error)) return 'denied' as const;
-      if ((error as { code?: string }).code === 'NotFound') return null;
-      throw error;
-    });
+    const head = await headAnswer(headObject(client, record, signal, retry));
     if (head !== 'denied') {
       return head && matchesFile(record, head, this.deps.md5Key(record)) ? head : null;
     }

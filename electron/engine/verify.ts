@@ -38,6 +38,20 @@ export function headObject(
   );
 }
 
+/**
+ * What a HeadObject says of the object: its head, null when there is none,
+ * or 'denied' where these credentials may not read it. Other failures throw.
+ */
+export async function headAnswer<T>(head: Promise<T>): Promise<T | null | 'denied'> {
+  try {
+    return await head;
+  } catch (error) {
+    if (isReadDenied(error)) return 'denied';
+    if ((error as { code?: string }).code === 'NotFound') return null;
+    throw error;
+  }
+}
+
 /** Whether the object has the file's size and `content-md5` (under the profile's metadata key). */
 export function matchesFile(record: UploadRecord, head: ObjectHead, md5Key: string): boolean {
   return head.ContentLength === record.size && head.Metadata?.[md5Key] === record.md5Base64;
