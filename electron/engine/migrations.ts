@@ -149,6 +149,8 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`
         ALTER TABLE uploads ADD COLUMN bucket_check TEXT;
         ALTER TABLE uploads ADD COLUMN encryption TEXT;
+        -- The review looks up each dropped file's recorded hash by its path (Store.knownHash).
+        CREATE INDEX uploads_local_path ON uploads (local_path);
         ALTER TABLE endpoints ADD COLUMN conditional_writes_ignored INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE submission_profiles ADD COLUMN synced_folders TEXT;
         ALTER TABLE targets ADD COLUMN kms INTEGER NOT NULL DEFAULT 0 CHECK (kms IN (0, 1));
