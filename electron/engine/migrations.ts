@@ -151,6 +151,8 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE uploads ADD COLUMN encryption TEXT;
         -- The review looks up each dropped file's recorded hash by its path (Store.knownHash).
         CREATE INDEX uploads_local_path ON uploads (local_path);
+        -- And, where it may not read an object back, which upload wrote it (Store.md5OfUploaded).
+        CREATE INDEX uploads_key ON uploads (key);
         ALTER TABLE endpoints ADD COLUMN conditional_writes_ignored INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE submission_profiles ADD COLUMN synced_folders TEXT;
         ALTER TABLE targets ADD COLUMN kms INTEGER NOT NULL DEFAULT 0 CHECK (kms IN (0, 1));
