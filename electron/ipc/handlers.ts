@@ -170,6 +170,14 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     }
     return held;
   };
+  /** A held plan that may change: not one being added. */
+  const idlePlan = (planId: string): HeldPlan => {
+    const held = heldPlan(planId);
+    if (held.adding) {
+      throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
+    }
+    return held;
+  };
   /** Drops a plan, and stops the review of the bucket still looking at its files. */
   const forget = (planId: string) => {
     plans.get(planId)?.review?.controller.abort();
@@ -196,10 +204,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
   };
   /** The held plan's warnings made again for the saved target's profile, and kept as shown. */
   const warnFor = (planId: string, savedTargetId: string | null | undefined): PlanSummary => {
-    const held = heldPlan(planId);
-    if (held.adding) {
-      throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
-    }
+    const held = idlePlan(planId);
     held.plan = { ...held.plan, warnings: warningsOf(held.plan, rulesOf(savedTargetId)) };
     held.warningsFor = savedTargetId ?? null;
     return summarize(planId, held);
@@ -330,10 +335,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'uploads:warnings': async ({ planId, savedTargetId }) => warnFor(planId, savedTargetId),
 
     'uploads:renameForSynapse': async ({ planId, savedTargetId }) => {
-      const held = heldPlan(planId);
-      if (held.adding) {
-        throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
-      }
+      const held = idlePlan(planId);
       const { plan: renamed, renames } = renameForSynapse(held.plan, rulesOf(savedTargetId));
       // Other keys: a new id, so that nothing made for the old keys (the
       // bucket review, the window's choices of what to replace) is used for them.
@@ -401,10 +403,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       skipProblems,
       replace,
     }) => {
-      const held = heldPlan(planId);
-      if (held.adding) {
-        throw new UploadFailure({ code: 'PlanInUse', message: 'These files are being added.' });
-      }
+      const held = idlePlan(planId);
       // See the note on the warnings the user saw.
       const warnings = warningsOf(held.plan, rulesOf(savedTargetId));
       if (warnings.length > 0 && !acceptWarnings) {
