@@ -104,6 +104,8 @@ export const TargetSchema = z.strictObject({
   endpoint: EndpointUrl.nullable(),
   region: Region,
   awsProfile: AwsProfileName.nullable(),
+  /** Through S3 Transfer Acceleration; main refuses it where it cannot work (accelerationProblem). */
+  accelerate: z.boolean().optional(),
 });
 export type TargetInput = z.infer<typeof TargetSchema>;
 
@@ -125,6 +127,7 @@ export const SettingsSchema = z.strictObject({
       endpoint: z.string().max(2048),
       region: z.string().max(32),
       awsProfile: z.string().max(128),
+      accelerate: z.boolean().optional(),
     })
     .nullable(),
 });
@@ -142,7 +145,7 @@ const SynapseId = z
   .regex(/^syn\d{1,12}$/, 'A Synapse folder ID looks like syn12345678.');
 const SubmissionProfileName = z.string().trim().min(1).max(64);
 /** Where to reach S3 without a bucket: for listing buckets and asking who we are. */
-const SourceSchema = TargetSchema.omit({ bucket: true });
+const SourceSchema = TargetSchema.omit({ bucket: true, accelerate: true });
 
 /** A saved target as the picker sends it; main validates it again in TargetStore. */
 export const SavedTargetInputSchema = z.strictObject({
@@ -154,6 +157,7 @@ export const SavedTargetInputSchema = z.strictObject({
   awsProfile: AwsProfileName.nullable().optional(),
   synapseId: SynapseId.nullable().optional(),
   submissionProfile: SubmissionProfileName.optional(),
+  accelerate: z.boolean().optional(),
 });
 export type SavedTargetInput = z.infer<typeof SavedTargetInputSchema>;
 

@@ -54,6 +54,28 @@ export interface AccessTarget {
   endpoint: string | null;
   region: string;
   awsProfile: string | null;
+  /** Through S3 Transfer Acceleration's endpoint (see accelerationProblem). */
+  accelerate?: boolean;
+}
+
+/**
+ * Why uploads to `target` cannot go through S3 Transfer Acceleration, or
+ * null when they can. It is AWS's own edge network, reached at
+ * BUCKET.s3-accelerate.amazonaws.com: a bucket name that is not one DNS
+ * label (periods, capitals, underscores) cannot be there, and an
+ * S3-compatible store has no such endpoint.
+ */
+export function accelerationProblem(target: {
+  endpoint: string | null;
+  bucket: string;
+}): string | null {
+  if (target.endpoint) {
+    return `S3 Transfer Acceleration is a feature of Amazon S3; ${target.endpoint} is another endpoint. Turn acceleration off for it.`;
+  }
+  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(target.bucket)) {
+    return `S3 Transfer Acceleration needs a bucket name without periods (a single DNS label); "${target.bucket}" cannot use it. Turn acceleration off for it.`;
+  }
+  return null;
 }
 
 export interface Identity {
@@ -66,6 +88,7 @@ export type AccessStepName =
   | 'identity'
   | 'bucket'
   | 'ownership'
+  | 'acceleration'
   | 'write'
   | 'encryption'
   | 'conditional'
@@ -134,6 +157,8 @@ export interface SavedTarget {
    * encryption (see sendsMultipart in shared/parts.ts).
    */
   kms: boolean;
+  /** Uploads go through S3 Transfer Acceleration (see accelerationProblem). */
+  accelerate: boolean;
   createdAt: number;
   lastUsedAt: number | null;
 }

@@ -64,6 +64,8 @@ export interface UploadRecord {
   region: string;
   /** Named AWS profile the credentials came from; null for the default chain. */
   awsProfile: string | null;
+  /** Sent through S3 Transfer Acceleration; a resume goes the same way. */
+  accelerate: boolean;
   /** Submission profile (see shared/profile.ts) whose grants were applied. */
   submissionProfile: string;
   /** The Synapse folder (syn…) the saved target names: a label for the history. */

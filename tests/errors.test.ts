@@ -43,6 +43,15 @@ describe('errors a lab technician can act on', () => {
     });
   }
 
+  it('says what to do when S3 refuses Transfer Acceleration for the bucket', () => {
+    const refused = Object.assign(serviceError('InvalidRequest', 400), {
+      message: 'S3 Transfer Acceleration is not configured on this bucket',
+    });
+    const failure = classifyError(refused, context);
+    expect(failure).toMatchObject({ code: 'AccelerationOff', recovery: 'stop' });
+    expect(failure.message).toMatch(/without acceleration, or ask the data coordinating center/);
+  });
+
   it('retries network errors, 5xx and SlowDown', () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(classifyError(reset, context).recovery).toBe('retry');

@@ -389,6 +389,7 @@ describe('uploading through the handlers', () => {
       endpoint: moto.endpoint,
       region: 'us-east-1',
       awsProfile: '',
+      accelerate: false,
     });
   });
 

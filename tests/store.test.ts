@@ -568,6 +568,7 @@ describe('history export', () => {
     verification: 'read-back',
     bucketCheck: null,
     encryption: null,
+    accelerate: false,
     serverCheck: 'crc32',
     synapseId: 'syn123',
     createdAt: 1_000,

@@ -22,7 +22,7 @@ Commands:
   whoami [--profile P] [--endpoint URL]                which AWS identity your credentials are
   check --bucket B [--prefix P] | --target NAME        will an upload there work? (exit 0 only if so)
   targets list                                         saved targets
-  targets add [NAME] --bucket B [--prefix P] [--synapse synID] [--kms]
+  targets add [NAME] --bucket B [--prefix P] [--synapse synID] [--kms] [--accelerate]
                                                        save a target (also --endpoint, --region,
                                                        --profile, --submission-profile)
   targets remove NAME                                  forget a saved target
@@ -44,6 +44,8 @@ Upload options:
   --rename-for-synapse  rename keys Synapse refuses (é → e, others → _); local files stay as they are
   --kms               the bucket encrypts with SSE-KMS: send every file as a multipart upload
                       (found by itself where these credentials may read the bucket's encryption)
+  --accelerate        through S3 Transfer Acceleration (AWS's edge network: for labs far from
+                      the bucket's region; the bucket must have it on, see \`labdrop check\`)
   --json              JSON lines instead of the live display
 
 Check, whoami and targets also take --endpoint, --region, --profile and --json;
@@ -77,6 +79,7 @@ export type Command =
       replace: boolean;
       renameForSynapse: boolean;
       kms: boolean;
+      accelerate: boolean;
     }
   | { name: 'resume'; id: string | null; json: boolean }
   | { name: 'pause'; id: string }
@@ -104,6 +107,7 @@ export type Command =
       region: string | null;
       profile: string | null;
       submissionProfile: string | null;
+      accelerate: boolean;
       json: boolean;
     }
   | { name: 'targets'; action: 'list'; json: boolean }
@@ -119,6 +123,7 @@ export type Command =
       synapseId: string | null;
       submissionProfile: string | null;
       kms: boolean;
+      accelerate: boolean;
     }
   | { name: 'targets'; action: 'remove'; target: string }
   | { name: 'profiles'; action: 'list'; json: boolean }
@@ -173,6 +178,7 @@ export function parseCommand(argv: string[]): Command {
         yes: { type: 'boolean', short: 'y' },
         'rename-for-synapse': { type: 'boolean' },
         kms: { type: 'boolean' },
+        accelerate: { type: 'boolean' },
         json: { type: 'boolean' },
         csv: { type: 'boolean' },
         all: { type: 'boolean' },
@@ -218,6 +224,7 @@ export function parseCommand(argv: string[]): Command {
         replace: v.replace ?? false,
         renameForSynapse: v['rename-for-synapse'] ?? false,
         kms: v.kms ?? false,
+        accelerate: v.accelerate ?? false,
       };
     }
     case 'resume':
@@ -268,6 +275,7 @@ export function parseCommand(argv: string[]): Command {
         region: v.region ?? null,
         profile: v.profile ?? null,
         submissionProfile: v['submission-profile'] ?? null,
+        accelerate: v.accelerate ?? false,
         json: v.json ?? false,
       };
     case 'targets':
@@ -296,6 +304,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
     'replace',
     'rename-for-synapse',
     'kms',
+    'accelerate',
   ],
   resume: ['all', 'json'],
   pause: [],
@@ -303,9 +312,9 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   history: ['status', 'search', 'json', 'csv'],
   demo: ['json'],
   whoami: ['endpoint', 'region', 'profile', 'json'],
-  check: [...TARGET_FLAGS, 'target', 'submission-profile', 'json'],
+  check: [...TARGET_FLAGS, 'target', 'submission-profile', 'accelerate', 'json'],
   'targets list': ['json'],
-  'targets add': [...TARGET_FLAGS, 'synapse', 'submission-profile', 'kms'],
+  'targets add': [...TARGET_FLAGS, 'synapse', 'submission-profile', 'kms', 'accelerate'],
   'targets remove': [],
   'profiles list': ['json'],
   'profiles import': ['replace'],
@@ -332,6 +341,7 @@ interface Values {
   output?: string;
   replace?: boolean;
   kms?: boolean;
+  accelerate?: boolean;
 }
 
 function parseTargets(positionals: string[], v: Values): Command {
@@ -356,6 +366,7 @@ function parseTargets(positionals: string[], v: Values): Command {
         synapseId: v.synapse ?? null,
         submissionProfile: v['submission-profile'] ?? null,
         kms: v.kms ?? false,
+        accelerate: v.accelerate ?? false,
       };
     case 'remove':
       return { name: 'targets', action, target: one(rest, 'target name') };

@@ -43,7 +43,12 @@ export function createClientCache(options: ClientCacheOptions = {}): ClientCache
       : options.credentialsFor?.(endpoint.awsProfile);
   return {
     clientFor(endpoint) {
-      const id = JSON.stringify([endpoint.endpoint, endpoint.region, endpoint.awsProfile]);
+      const id = JSON.stringify([
+        endpoint.endpoint,
+        endpoint.region,
+        endpoint.awsProfile,
+        endpoint.accelerate === true,
+      ]);
       let client = clients.get(id);
       if (!client) {
         const credentials = credentialsOf(endpoint);

@@ -60,6 +60,7 @@ export function recordPlan(
       endpoint: place.endpoint,
       region: place.region,
       awsProfile: place.awsProfile,
+      accelerate: place.accelerate === true,
       submissionProfile: place.profile.name,
       synapseId: place.synapseId ?? null,
       grants,

@@ -210,6 +210,13 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
       };
   }
 
+  if (name === 'InvalidRequest' && /transfer acceleration/i.test(detail)) {
+    return {
+      code: 'AccelerationOff',
+      recovery: 'stop',
+      message: `S3 refused ${key} through Transfer Acceleration (${detail}). Upload to ${where(ctx)} without acceleration, or ask the data coordinating center to turn it on for the bucket.`,
+    };
+  }
   if (name === 'AbortError') return { code: 'Aborted', recovery: 'stop', message: 'Stopped.' };
   if (sysCode === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(detail)) {
     return {

@@ -159,6 +159,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    description:
+      'uploads sent through S3 Transfer Acceleration (a resume goes the same way), and targets that use it',
+    up: `
+      ALTER TABLE uploads ADD COLUMN accelerate INTEGER NOT NULL DEFAULT 0 CHECK (accelerate IN (0, 1));
+      ALTER TABLE targets ADD COLUMN accelerate INTEGER NOT NULL DEFAULT 0 CHECK (accelerate IN (0, 1));
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

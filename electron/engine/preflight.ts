@@ -1,4 +1,9 @@
-import { GetBucketEncryptionCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketAccelerateConfigurationCommand,
+  GetBucketEncryptionCommand,
+  HeadBucketCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Endpoint } from './s3-client';
 import { UploadFailure } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
@@ -58,5 +63,29 @@ export async function bucketEncryption(
     // endpoint that cannot be reached stops the add, as it would anyway.
     if (error instanceof UploadFailure && error.transient) throw error;
     return null;
+  }
+}
+
+/**
+ * Whether the bucket has S3 Transfer Acceleration on ('Enabled'), had it
+ * ('Suspended') or never had it ('off'); 'unknown' where these credentials may
+ * not ask (s3:GetAccelerateConfiguration) or the store has no such setting.
+ * Asked of the bucket's regional endpoint: the accelerated one refuses every
+ * request while acceleration is off.
+ */
+export async function bucketAcceleration(
+  client: S3Client,
+  target: Endpoint & { bucket: string },
+  policy: RetryPolicy,
+): Promise<'Enabled' | 'Suspended' | 'off' | 'unknown'> {
+  try {
+    const answer = await withRetry(
+      () => client.send(new GetBucketAccelerateConfigurationCommand({ Bucket: target.bucket })),
+      { policy, context: { bucket: target.bucket, endpoint: target.endpoint } },
+    );
+    return answer.Status ?? 'off';
+  } catch (error) {
+    if (error instanceof UploadFailure && error.transient) throw error;
+    return 'unknown';
   }
 }

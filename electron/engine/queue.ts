@@ -9,6 +9,7 @@ import {
 } from '../../shared/lifecycle';
 import { DEFAULT_PART_SIZE } from '../../shared/parts';
 import type { SubmissionProfile } from '../../shared/profile';
+import { accelerationProblem } from '../../shared/targets';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
 import { removeFromBucket } from './cleanup';
 import { reviewBucket, type BucketReview } from './bucket-review';
@@ -17,7 +18,7 @@ import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure } from './errors';
 import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
-import { bucketEncryption, bucketRegion } from './preflight';
+import { bucketAcceleration, bucketEncryption, bucketRegion } from './preflight';
 import { liveCounts, projectProgress } from './progress';
 import { NetworkWait } from './network-wait';
 import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
@@ -186,10 +187,10 @@ export class UploadQueue {
     if (plan.problems.length > 0) {
       throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
     }
-    const { client, region } = await this.placeOf(target);
+    const { client, settings, region } = await this.placeOf(target);
     const found = review ?? (await this.reviewWith(client, plan, target, profile));
     const encryption =
-      (await bucketEncryption(client, target, this.preflightRetry)) ??
+      (await bucketEncryption(settings, target, this.preflightRetry)) ??
       (target.kms ? 'aws:kms' : null);
     const { records, queued } = recordPlan(
       this.options.store,
@@ -231,12 +232,31 @@ export class UploadQueue {
   /**
    * The bucket's own region and a client for it: a request in another region
    * would be answered with a redirect, which cannot send a part's bytes again.
+   * With Transfer Acceleration, objects go through the accelerated endpoint
+   * while the bucket's settings are asked of its regional one (`settings`),
+   * and a bucket that has acceleration off is refused before anything is
+   * recorded: every upload there would fail.
    */
-  private async placeOf(target: Target): Promise<{ client: S3Client; region: string }> {
+  private async placeOf(
+    target: Target,
+  ): Promise<{ client: S3Client; settings: S3Client; region: string }> {
+    const problem = target.accelerate ? accelerationProblem(target) : null;
+    if (problem) throw new UploadFailure({ code: 'AccelerationUnavailable', message: problem });
+    const regional = { ...target, accelerate: false };
     const region =
-      (await bucketRegion(this.options.clientFor(target), target, this.preflightRetry)) ??
+      (await bucketRegion(this.options.clientFor(regional), target, this.preflightRetry)) ??
       target.region;
-    return { client: this.options.clientFor({ ...target, region }), region };
+    const settings = this.options.clientFor({ ...regional, region });
+    if (target.accelerate) {
+      const status = await bucketAcceleration(settings, target, this.preflightRetry);
+      if (status === 'off' || status === 'Suspended') {
+        throw new UploadFailure({
+          code: 'AccelerationOff',
+          message: `S3 Transfer Acceleration is ${status === 'off' ? 'not turned on' : 'suspended'} for bucket "${target.bucket}", so uploads through it would be refused. Upload without acceleration, or ask the data coordinating center to turn it on.`,
+        });
+      }
+    }
+    return { client: this.options.clientFor({ ...target, region }), settings, region };
   }
 
   /**

@@ -14,6 +14,11 @@ export interface Endpoint {
   region: string;
   /** Named profile from ~/.aws; null for the default credential chain. */
   awsProfile: string | null;
+  /**
+   * Through S3 Transfer Acceleration's endpoint (BUCKET.s3-accelerate.amazonaws.com),
+   * as the AWS CLI's use_accelerate_endpoint; AWS S3 only (see accelerationProblem).
+   */
+  accelerate?: boolean;
 }
 
 /** The credentials for a named profile (null: the default chain); see electron/services/credentials.ts. */
@@ -51,6 +56,7 @@ export function createS3Client(target: Endpoint, options: ClientOptions = {}): S
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
     ...(target.awsProfile ? { profile: target.awsProfile } : {}),
+    ...(target.accelerate ? { useAccelerateEndpoint: true } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 1,
     // A bucket in another region than the one configured answers with a

@@ -12,6 +12,7 @@ export const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
   endpoint: 'endpoint',
   region: 'region',
   awsProfile: 'aws_profile',
+  accelerate: 'accelerate',
   submissionProfile: 'submission_profile',
   synapseId: 'synapse_id',
   grants: 'grants',
@@ -48,6 +49,7 @@ export function toSql(field: keyof UploadRecord, value: unknown): SqlValue {
     return JSON.stringify({ code, message });
   }
   if (field === 'bucketCheck') return JSON.stringify(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
   return value as SqlValue;
 }
 
@@ -65,6 +67,7 @@ export function fromRow(row: Row): UploadRecord {
   const record = {} as Record<keyof UploadRecord, unknown>;
   for (const field of FIELDS) record[field] = row[COLUMNS[field]];
   record.lastError = parseError(row.last_error);
+  record.accelerate = row.accelerate === 1;
   record.bucketCheck =
     typeof row.bucket_check === 'string' ? (JSON.parse(row.bucket_check) as BucketCheck) : null;
   return record as UploadRecord;
@@ -92,7 +95,8 @@ export type NewUpload = Omit<
   | 'crc32Base64'
   | 'createdAt'
   | 'synapseId'
-> & { createdAt?: number; synapseId?: string | null };
+  | 'accelerate'
+> & { createdAt?: number; synapseId?: string | null; accelerate?: boolean };
 
 /** A new upload's row: queued, with nothing sent yet. */
 export function newRecord(rec: NewUpload): UploadRecord {
@@ -106,6 +110,7 @@ export function newRecord(rec: NewUpload): UploadRecord {
     endpoint: rec.endpoint,
     region: rec.region,
     awsProfile: rec.awsProfile,
+    accelerate: rec.accelerate ?? false,
     submissionProfile: rec.submissionProfile,
     synapseId: rec.synapseId ?? null,
     grants: rec.grants,

@@ -253,7 +253,8 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       }),
 
     'targets:listFolders': async ({ target, prefix }) =>
-      targets.listFolders(toTarget(target), prefix),
+      // The bucket's listing needs no edge network, and works while acceleration is off.
+      targets.listFolders({ ...toTarget(target), accelerate: false }, prefix),
 
     'targets:newFolder': async ({ parent, name }) => targets.newFolder(parent, name),
 
@@ -455,6 +456,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
               endpoint: target.endpoint ?? '',
               region: target.region,
               awsProfile: target.awsProfile ?? '',
+              accelerate: target.accelerate ?? false,
             },
           });
         } catch {
@@ -628,6 +630,7 @@ function toTarget(target: TargetInput): Target {
     endpoint: target.endpoint,
     region: target.region,
     awsProfile: target.awsProfile,
+    accelerate: target.accelerate ?? false,
   };
 }
 
@@ -667,6 +670,7 @@ function reviewKey(target: TargetInput, profile: SubmissionProfile | undefined):
     target.endpoint,
     target.region,
     target.awsProfile,
+    target.accelerate === true,
     profile?.name ?? null,
   ]);
 }

@@ -13,7 +13,7 @@ import { normalizePrefix } from '../../shared/keys';
 import { isKms } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import { UploadFailure } from '../engine/errors';
-import { bucketEncryption } from '../engine/preflight';
+import { bucketAcceleration, bucketEncryption } from '../engine/preflight';
 import { PREFLIGHT_RETRY } from '../engine/retry';
 import { createRequestHandler, serviceUrl, type Endpoint } from '../engine/s3-client';
 import type {
@@ -25,6 +25,7 @@ import type {
   Identity,
   Problem,
 } from '../../shared/targets';
+import { accelerationProblem } from '../../shared/targets';
 import type { CredentialService } from './credentials';
 import { toProblem } from './service-error';
 
@@ -174,13 +175,15 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
   }
 
   // 3. The bucket, and its region: a client in the wrong region is refused by AWS.
-  let client = deps.clientFor(target);
+  // Asked of the regional endpoint: the accelerated one refuses everything
+  // while the bucket has acceleration off (step 5 says so).
+  let client = deps.clientFor({ ...target, accelerate: false });
   let region = target.region;
   try {
     const head = await headBucket(client, target.bucket, signal);
     region = head.region ?? region;
     report.bucketRegion = head.region;
-    if (region !== target.region) client = deps.clientFor({ ...target, region });
+    if (region !== target.region) client = deps.clientFor({ ...target, region, accelerate: false });
     if (head.forbidden) {
       step(
         'bucket',
@@ -230,7 +233,17 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
     );
   }
 
-  // 5. Write with the grants and the metadata, for real, and take it back at once.
+  // 5. Transfer Acceleration: whether the bucket has it, and whether uploads use it.
+  const regional = client;
+  const accelerated = await accelerationStep(regional, target, region, step);
+  if (accelerated === 'refused') {
+    report.problem = { code: 'AccelerationOff', message: report.steps.at(-1)?.message ?? '' };
+    step('write', 'skipped', 'Not tried: uploads through Transfer Acceleration would be refused.');
+    return report;
+  }
+  if (accelerated === 'used') client = deps.clientFor({ ...target, region });
+
+  // 6. Write with the grants and the metadata, for real, and take it back at once.
   const key = `${normalizePrefix(target.prefix)}labdrop-access-check-${randomUUID()}`;
   let uploadId: string | undefined;
   try {
@@ -278,7 +291,7 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
       `The test upload could not be taken back (${errorName(error)}): an unfinished multipart upload "${key}" stays in the bucket until its lifecycle rule removes it. It holds no data and no object was created.`,
     );
   }
-  await encryptionStep(client, target, step);
+  await encryptionStep(regional, target, step);
   await conditionalStep(
     client,
     { ...target, key: `${key}-conditional` },
@@ -298,6 +311,55 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
 }
 
 type Step = (name: AccessStepName, status: AccessStepStatus, message: string) => void;
+
+/**
+ * Reads the bucket's Transfer Acceleration setting and says what it means
+ * for these uploads: 'used' when they go through it, 'refused' (a failed
+ * step) when they are meant to and cannot, 'direct' otherwise.
+ */
+async function accelerationStep(
+  regional: S3Client,
+  target: AccessTarget,
+  region: string,
+  step: Step,
+): Promise<'used' | 'refused' | 'direct'> {
+  const problem = target.accelerate ? accelerationProblem(target) : null;
+  if (problem) {
+    step('acceleration', 'failed', problem);
+    return 'refused';
+  }
+  const status = await bucketAcceleration(regional, target, PREFLIGHT_RETRY).catch(
+    () => 'unknown' as const,
+  );
+  if (target.accelerate) {
+    if (status === 'off' || status === 'Suspended') {
+      step(
+        'acceleration',
+        'failed',
+        `S3 Transfer Acceleration is ${status === 'off' ? 'not turned on' : 'suspended'} for bucket "${target.bucket}", so uploads through it would be refused. Upload without acceleration, or ask the data coordinating center to turn it on.`,
+      );
+      return 'refused';
+    }
+    step(
+      'acceleration',
+      status === 'Enabled' ? 'ok' : 'unknown',
+      status === 'Enabled'
+        ? `Uploads go through S3 Transfer Acceleration (${target.bucket}.s3-accelerate.amazonaws.com), which the bucket has on.`
+        : 'Could not read whether the bucket has S3 Transfer Acceleration on (these credentials may not ask); the write check below goes through it and decides.',
+    );
+    return 'used';
+  }
+  step(
+    'acceleration',
+    status === 'unknown' ? 'unknown' : 'ok',
+    status === 'Enabled'
+      ? `The bucket has S3 Transfer Acceleration on: from far away (a long round trip to ${region}), uploads may be faster with it (--accelerate, or the target's Transfer Acceleration option).`
+      : status === 'unknown'
+        ? `Could not read whether the bucket has S3 Transfer Acceleration on; uploads go straight to ${target.endpoint ?? region}.`
+        : `The bucket does not use S3 Transfer Acceleration; uploads go straight to ${target.endpoint ?? region}.`,
+  );
+  return 'direct';
+}
 
 /** The bucket's default encryption, and what Labdrop does about it (see sendsMultipart). */
 async function encryptionStep(client: S3Client, target: AccessTarget, step: Step): Promise<void> {

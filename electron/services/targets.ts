@@ -3,7 +3,7 @@ import { keyProblem, normalizePrefix } from '../../shared/keys';
 import { CENTER_PROFILE_NAME } from '../../shared/profile';
 import type { Store } from '../engine/store';
 import type { ProfileStore } from './profiles';
-import type { SavedTarget } from '../../shared/targets';
+import { accelerationProblem, type SavedTarget } from '../../shared/targets';
 import { ServiceError } from './service-error';
 
 export type { SavedTarget } from '../../shared/targets';
@@ -19,6 +19,7 @@ export interface TargetInput {
   synapseId?: string | null;
   submissionProfile?: string;
   kms?: boolean;
+  accelerate?: boolean;
 }
 
 interface TargetRow {
@@ -32,6 +33,7 @@ interface TargetRow {
   synapse_id: string | null;
   submission_profile: string;
   kms: number;
+  accelerate: number;
   created_at: number;
   last_used_at: number | null;
 }
@@ -97,8 +99,8 @@ export class TargetStore {
       db
         .prepare(
           `INSERT INTO targets (id, name, bucket, prefix, endpoint, region, aws_profile, synapse_id,
-             submission_profile, kms, created_at, last_used_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             submission_profile, kms, accelerate, created_at, last_used_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           target.id,
@@ -111,6 +113,7 @@ export class TargetStore {
           target.synapseId,
           target.submissionProfile,
           target.kms ? 1 : 0,
+          target.accelerate ? 1 : 0,
           target.createdAt,
           target.lastUsedAt,
         ),
@@ -131,13 +134,15 @@ export class TargetStore {
       synapseId: patch.synapseId === undefined ? current.synapseId : patch.synapseId,
       submissionProfile: patch.submissionProfile ?? current.submissionProfile,
       kms: patch.kms ?? current.kms,
+      accelerate: patch.accelerate ?? current.accelerate,
     });
     this.assertNameFree(clean.name, current.id);
     this.store.withDatabase((db) =>
       db
         .prepare(
           `UPDATE targets SET name = ?, bucket = ?, prefix = ?, endpoint = ?, region = ?,
-             aws_profile = ?, synapse_id = ?, submission_profile = ?, kms = ? WHERE id = ?`,
+             aws_profile = ?, synapse_id = ?, submission_profile = ?, kms = ?, accelerate = ?
+           WHERE id = ?`,
         )
         .run(
           clean.name,
@@ -149,6 +154,7 @@ export class TargetStore {
           clean.synapseId,
           clean.submissionProfile,
           clean.kms ? 1 : 0,
+          clean.accelerate ? 1 : 0,
           current.id,
         ),
     );
@@ -239,6 +245,9 @@ export class TargetStore {
       0,
       NAME_MAX,
     );
+    const accelerate = input.accelerate ?? false;
+    const cannotAccelerate = accelerate ? accelerationProblem({ endpoint, bucket }) : null;
+    if (cannotAccelerate) problems.push(cannotAccelerate);
     if (problems.length > 0) throw new ServiceError('BadTarget', problems.join('\n'));
     return {
       name,
@@ -250,6 +259,7 @@ export class TargetStore {
       synapseId,
       submissionProfile,
       kms: input.kms ?? false,
+      accelerate,
     };
   }
 }
@@ -266,6 +276,7 @@ function fromRow(row: TargetRow): SavedTarget {
     synapseId: row.synapse_id,
     submissionProfile: row.submission_profile,
     kms: row.kms === 1,
+    accelerate: row.accelerate === 1,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
   };

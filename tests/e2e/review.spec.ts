@@ -28,6 +28,7 @@ const SAVED: SavedTarget = {
   synapseId: 'syn123',
   submissionProfile: 'center',
   kms: false,
+  accelerate: false,
   createdAt: 1,
   lastUsedAt: 2,
 };

@@ -15,6 +15,7 @@ export function check(command: CommandOf<'check'>): Promise<number> {
       endpoint: command.endpoint ?? saved?.endpoint ?? null,
       region: command.region ?? saved?.region ?? defaultRegion(services, profile),
       awsProfile: profile,
+      accelerate: command.accelerate || (saved?.accelerate ?? false),
     };
     const submissionProfile =
       command.submissionProfile ?? saved?.submissionProfile ?? CENTER_PROFILE_NAME;

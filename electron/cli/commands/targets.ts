@@ -19,7 +19,7 @@ export function targets(command: CommandOf<'targets'>): Promise<number> {
           out(`${t.name}`);
           out(`    s3://${t.bucket}/${t.prefix}${t.endpoint ? ` at ${t.endpoint}` : ''}`);
           out(
-            `    region ${t.region}, profile ${t.awsProfile ?? '(default)'}, submission profile ${t.submissionProfile}${t.synapseId ? `, Synapse ${t.synapseId}` : ''}${t.kms ? ', SSE-KMS' : ''}`,
+            `    region ${t.region}, profile ${t.awsProfile ?? '(default)'}, submission profile ${t.submissionProfile}${t.synapseId ? `, Synapse ${t.synapseId}` : ''}${t.kms ? ', SSE-KMS' : ''}${t.accelerate ? ', Transfer Acceleration' : ''}`,
           );
         }
         return EXIT.ok;
@@ -36,6 +36,7 @@ export function targets(command: CommandOf<'targets'>): Promise<number> {
           synapseId: command.synapseId,
           submissionProfile: command.submissionProfile ?? undefined,
           kms: command.kms,
+          accelerate: command.accelerate,
         });
         out(
           `Saved target "${saved.name}": s3://${saved.bucket}/${saved.prefix} (region ${saved.region}). Check it with \`labdrop check --target "${saved.name}"\`.`,

@@ -46,6 +46,7 @@ export async function upload(
     awsProfile: resolved.awsProfile ?? process.env.AWS_PROFILE ?? null,
     synapseId: resolved.synapseId,
     kms: resolved.kms,
+    accelerate: resolved.accelerate,
   };
   const services = cliServices({
     store,
@@ -154,6 +155,7 @@ interface UploadTarget {
   synapseId: string | null;
   submissionProfile: SubmissionProfile;
   kms: boolean;
+  accelerate: boolean;
 }
 
 /**
@@ -175,6 +177,7 @@ function resolveUploadTarget(
       synapseId: null,
       submissionProfile: CENTER_PROFILE,
       kms: command.kms,
+      accelerate: command.accelerate,
     };
   }
   try {
@@ -190,6 +193,7 @@ function resolveUploadTarget(
       synapseId: saved.synapseId,
       submissionProfile: profiles.require(saved.submissionProfile),
       kms: command.kms || saved.kms,
+      accelerate: command.accelerate || saved.accelerate,
     };
   } catch (error) {
     if (error instanceof ServiceError) return { problem: error.message };

@@ -8,12 +8,12 @@ import {
   folderLabel,
   parentFolder,
   validateTarget,
-  type TargetField,
+  type TextField,
 } from '../state/target.logic';
 import { AlertIcon, CheckIcon } from './icons';
 
 const FIELDS: ReadonlyArray<{
-  field: TargetField;
+  field: TextField;
   label: string;
   placeholder: string;
   hint?: string;
@@ -326,6 +326,7 @@ const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
   bucket: 'Bucket',
   ownership: 'ACLs',
   write: 'Upload with grants',
+  acceleration: 'Transfer Acceleration',
   encryption: 'Encryption',
   conditional: 'Conditional writes',
   verify: 'Verification',
@@ -399,8 +400,9 @@ export function TargetForm() {
   const buckets = useApp((s) => s.buckets);
   const store = useAppStore();
   const { errors, target: valid } = validateTarget(target);
-  const touched = (field: TargetField) => target[field].trim() !== '';
-  const sourceValid = validateTarget({ ...target, bucket: 'any-bucket' }).target !== null;
+  const touched = (field: TextField) => target[field].trim() !== '';
+  const sourceValid =
+    validateTarget({ ...target, bucket: 'any-bucket', accelerate: false }).target !== null;
 
   return (
     <form
@@ -475,6 +477,30 @@ export function TargetForm() {
             </div>
           );
         })}
+        <div className="field field-wide">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={target.accelerate}
+              aria-invalid={errors.accelerate ? true : undefined}
+              aria-describedby={`${id}-accelerate-${errors.accelerate ? 'error' : 'hint'}`}
+              onChange={(event) =>
+                store.getState().setTargetField('accelerate', event.target.checked)
+              }
+            />
+            Upload through S3 Transfer Acceleration
+          </label>
+          {errors.accelerate ? (
+            <p id={`${id}-accelerate-error`} className="field-error">
+              {errors.accelerate}
+            </p>
+          ) : (
+            <p id={`${id}-accelerate-hint`} className="field-hint">
+              AWS&apos;s edge network, for labs far from the bucket&apos;s region. The bucket must
+              have it on: Check access says.
+            </p>
+          )}
+        </div>
       </div>
       <p className="destination" aria-label="Destination">
         <span className="muted">Uploads go to</span> <code>{destinationLabel(target)}</code>

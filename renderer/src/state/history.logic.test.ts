@@ -23,6 +23,7 @@ const record: UploadRecord = {
   partChecksum: null,
   bucketCheck: null,
   encryption: null,
+  accelerate: false,
   crc32Base64: null,
   md5Hex: '9e107d9d372bb6826bd81d3542a419d6',
   md5Base64: 'nhB9nTcrtoJr2B01QqQZ1g==',

@@ -107,6 +107,7 @@ const SAVED: SavedTarget = {
   synapseId: 'syn123',
   submissionProfile: 'center',
   kms: false,
+  accelerate: false,
   createdAt: 1,
   lastUsedAt: null,
 };
@@ -256,7 +257,13 @@ describe('the window store', () => {
     await store.getState().startUpload();
     expect(api.addUploads).toHaveBeenLastCalledWith(
       'plan-1',
-      { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
+      {
+        bucket: 'lab-bucket',
+        endpoint: null,
+        region: 'us-east-1',
+        awsProfile: null,
+        accelerate: false,
+      },
       true,
       null,
       false, // skipProblems: only "Upload the other N files" leaves problems out
@@ -560,7 +567,13 @@ describe('the window store', () => {
     expect(api.reviewUpload).toHaveBeenCalledTimes(1);
     expect(api.reviewUpload).toHaveBeenLastCalledWith(
       'plan-1',
-      { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
+      {
+        bucket: 'lab-bucket',
+        endpoint: null,
+        region: 'us-east-1',
+        awsProfile: null,
+        accelerate: false,
+      },
       null,
     );
     expect(store.getState().plan.bucket).toMatchObject({ status: 'done', summary: found });

@@ -20,9 +20,29 @@ describe('validateTarget', () => {
     expect(
       validateTarget({ ...EMPTY_TARGET, bucket: ' lab-bucket ', prefix: 'center', awsProfile: '' }),
     ).toEqual({
-      target: { bucket: 'lab-bucket', endpoint: null, region: 'us-east-1', awsProfile: null },
+      target: {
+        bucket: 'lab-bucket',
+        endpoint: null,
+        region: 'us-east-1',
+        awsProfile: null,
+        accelerate: false,
+      },
       errors: {},
     });
+  });
+
+  it('refuses Transfer Acceleration where it cannot work, and names why', () => {
+    const aws = { ...EMPTY_TARGET, bucket: 'lab-bucket', accelerate: true };
+    expect(validateTarget(aws).target).toMatchObject({ accelerate: true });
+    const other = validateTarget({ ...aws, endpoint: 'https://s3.example.org' });
+    expect(other.target).toBeNull();
+    expect(other.errors.accelerate).toMatch(/feature of Amazon S3.*https:\/\/s3\.example\.org/);
+    const dotted = validateTarget({ ...aws, bucket: 'lab.bucket' });
+    expect(dotted.errors.accelerate).toMatch(/without periods/);
+    // Turned off, the same places are fine.
+    expect(
+      validateTarget({ ...aws, bucket: 'lab.bucket', accelerate: false }).target,
+    ).not.toBeNull();
   });
 
   it('explains each invalid field', () => {
@@ -32,6 +52,7 @@ describe('validateTarget', () => {
       endpoint: 'ftp://example.org',
       region: 'US East',
       awsProfile: 'has space',
+      accelerate: false,
     });
     expect(target).toBeNull();
     expect(errors).toEqual({
@@ -66,7 +87,12 @@ describe('target helpers', () => {
       endpoint: 'http://127.0.0.1:4567',
       prefix: 'demo',
     });
-    expect(initialTarget({ ...DEFAULT_SETTINGS, target: last }, null)).toEqual(last);
+    expect(initialTarget({ ...DEFAULT_SETTINGS, target: last }, null)).toEqual({
+      ...last,
+      accelerate: false,
+    });
+    const accelerated = { ...last, accelerate: true };
+    expect(initialTarget({ ...DEFAULT_SETTINGS, target: accelerated }, null)).toEqual(accelerated);
     expect(initialTarget(null, null)).toEqual(EMPTY_TARGET);
   });
 
@@ -95,6 +121,7 @@ describe('the target picker helpers', () => {
         synapseId: null,
         submissionProfile: 'center',
         kms: false,
+        accelerate: false,
         createdAt: 1,
         lastUsedAt,
       }) satisfies SavedTarget;

@@ -1,4 +1,5 @@
 import { normalizePrefix } from '../../../shared/keys';
+import { accelerationProblem } from '../../../shared/targets';
 import {
   AwsProfileName,
   BucketName,
@@ -19,9 +20,13 @@ export interface TargetForm {
   endpoint: string;
   region: string;
   awsProfile: string;
+  /** Through S3 Transfer Acceleration (see accelerationProblem). */
+  accelerate: boolean;
 }
 
 export type TargetField = keyof TargetForm;
+/** The fields typed as text. */
+export type TextField = Exclude<TargetField, 'accelerate'>;
 
 export const EMPTY_TARGET: TargetForm = {
   bucket: '',
@@ -29,6 +34,7 @@ export const EMPTY_TARGET: TargetForm = {
   endpoint: '',
   region: 'us-east-1',
   awsProfile: '',
+  accelerate: false,
 };
 
 export interface TargetValidation {
@@ -53,6 +59,10 @@ export function validateTarget(form: TargetForm): TargetValidation {
   const profileText = form.awsProfile.trim();
   const profile = profileText === '' ? null : AwsProfileName.safeParse(profileText);
   if (profile && !profile.success) errors.awsProfile = firstMessage(profile.error);
+  const cannotAccelerate = form.accelerate
+    ? accelerationProblem({ endpoint: endpointText || null, bucket: form.bucket.trim() })
+    : null;
+  if (cannotAccelerate && !errors.bucket && !errors.endpoint) errors.accelerate = cannotAccelerate;
   if (Object.keys(errors).length > 0) return { target: null, errors };
   return {
     target: {
@@ -60,6 +70,7 @@ export function validateTarget(form: TargetForm): TargetValidation {
       endpoint: endpointText === '' ? null : endpointText,
       region: form.region.trim(),
       awsProfile: profileText === '' ? null : profileText,
+      accelerate: form.accelerate,
     },
     errors,
   };
@@ -82,6 +93,7 @@ export function targetKey(target: TargetInput | null, prefix?: string): string {
         target.endpoint,
         target.region,
         target.awsProfile,
+        target.accelerate === true,
         prefix === undefined ? null : normalizePrefix(prefix),
       ])
     : '';
@@ -96,9 +108,12 @@ export function initialTarget(settings: AppSettings | null, demo: DemoInfo | nul
       endpoint: demo.endpoint,
       region: demo.region,
       awsProfile: '',
+      accelerate: false,
     };
   }
-  return settings?.target ? { ...settings.target } : { ...EMPTY_TARGET };
+  return settings?.target
+    ? { ...settings.target, accelerate: settings.target.accelerate ?? false }
+    : { ...EMPTY_TARGET };
 }
 
 function firstMessage(error: { issues: ReadonlyArray<{ message: string }> }): string {
@@ -113,6 +128,7 @@ export function formFromSaved(saved: SavedTarget): TargetForm {
     endpoint: saved.endpoint ?? '',
     region: saved.region,
     awsProfile: saved.awsProfile ?? '',
+    accelerate: saved.accelerate,
   };
 }
 
@@ -123,7 +139,8 @@ export function matchesSaved(form: TargetForm, saved: SavedTarget): boolean {
     normalizePrefix(form.prefix) === saved.prefix &&
     form.endpoint.trim() === (saved.endpoint ?? '') &&
     form.region.trim() === saved.region &&
-    form.awsProfile.trim() === (saved.awsProfile ?? '')
+    form.awsProfile.trim() === (saved.awsProfile ?? '') &&
+    form.accelerate === saved.accelerate
   );
 }
 

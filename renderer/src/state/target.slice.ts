@@ -54,7 +54,7 @@ export interface TargetSlice {
   buckets: BucketsState;
   folders: FolderBrowserState;
   setTarget(form: TargetForm): void;
-  setTargetField(field: TargetField, value: string): void;
+  setTargetField<F extends TargetField>(field: F, value: TargetForm[F]): void;
   checkAccess(): Promise<void>;
   /** Loads the saved targets and chooses the one at the form's place (the chosen one first). */
   loadSavedTargets(): Promise<void>;
@@ -99,7 +99,11 @@ export const createTargetSlice =
     };
     const checkKey = (form: TargetForm) => targetKey(validateTarget(form).target, form.prefix);
     const sourceKey = (form: TargetForm) => {
-      const { target } = validateTarget({ ...form, bucket: form.bucket.trim() || 'any-bucket' });
+      const { target } = validateTarget({
+        ...form,
+        bucket: form.bucket.trim() || 'any-bucket',
+        accelerate: false,
+      });
       return target ? JSON.stringify([target.endpoint, target.region, target.awsProfile]) : '';
     };
     const keepSaved = (form: TargetForm): string | null => {
@@ -120,7 +124,7 @@ export const createTargetSlice =
 
       setTargetField: (field, value) => {
         // s3://bucket/folder pasted into Bucket fills both fields.
-        const pasted = field === 'bucket' ? splitS3Url(value) : null;
+        const pasted = field === 'bucket' && typeof value === 'string' ? splitS3Url(value) : null;
         if (pasted && pasted.prefix !== '') get().setTargetField('prefix', pasted.prefix);
         const target = { ...get().target, [field]: pasted ? pasted.bucket : value };
         const stale = checkKey(target) !== get().targetCheck.key;
@@ -134,7 +138,7 @@ export const createTargetSlice =
         });
         if (field === 'prefix') {
           get().replanSoon();
-          if (get().folders.open) followSoon(value);
+          if (get().folders.open) followSoon(target.prefix);
         }
       },
 
