@@ -48,9 +48,18 @@ test('browse a bucket, save a target with its Synapse folder, and check access',
   await expect(report).toContainText(`Uploads to s3://${BUCKET}/picker/study-1/ will work.`);
   await expect(report).toContainText('default credentials · key …ting');
   await expect(report).toContainText('The bucket accepts grants');
+  await expect(report).toContainText('does not use S3 Transfer Acceleration');
 
   await report.scrollIntoViewIfNeeded();
   await labdrop.screenshot('target-access');
+
+  // Transfer Acceleration is AWS's: with moto's endpoint the form says why not, and checks nothing.
+  const accelerate = form.getByLabel('Upload through S3 Transfer Acceleration');
+  await accelerate.check();
+  await expect(form).toContainText(`S3 Transfer Acceleration is a feature of Amazon S3`);
+  await expect(form.getByRole('button', { name: 'Check access' })).toBeDisabled();
+  await accelerate.uncheck();
+  await expect(form.getByRole('button', { name: 'Check access' })).toBeEnabled();
 
   // A new place, then back to the saved one: the form follows the choice.
   await labdrop.setTarget({ prefix: 'elsewhere' });

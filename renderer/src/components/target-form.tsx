@@ -1,5 +1,5 @@
 import { Fragment, useId, useState } from 'react';
-import type { AccessReport, SavedTarget } from '../../../shared/ipc';
+import type { AccessReport, AccessStepName, SavedTarget } from '../../../shared/ipc';
 import { useApp, useAppStore } from '../state/store';
 import {
   accessVerdict,
@@ -332,6 +332,9 @@ const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
   verify: 'Verification',
 };
 
+/** The check's steps the report lists; the others are said in the verdict or the warnings. */
+const SHOWN_STEPS = new Set<AccessStepName>(['ownership', 'acceleration', 'write', 'verify']);
+
 /** What "Check access" found: verdict, who, where, ACL state, and what to do. */
 function AccessReportView({ report }: { report: AccessReport }) {
   return (
@@ -371,7 +374,7 @@ function AccessReportView({ report }: { report: AccessReport }) {
           </div>
         )}
         {report.steps
-          .filter((s) => s.step === 'ownership' || s.step === 'write' || s.step === 'verify')
+          .filter((s) => SHOWN_STEPS.has(s.step))
           .map((s) => (
             <div key={s.step} className="detail-line">
               <dt>{STEP_LABELS[s.step]}</dt>
