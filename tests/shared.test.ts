@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildKey, keyProblem, keyWarnings, normalizePrefix } from '../shared/keys';
 import { hexToBase64Md5, isBase64Md5 } from '../shared/md5';
@@ -58,7 +59,9 @@ describe('keys', () => {
   it('joins prefix and path with single slashes', () => {
     expect(normalizePrefix('/center//')).toBe('center/');
     expect(normalizePrefix('  ')).toBe('');
-    expect(buildKey('center', ['study', 'a b+c#%(.txt'])).toBe('center/study/a b+c#%(.txt');
+    expect(buildKey('/center//', '/data/study', '/data/study/a b+c#%(.txt', posix)).toBe(
+      'center/study/a b+c#%(.txt',
+    );
   });
 
   it('refuses dot segments, empty segments and control characters', () => {
