@@ -40,7 +40,7 @@ export function normalizePrefix(prefix: string): string {
 }
 
 /**
- * What buildKey needs of a platform's paths: node's path module, whose
+ * What keyBuilder needs of a platform's paths: node's path module, whose
  * `win32` and `posix` flavours let tests build Windows and macOS or Linux
  * keys on any machine.
  */
@@ -52,8 +52,9 @@ export interface PathFlavor {
 }
 
 /**
- * The key of `file`: the file the user dropped, or one inside the folder
- * `dropped` they dropped, both paths of the platform `path` is for.
+ * The keys of what the user dropped as `dropped` (a file or a folder), a
+ * path of the platform `path` is for: the function it returns gives the key
+ * of `dropped` itself, or of a file inside it.
  *
  * Note on paths to keys, the same on every platform:
  * - The dropped file or folder keeps its own name under the prefix; a drive,
@@ -72,12 +73,23 @@ export interface PathFlavor {
  * Two files this gives one key, or keys that differ only in case, are
  * problems named before upload (KeyClaims).
  */
-export function buildKey(prefix: string, dropped: string, file: string, path: PathFlavor): string {
-  const from = path.resolve(withoutLongPathPrefix(dropped, path));
+export function keyBuilder(
+  prefix: string,
+  dropped: string,
+  path: PathFlavor,
+): (file: string) => string {
+  const start = normalizePrefix(prefix);
   // The folder that holds the dropped item; a root is its own.
-  const above = path.dirname(from);
-  const inside = path.relative(above, path.resolve(withoutLongPathPrefix(file, path)));
-  return (normalizePrefix(prefix) + inside.split(/[\\/]/).join('/')).normalize('NFC');
+  const above = path.dirname(path.resolve(withoutLongPathPrefix(dropped, path)));
+  const aboveSlash = above.endsWith(path.sep) ? above : above + path.sep;
+  return (file) => {
+    const full = path.resolve(withoutLongPathPrefix(file, path));
+    // What relative() gives for a file inside, at a fraction of its cost: a scan may key 100k files.
+    const inside = full.startsWith(aboveSlash)
+      ? full.slice(aboveSlash.length)
+      : path.relative(above, full);
+    return (start + inside.split(/[\\/]/).join('/')).normalize('NFC');
+  };
 }
 
 /** `\\?\C:\a` as `C:\a`, `\\?\UNC\s\share` as `\\s\share`: node reads `\\?\` as a server. */

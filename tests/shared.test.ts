@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildKey, keyProblem, keyWarnings, normalizePrefix } from '../shared/keys';
+import { keyBuilder, keyProblem, keyWarnings, normalizePrefix } from '../shared/keys';
 import { hexToBase64Md5, isBase64Md5 } from '../shared/md5';
 import {
   GiB,
@@ -59,7 +59,7 @@ describe('keys', () => {
   it('joins prefix and path with single slashes', () => {
     expect(normalizePrefix('/center//')).toBe('center/');
     expect(normalizePrefix('  ')).toBe('');
-    expect(buildKey('/center//', '/data/study', '/data/study/a b+c#%(.txt', posix)).toBe(
+    expect(keyBuilder('/center//', '/data/study', posix)('/data/study/a b+c#%(.txt')).toBe(
       'center/study/a b+c#%(.txt',
     );
   });

@@ -2,8 +2,8 @@ import { constants } from 'node:fs';
 import { access, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, posix, resolve, win32 } from 'node:path';
 import {
-  buildKey,
   KeyClaims,
+  keyBuilder,
   keyProblem,
   keyWarnings,
   printable,
@@ -34,7 +34,7 @@ export interface KeyRename {
   to: string;
 }
 
-/** This platform's paths, for buildKey (tests give it Windows' or macOS's). */
+/** This platform's paths, for keyBuilder (tests give it Windows' or macOS's). */
 const PATHS = process.platform === 'win32' ? win32 : posix;
 
 /** Operating-system clutter nobody means to submit. */
@@ -56,8 +56,9 @@ export async function planUpload(
   const plan: Plan = { files: [], problems: [], warnings: [] };
   const claims = new KeyClaims();
 
-  /** `dropped`: the path the user named that `localPath` is, or is in (see buildKey). */
-  const addFile = async (localPath: string, dropped: string) => {
+  /** `keyOf`: the keys of the path the user named that `localPath` is, or is in. */
+  type KeyOf = (file: string) => string;
+  const addFile = async (localPath: string, keyOf: KeyOf) => {
     let info;
     try {
       info = await stat(localPath);
@@ -74,7 +75,7 @@ export async function planUpload(
       plan.problems.push(`${localPath} is larger than S3's 5 TiB object limit.`);
       return;
     }
-    const key = buildKey(prefix, dropped, localPath, PATHS);
+    const key = keyOf(localPath);
     const problem = keyProblem(key);
     if (problem) {
       plan.problems.push(`${printable(localPath)}: ${problem}`);
@@ -90,7 +91,7 @@ export async function planUpload(
   };
 
   /** `above`: the real paths of the folders this one is in, to stop a link loop. */
-  const walk = async (dir: string, dropped: string, above: ReadonlySet<string>) => {
+  const walk = async (dir: string, keyOf: KeyOf, above: ReadonlySet<string>) => {
     let entries;
     let real;
     try {
@@ -111,14 +112,14 @@ export async function planUpload(
     for (const entry of entries) {
       if (IGNORED_NAMES.has(entry.name)) continue;
       const child = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(child, dropped, within);
-      else if (entry.isFile()) await addFile(child, dropped);
-      else if (entry.isSymbolicLink()) await addPath(child, dropped, within);
+      if (entry.isDirectory()) await walk(child, keyOf, within);
+      else if (entry.isFile()) await addFile(child, keyOf);
+      else if (entry.isSymbolicLink()) await addPath(child, keyOf, within);
     }
   };
 
   /** A path named, or a link found in a folder: what it is, or points to, is added. */
-  const addPath = async (path: string, dropped: string, above: ReadonlySet<string>) => {
+  const addPath = async (path: string, keyOf: KeyOf, above: ReadonlySet<string>) => {
     let target;
     try {
       target = await stat(path);
@@ -131,13 +132,13 @@ export async function planUpload(
       );
       return;
     }
-    if (target.isDirectory()) await walk(path, dropped, above);
-    else await addFile(path, dropped);
+    if (target.isDirectory()) await walk(path, keyOf, above);
+    else await addFile(path, keyOf);
   };
 
   for (const given of paths) {
     const localPath = resolve(given);
-    await addPath(localPath, localPath, new Set());
+    await addPath(localPath, keyBuilder(prefix, localPath, PATHS), new Set());
   }
   return plan;
 }
