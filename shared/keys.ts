@@ -33,9 +33,14 @@ export interface KeyRules {
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const MAX_KEY_BYTES = 1024;
 
-/** Normalises a user-typed prefix: no leading slash, one trailing slash, or empty for the root. */
+/**
+ * Normalises a user-typed prefix: no leading slash, one trailing slash, or
+ * empty for the root; a backslash is a slash and the text is composed (NFC),
+ * as in every key (see the note on paths to keys, keyBuilder).
+ */
 export function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  const slashed = prefix.trim().normalize('NFC').replace(/\\/g, '/');
+  const trimmed = slashed.replace(/^\/+/, '').replace(/\/+$/, '');
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 

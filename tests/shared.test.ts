@@ -59,6 +59,8 @@ describe('keys', () => {
   it('joins prefix and path with single slashes', () => {
     expect(normalizePrefix('/center//')).toBe('center/');
     expect(normalizePrefix('  ')).toBe('');
+    expect(normalizePrefix('\\center\\study 1\\')).toBe('center/study 1/');
+    expect(normalizePrefix('cafe\u0301')).toBe('caf\u00e9/');
     expect(keyBuilder('/center//', '/data/study', posix)('/data/study/a b+c#%(.txt')).toBe(
       'center/study/a b+c#%(.txt',
     );
