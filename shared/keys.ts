@@ -8,11 +8,14 @@
  * counts `１`, `²` and `①` too), and, when the submission profile lists the
  * folders the center syncs, keys outside them. Synapse refuses a File or
  * Folder whose name breaks its rule (SYNAPSE_NAME_RULE), so the copy of such
- * a key fails. All of these are legal S3 keys, so they are warnings the user
- * confirms, not errors; synapseSafeKey renames a key so Synapse takes it.
+ * a key fails. A name Windows cannot hold (a device name such as `aux.txt`)
+ * syncs, but whoever downloads it to Windows cannot save it. All of these are
+ * legal S3 keys, so they are warnings the user confirms, not errors;
+ * synapseSafeKey renames a key so Synapse takes it.
  */
 
-export type KeyWarningCode = 'bucket-root' | 'leading-digit' | 'synapse-name' | 'unsynced-folder';
+export type KeyWarningCode =
+  'bucket-root' | 'leading-digit' | 'synapse-name' | 'unsynced-folder' | 'windows-name';
 
 export interface KeyWarning {
   code: KeyWarningCode;
@@ -30,21 +33,112 @@ export interface KeyRules {
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const MAX_KEY_BYTES = 1024;
 
-/** Normalises a user-typed prefix: no leading slash, one trailing slash, or empty for the root. */
+/**
+ * Normalises a user-typed prefix: no leading slash, one trailing slash, or
+ * empty for the root; a backslash is a slash and the text is composed (NFC),
+ * as in every key (see the note on paths to keys, keyBuilder).
+ */
 export function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  const slashed = prefix.trim().normalize('NFC').replace(/\\/g, '/');
+  const trimmed = slashed.replace(/^\/+/, '').replace(/\/+$/, '');
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
 /**
- * Joins a prefix and a relative path (already split into segments) into a
- * key, in Unicode's composed form (NFC): macOS may hand over a name
- * decomposed (NFD, "e" + U+0301), and the same folder must get the same keys
- * from a Mac as from Windows or Linux, and Synapse's name check must see the
- * characters a person sees.
+ * What keyBuilder needs of a platform's paths: node's path module, whose
+ * `win32` and `posix` flavours let tests build Windows and macOS or Linux
+ * keys on any machine.
  */
-export function buildKey(prefix: string, segments: readonly string[]): string {
-  return (normalizePrefix(prefix) + segments.join('/')).normalize('NFC');
+export interface PathFlavor {
+  readonly sep: string;
+  resolve(...paths: string[]): string;
+  dirname(path: string): string;
+  relative(from: string, to: string): string;
+}
+
+/**
+ * The keys of what the user dropped as `dropped` (a file or a folder), a
+ * path of the platform `path` is for: the function it returns gives the key
+ * of `dropped` itself, or of a file inside it.
+ *
+ * Note on paths to keys, the same on every platform:
+ * - The dropped file or folder keeps its own name under the prefix; a drive,
+ *   share or filesystem root (`C:\`, `\\server\share`, `/`) has none, so
+ *   what is in it goes directly under the prefix.
+ * - Windows' long-path forms (`\\?\C:\…`, `\\?\UNC\server\share\…`) are the
+ *   same paths as `C:\…` and `\\server\share\…`, and give the same keys.
+ * - A backslash is a folder separator in a key on every platform, as on
+ *   Windows: a file named `a\b.txt` on a Linux server or share is `a/b.txt`,
+ *   the key a Windows user's `a\b.txt` gets and the file a download to
+ *   Windows makes (Synapse refuses `\` in a name anyway).
+ * - Names are in Unicode's composed form (NFC): macOS may hand a name over
+ *   decomposed (NFD, "e" + U+0301), and the same folder must get the same
+ *   keys from a Mac as from Windows or Linux, and Synapse's name check must
+ *   see the characters a person sees.
+ * Two files this gives one key, or keys that differ only in case, are
+ * problems named before upload (KeyClaims).
+ */
+export function keyBuilder(
+  prefix: string,
+  dropped: string,
+  path: PathFlavor,
+): (file: string) => string {
+  const start = normalizePrefix(prefix);
+  // The folder that holds the dropped item; a root is its own.
+  const above = path.dirname(path.resolve(withoutLongPathPrefix(dropped, path)));
+  const aboveSlash = above.endsWith(path.sep) ? above : above + path.sep;
+  return (file) => {
+    const full = path.resolve(withoutLongPathPrefix(file, path));
+    // What relative() gives for a file inside, at a fraction of its cost: a scan may key 100k files.
+    const inside = full.startsWith(aboveSlash)
+      ? full.slice(aboveSlash.length)
+      : path.relative(above, full);
+    return (start + inside.split(/[\\/]/).join('/')).normalize('NFC');
+  };
+}
+
+/** `\\?\C:\a` as `C:\a`, `\\?\UNC\s\share` as `\\s\share`: node reads `\\?\` as a server. */
+function withoutLongPathPrefix(local: string, path: PathFlavor): string {
+  if (path.sep !== '\\' || !local.startsWith('\\\\?\\')) return local;
+  const rest = local.slice(4);
+  return /^UNC\\/i.test(rest) ? `\\\\${rest.slice(4)}` : rest;
+}
+
+/**
+ * The keys a plan gives out, and to which local files. A file whose key is
+ * taken, or differs from a taken one only in upper and lower case, is a
+ * problem named before upload: S3 would keep two objects, but Windows and
+ * macOS hold one file of that name in a folder, and Synapse one File.
+ */
+export class KeyClaims {
+  /** By the key in lower case: the first file given it. */
+  private readonly claims = new Map<string, { key: string; localPath: string }>();
+
+  /** Gives `key` to `localPath`; returns why it cannot have it, or null when it has it. */
+  claim(key: string, localPath: string): string | null {
+    const folded = key.toLowerCase();
+    const first = this.claims.get(folded);
+    if (!first) {
+      this.claims.set(folded, { key, localPath });
+      return null;
+    }
+    const both = `${printable(first.localPath)} and ${printable(localPath)}`;
+    const fix = 'Rename one of them, or upload them to different folders.';
+    if (first.key !== key) {
+      return `${both} would be uploaded as "${printable(first.key)}" and "${printable(key)}", which differ only in upper and lower case: Windows, macOS and Synapse take them for one name. ${fix}`;
+    }
+    return `${both} would both be uploaded as "${printable(key)}"${whyOneKey(first.localPath, localPath)}. ${fix}`;
+  }
+}
+
+/** Why two paths that look different give one key, when that is not plain to see. */
+function whyOneKey(a: string, b: string): string {
+  if (a.normalize('NFC') === b.normalize('NFC')) {
+    return ' (one name written in two Unicode forms: a Mac may write an accent as a separate mark)';
+  }
+  const slashed = (path: string) => path.replace(/\\/g, '/').normalize('NFC');
+  if (slashed(a) === slashed(b)) return ' (a "\\" in a name is a folder separator in a key)';
+  return '';
 }
 
 /** Returns why a key cannot be used, or null when it can. */
@@ -66,7 +160,10 @@ export function keyProblem(key: string): string | null {
   return null;
 }
 
-/** Warnings for keys that upload fine but that the center's sync job will skip or cannot copy. */
+/**
+ * Warnings for keys that upload fine but that the center's sync job will
+ * skip or cannot copy, or that Windows cannot hold.
+ */
 export function keyWarnings(key: string, rules: KeyRules = {}): KeyWarning[] {
   const warnings: KeyWarning[] = [];
   const slash = key.indexOf('/');
@@ -110,7 +207,29 @@ export function keyWarnings(key: string, rules: KeyRules = {}): KeyWarning[] {
       message: `"${printable(key)}": Synapse refuses the ${refused.length > 1 ? 'names' : 'name'} ${names.join(', ')}, so the sync job cannot copy it. ${SYNAPSE_NAME_RULE}`,
     });
   }
+  const unwindows = key.split('/').filter(isWindowsUnfit);
+  if (unwindows.length > 0) {
+    warnings.push({
+      code: 'windows-name',
+      key,
+      message: `"${printable(key)}": Windows cannot save a file or folder named ${unwindows.map((name) => `"${shortName(name)}"`).join(', ')}, so whoever downloads it to Windows gets an error or another name. ${WINDOWS_NAME_RULE}`,
+    });
+  }
   return warnings;
+}
+
+/**
+ * Names a Linux server or share can hold and Synapse takes, but Windows
+ * cannot: its device names, with any extension (`CON`, `aux.txt`,
+ * `COM1.log`), and names ending in a dot or a space. The characters Windows
+ * refuses (`< > : " | ? *`) Synapse refuses too: they are 'synapse-name'.
+ */
+const WINDOWS_DEVICE_NAME = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?:\.|$)/i;
+const WINDOWS_NAME_RULE =
+  'Windows reserves CON, PRN, AUX, NUL, COM0–COM9 and LPT0–LPT9, with any extension, and drops a dot or space at the end of a name. Rename it if the data will be used on Windows.';
+
+function isWindowsUnfit(name: string): boolean {
+  return WINDOWS_DEVICE_NAME.test(name) || /[. ]$/.test(name);
 }
 
 /**

@@ -260,6 +260,9 @@ describe('target picker', () => {
     });
     expect(services.newFolder('', '2024').warnings[0]).toMatch(/starts with a digit/);
     expect(() => services.newFolder('center', 'a/b')).toThrow(/one folder at a time/);
+    // A backslash is a folder separator in keys too; a name is composed, as keys are.
+    expect(() => services.newFolder('center', 'a\\b')).toThrow('"a\\b" contains "\\"');
+    expect(services.newFolder('center', 'cafe\u0301').prefix).toBe('center/caf\u00e9/');
     expect(() => services.newFolder('center', '..')).toThrow(/"\."/);
     expect(() => services.newFolder('center', ' ')).toThrow(/Give the new folder a name/);
     const listed = await services.listFolders(target('open-bucket'), 'center');

@@ -296,6 +296,19 @@ describe('labdrop upload', () => {
     await expectObject('2024-runs/reads.txt', path);
   });
 
+  it('warns about a name Windows cannot hold, and uploads it with --yes', async () => {
+    const path = await file('share/aux.txt', 10);
+    const refused = await upload([path], ['--prefix', 'center']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'warning: "center/aux.txt": Windows cannot save a file or folder named "aux.txt"',
+    );
+    expect(await historyRows()).toEqual([]);
+    const accepted = await upload([path], ['--prefix', 'center', '--yes']);
+    expect(accepted.code).toBe(0);
+    await expectObject('center/aux.txt', path);
+  });
+
   it('a folder uploaded again: identical files skipped (exit 0), a different one kept (exit 1) until --replace', async () => {
     const a = await file('study/a.txt', 1000);
     const b = await file('study/b.txt', 2000);
@@ -439,6 +452,23 @@ describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
     const run = await upload([good, join(dir, 'nope.fastq')], ['--prefix', 'x']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${join(dir, 'nope.fastq')} does not exist`);
+    expect(run.stderr).toContain('Nothing was uploaded');
+    await expectNothingRecorded();
+  });
+
+  it('two files that would get one key, or keys that differ only in case', async () => {
+    await file('share/run1/a/b.txt', 10);
+    await file('share/run1/a\\b.txt', 11);
+    await file('share/run1/Sample.txt', 12);
+    await file('share/run1/sample.txt', 13);
+    const run = await upload([join(dir, 'share/run1')], ['--prefix', 'center']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `labdrop: ${join(dir, 'share/run1/a/b.txt')} and ${join(dir, 'share/run1/a\\b.txt')} would both be uploaded as "center/run1/a/b.txt" (a "\\" in a name is a folder separator in a key). Rename one of them, or upload them to different folders.`,
+    );
+    expect(run.stderr).toContain(
+      `labdrop: ${join(dir, 'share/run1/Sample.txt')} and ${join(dir, 'share/run1/sample.txt')} would be uploaded as "center/run1/Sample.txt" and "center/run1/sample.txt", which differ only in upper and lower case`,
+    );
     expect(run.stderr).toContain('Nothing was uploaded');
     await expectNothingRecorded();
   });

@@ -921,7 +921,7 @@ describe('keys for Synapse and the synced folders through the handlers', () => {
     expect(renames).toEqual([]);
     expect(summary.files.map((f) => f.localPath)).toEqual([plain]);
     expect(summary.problems).toEqual([
-      `${plain} and ${accented} would both be uploaded as "collide/cafe.txt".`,
+      `${plain} and ${accented} would both be uploaded as "collide/cafe.txt". Rename one of them, or upload them to different folders.`,
     ]);
   });
 

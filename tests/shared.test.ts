@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildKey, keyProblem, keyWarnings, normalizePrefix } from '../shared/keys';
+import { keyBuilder, keyProblem, keyWarnings, normalizePrefix } from '../shared/keys';
 import { hexToBase64Md5, isBase64Md5 } from '../shared/md5';
 import {
   GiB,
@@ -58,7 +59,11 @@ describe('keys', () => {
   it('joins prefix and path with single slashes', () => {
     expect(normalizePrefix('/center//')).toBe('center/');
     expect(normalizePrefix('  ')).toBe('');
-    expect(buildKey('center', ['study', 'a b+c#%(.txt'])).toBe('center/study/a b+c#%(.txt');
+    expect(normalizePrefix('\\center\\study 1\\')).toBe('center/study 1/');
+    expect(normalizePrefix('cafe\u0301')).toBe('caf\u00e9/');
+    expect(keyBuilder('/center//', '/data/study', posix)('/data/study/a b+c#%(.txt')).toBe(
+      'center/study/a b+c#%(.txt',
+    );
   });
 
   it('refuses dot segments, empty segments and control characters', () => {

@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
 import { access, readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, posix, resolve, win32 } from 'node:path';
 import {
-  buildKey,
+  KeyClaims,
+  keyBuilder,
   keyProblem,
   keyWarnings,
   printable,
@@ -33,6 +34,9 @@ export interface KeyRename {
   to: string;
 }
 
+/** This platform's paths, for keyBuilder (tests give it Windows' or macOS's). */
+const PATHS = process.platform === 'win32' ? win32 : posix;
+
 /** Operating-system clutter nobody means to submit. */
 const IGNORED_NAMES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
 
@@ -50,9 +54,11 @@ export async function planUpload(
   rules: KeyRules = {},
 ): Promise<Plan> {
   const plan: Plan = { files: [], problems: [], warnings: [] };
-  const seen = new Map<string, string>();
+  const claims = new KeyClaims();
 
-  const addFile = async (localPath: string, segments: string[]) => {
+  /** `keyOf`: the keys of the path the user named that `localPath` is, or is in. */
+  type KeyOf = (file: string) => string;
+  const addFile = async (localPath: string, keyOf: KeyOf) => {
     let info;
     try {
       info = await stat(localPath);
@@ -69,24 +75,23 @@ export async function planUpload(
       plan.problems.push(`${localPath} is larger than S3's 5 TiB object limit.`);
       return;
     }
-    const key = buildKey(prefix, segments);
+    const key = keyOf(localPath);
     const problem = keyProblem(key);
     if (problem) {
       plan.problems.push(`${printable(localPath)}: ${problem}`);
       return;
     }
-    const other = seen.get(key);
-    if (other) {
-      plan.problems.push(sameKeyProblem(other, localPath, key));
+    const taken = claims.claim(key, localPath);
+    if (taken) {
+      plan.problems.push(taken);
       return;
     }
-    seen.set(key, localPath);
     plan.warnings.push(...keyWarnings(key, rules));
     plan.files.push({ localPath, key, size: info.size, mtimeMs: info.mtimeMs });
   };
 
   /** `above`: the real paths of the folders this one is in, to stop a link loop. */
-  const walk = async (dir: string, segments: string[], above: ReadonlySet<string>) => {
+  const walk = async (dir: string, keyOf: KeyOf, above: ReadonlySet<string>) => {
     let entries;
     let real;
     try {
@@ -107,14 +112,14 @@ export async function planUpload(
     for (const entry of entries) {
       if (IGNORED_NAMES.has(entry.name)) continue;
       const child = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(child, [...segments, entry.name], within);
-      else if (entry.isFile()) await addFile(child, [...segments, entry.name]);
-      else if (entry.isSymbolicLink()) await addPath(child, [...segments, entry.name], within);
+      if (entry.isDirectory()) await walk(child, keyOf, within);
+      else if (entry.isFile()) await addFile(child, keyOf);
+      else if (entry.isSymbolicLink()) await addPath(child, keyOf, within);
     }
   };
 
   /** A path named, or a link found in a folder: what it is, or points to, is added. */
-  const addPath = async (path: string, segments: string[], above: ReadonlySet<string>) => {
+  const addPath = async (path: string, keyOf: KeyOf, above: ReadonlySet<string>) => {
     let target;
     try {
       target = await stat(path);
@@ -127,13 +132,13 @@ export async function planUpload(
       );
       return;
     }
-    if (target.isDirectory()) await walk(path, segments, above);
-    else await addFile(path, segments);
+    if (target.isDirectory()) await walk(path, keyOf, above);
+    else await addFile(path, keyOf);
   };
 
   for (const given of paths) {
     const localPath = resolve(given);
-    await addPath(localPath, [basename(localPath)], new Set());
+    await addPath(localPath, keyBuilder(prefix, localPath, PATHS), new Set());
   }
   return plan;
 }
@@ -142,16 +147,18 @@ export async function planUpload(
  * `plan` with its keys renamed so that Synapse takes every name in them
  * (synapseSafeKey), and its warnings made again for the new keys with the
  * same `rules`. Only keys change, never files. Two files that the renaming
- * sends to one key are a problem, as in planUpload: a key the user chose
- * keeps its file, a renamed one gives way.
+ * sends to one key (or to keys that differ only in case) are a problem, as in
+ * planUpload: a key the user chose keeps its file, a renamed one gives way.
  */
 export function renameForSynapse(
   plan: Plan,
   rules: KeyRules = {},
 ): { plan: Plan; renames: KeyRename[] } {
   const renamed = plan.files.map((file) => ({ file, key: synapseSafeKey(file.key) }));
-  const seen = new Map<string, string>();
-  for (const { file, key } of renamed) if (key === file.key) seen.set(key, file.localPath);
+  const claims = new KeyClaims();
+  // Kept keys first, so that they keep their files. planUpload gave them out:
+  // they never collide with each other.
+  for (const { file, key } of renamed) if (key === file.key) claims.claim(key, file.localPath);
   const problems = [...plan.problems];
   const renames: KeyRename[] = [];
   const files: PlannedFile[] = [];
@@ -163,22 +170,17 @@ export function renameForSynapse(
         problems.push(`${printable(file.localPath)}: ${problem}`);
         continue;
       }
-      const other = seen.get(key);
-      if (other) {
-        problems.push(sameKeyProblem(other, file.localPath, key));
+      const taken = claims.claim(key, file.localPath);
+      if (taken) {
+        problems.push(taken);
         continue;
       }
-      seen.set(key, file.localPath);
       renames.push({ from: file.key, to: key });
     }
     files.push({ ...file, key });
   }
   const warnings = files.flatMap((file) => keyWarnings(file.key, rules));
   return { plan: { files, problems, warnings }, renames };
-}
-
-function sameKeyProblem(first: string, second: string, key: string): string {
-  return `${first} and ${second} would both be uploaded as "${key}".`;
 }
 
 export function describeFsError(error: unknown, path: string): string {

@@ -111,13 +111,14 @@ export async function listFolders(
  * file is uploaded into it.
  */
 export function newFolder(parent: string, name: string): { prefix: string; warnings: string[] } {
-  const clean = name.trim();
-  if (clean === '' || clean.includes('/')) {
+  const clean = name.trim().normalize('NFC');
+  const separator = /[\\/]/.exec(clean)?.[0];
+  if (clean === '' || separator) {
     throw new ServiceError(
       'BadFolderName',
       clean === ''
         ? 'Give the new folder a name.'
-        : `"${clean}" contains "/": create one folder at a time.`,
+        : `"${clean}" contains "${separator}": create one folder at a time.`,
     );
   }
   const prefix = `${normalizePrefix(parent)}${clean}/`;

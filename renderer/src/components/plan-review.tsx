@@ -1,20 +1,19 @@
 import { useId } from 'react';
 import { formatBytes } from '../../../shared/format';
 import { uploadLabel } from '../state/bucket-review.logic';
-import { planFitsPrefix, renameLabel, renameText, warningsShown } from '../state/plan.logic';
+import {
+  planFitsPrefix,
+  renameLabel,
+  renameText,
+  warningsShown,
+  warningTitle,
+} from '../state/plan.logic';
 import { useApp, useAppStore } from '../state/store';
 import { destinationLabel, validateTarget } from '../state/target.logic';
 import { BucketReview } from './bucket-review';
 import { AlertIcon } from './icons';
 
 const SHOWN_FILES = 200;
-
-function warningTitle(keys: string[], total: number, listed: number): string {
-  const distinct = new Set(keys).size;
-  if (total > listed)
-    return `The center's sync job will skip some of these keys (${total} warnings):`;
-  return `The center's sync job will skip ${distinct === 1 ? 'this key' : `these ${distinct} keys`}:`;
-}
 
 /** The planned batch, its warnings and problems, and the one button that starts it. */
 export function PlanReview() {
@@ -71,7 +70,8 @@ export function PlanReview() {
         // Focusable: a list longer than its box scrolls, from the keyboard too.
         <ul className="plan-files" aria-label="Files and the keys they get" tabIndex={0}>
           {summary.files.slice(0, SHOWN_FILES).map((file) => (
-            <li key={file.key}>
+            // Which file gets the key, on hover: it may not be plain from the key (a renamed name).
+            <li key={file.key} title={file.localPath}>
               <code className="plan-key">{file.key}</code>
               <span className="muted">{formatBytes(file.size)}</span>
             </li>
@@ -127,13 +127,7 @@ export function PlanReview() {
         <div className="callout callout-warning" data-testid="plan-warnings">
           <AlertIcon />
           <div>
-            <strong>
-              {warningTitle(
-                summary.warnings.map((w) => w.key),
-                summary.warningCount,
-                summary.warnings.length,
-              )}
-            </strong>
+            <strong>{warningTitle(summary)}</strong>
             <ul>
               {summary.warnings.map((warning) => (
                 <li key={`${warning.code}:${warning.key}`}>{warning.message}</li>

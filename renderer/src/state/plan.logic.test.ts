@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanSummary } from '../../../shared/ipc';
 import type { KeyWarning } from '../../../shared/keys';
-import { planFitsPrefix, renameLabel, renameText, sameWarnings, warningsShown } from './plan.logic';
+import {
+  planFitsPrefix,
+  renameLabel,
+  renameText,
+  sameWarnings,
+  warningsShown,
+  warningTitle,
+} from './plan.logic';
 
 const planned = (prefix: string): PlanSummary => ({
   planId: 'plan-1',
@@ -62,6 +69,24 @@ describe('plan logic', () => {
     );
     expect(renameText({ from: 'café/résumé.txt', to: 'cafe/resume.txt' })).toBe(
       'café/résumé.txt → cafe/resume.txt',
+    );
+  });
+
+  it("heads the warnings with the sync job only when they are all the sync job's", () => {
+    const root = warning('bucket-root', 'a');
+    const digit = warning('leading-digit', 'a');
+    const device = warning('windows-name', 'center/aux.txt');
+    expect(warningTitle(warned([root, digit]))).toBe("The center's sync job will skip this key:");
+    expect(warningTitle(warned([root, warning('bucket-root', 'b')]))).toBe(
+      "The center's sync job will skip these 2 keys:",
+    );
+    expect(warningTitle(warned([root], 7))).toBe(
+      "The center's sync job will skip some of these keys (7 warnings):",
+    );
+    expect(warningTitle(warned([device]))).toBe('Check this key before uploading:');
+    expect(warningTitle(warned([root, device]))).toBe('Check these 2 keys before uploading:');
+    expect(warningTitle(warned([device], 3))).toBe(
+      'Check these keys before uploading (3 warnings):',
     );
   });
 });

@@ -46,3 +46,21 @@ export function renameLabel(summary: PlanSummary): string | null {
 export function renameText({ from, to }: RenamedKey): string {
   return `${from} → ${to}`;
 }
+
+/**
+ * The heading over the plan's warnings. Most are about the center's sync
+ * job; a name Windows cannot hold is not, and then the heading says less.
+ */
+export function warningTitle(summary: PlanSummary): string {
+  const { warnings, warningCount } = summary;
+  const distinct = new Set(warnings.map((w) => w.key)).size;
+  const these = distinct === 1 ? 'this key' : `these ${distinct} keys`;
+  if (warnings.some((w) => w.code === 'windows-name')) {
+    return warningCount > warnings.length
+      ? `Check these keys before uploading (${warningCount} warnings):`
+      : `Check ${these} before uploading:`;
+  }
+  return warningCount > warnings.length
+    ? `The center's sync job will skip some of these keys (${warningCount} warnings):`
+    : `The center's sync job will skip ${these}:`;
+}
