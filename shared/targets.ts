@@ -63,6 +63,7 @@ export interface Identity {
 
 export type AccessStepName =
   | 'credentials'
+  | 'network'
   | 'identity'
   | 'bucket'
   | 'ownership'

@@ -322,6 +322,7 @@ function SaveTarget({ disabled }: { disabled: boolean }) {
 
 const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
   credentials: 'Credentials',
+  network: 'Connection',
   identity: 'Signed in as',
   bucket: 'Bucket',
   ownership: 'ACLs',
