@@ -160,7 +160,10 @@ export async function routesFor(url: string, options: NetworkOptions = {}): Prom
     const proxy = proxyFor(url, options.env ?? process.env);
     return [proxy ? { kind: 'proxy', url: proxy } : { kind: 'direct' }];
   }
-  const answer = await options.resolveProxy(url).catch(() => 'DIRECT');
+  const resolve = options.resolveProxy;
+  const answer = await Promise.resolve()
+    .then(() => resolve(url))
+    .catch(() => 'DIRECT');
   const routes = parseProxyAnswer(answer);
   const usable = routes.filter((route) => route.kind !== 'unsupported');
   if (usable.length > 0) return usable;
