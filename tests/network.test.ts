@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../shared/types';
+import { classifyError } from '../electron/engine/errors';
 import { HashPool } from '../electron/engine/hash-pool';
 import {
   parseProxyAnswer,
@@ -294,6 +295,28 @@ describe('which proxy each connection takes', () => {
     expect(new Set(proxy.tunnels)).toEqual(new Set(['labdrop-hidden-s3:443']));
   });
 
+  it('speaks TLS to an HTTPS proxy, trusting it as the endpoint', async () => {
+    // The same CONNECT proxy, behind TLS with the private CA's certificate.
+    const secureProxy = await startTlsRelay(proxy.url, ca);
+    try {
+      const { record, path } = await upload(
+        HIDDEN,
+        {
+          env: { AWS_CA_BUNDLE: ca.caFile },
+          resolveProxy: async () => `HTTPS localhost:${secureProxy.port}`,
+        },
+        'via-https-proxy.bin',
+        { size: 1000 },
+      );
+      expect(record.status).toBe('done');
+      await expectObjectMatches(moto.endpoint, BUCKET, 'center/via-https-proxy.bin', path);
+      expect(secureProxy.handshakes).toBeGreaterThan(0);
+      expect(proxy.tunnels).toContain('labdrop-hidden-s3:443');
+    } finally {
+      await secureProxy.stop();
+    }
+  });
+
   it('falls back to the next proxy of the list when one cannot be reached', async () => {
     const dead = await freePort();
     const { record, path } = await upload(
@@ -321,6 +344,33 @@ describe('which proxy each connection takes', () => {
     const local = await upload(relay.endpoint, { env }, 'loopback.bin', { size: 1000 });
     expect(local.record.status).toBe('done');
     expect(proxy.tunnels).toEqual([]);
+  });
+});
+
+describe('certificate failures', () => {
+  it('says what is wrong with a certificate a CA bundle cannot fix', () => {
+    const ctx = { bucket: BUCKET, endpoint: 'https://s3.lab.edu' };
+    const failure = (code: string, message: string) =>
+      classifyError(Object.assign(new Error(message), { code }), ctx);
+    expect(failure('CERT_HAS_EXPIRED', 'certificate has expired')).toMatchObject({
+      code: 'CertificateExpired',
+      recovery: 'stop',
+      message: expect.stringMatching(
+        /^The certificate of https:\/\/s3\.lab\.edu is expired .*date and time/,
+      ),
+    });
+    expect(
+      failure('ERR_TLS_CERT_ALTNAME_INVALID', "Host: s3.lab.edu. is not in the cert's altnames"),
+    ).toMatchObject({
+      code: 'CertificateWrongName',
+      message: expect.stringMatching(/is for another name .*Check the endpoint address/),
+    });
+    expect(
+      failure('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'),
+    ).toMatchObject({
+      code: 'CertificateUntrusted',
+      recovery: 'stop',
+    });
   });
 });
 
