@@ -124,6 +124,8 @@ function caBundleSetting(
 export type Route =
   { kind: 'direct' } | { kind: 'proxy'; url: string } | { kind: 'unsupported'; entry: string };
 
+export type UsableRoute = Exclude<Route, { kind: 'unsupported' }>;
+
 /**
  * Chromium's answer, in order of preference: `DIRECT`, `PROXY host:port`
  * (an HTTP proxy), `HTTPS host:port` (a proxy spoken to over TLS), `SOCKS`,
@@ -155,7 +157,7 @@ export function parseProxyAnswer(answer: string): Route[] {
  * explained failure; one whose resolver fails is DIRECT, as in VS Code.
  * Without one (the command line), the proxy variables (proxyFor).
  */
-export async function routesFor(url: string, options: NetworkOptions = {}): Promise<Route[]> {
+export async function routesFor(url: string, options: NetworkOptions = {}): Promise<UsableRoute[]> {
   if (!options.resolveProxy) {
     const proxy = proxyFor(url, options.env ?? process.env);
     return [proxy ? { kind: 'proxy', url: proxy } : { kind: 'direct' }];
@@ -165,7 +167,7 @@ export async function routesFor(url: string, options: NetworkOptions = {}): Prom
     .then(() => resolve(url))
     .catch(() => 'DIRECT');
   const routes = parseProxyAnswer(answer);
-  const usable = routes.filter((route) => route.kind !== 'unsupported');
+  const usable = routes.filter((route): route is UsableRoute => route.kind !== 'unsupported');
   if (usable.length > 0) return usable;
   throw new UploadFailure({
     code: 'ProxyUnsupported',
@@ -174,7 +176,7 @@ export async function routesFor(url: string, options: NetworkOptions = {}): Prom
 }
 
 /** Routes as `labdrop check` shows them: "through proxy http://a:1, else directly". */
-export function describeRoutes(routes: readonly Route[]): string {
+export function describeRoutes(routes: readonly UsableRoute[]): string {
   return routes
     .map((route) => (route.kind === 'proxy' ? `through proxy ${route.url}` : 'directly'))
     .join(', else ');
@@ -290,7 +292,7 @@ class NetworkAgent extends Agent {
     const ca = trust.ca ? { ca: trust.ca } : {};
     let failure: unknown;
     for (const route of routes) {
-      if (route.kind !== 'proxy') {
+      if (route.kind === 'direct') {
         this.viaHttpProxy.delete(this.getName(opts));
         return secure
           ? tls.connect({ host, port: opts.port, servername: isIP(host) ? '' : host, ...ca })
