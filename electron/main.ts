@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, dialog, safeStorage, type BrowserWindow } from 'electron';
+import { app, dialog, safeStorage, session, type BrowserWindow } from 'electron';
 import { createAppCore } from './app/core';
 import { appHome } from './engine/app-home';
 import { uploadsRunning } from './ipc/batch-watcher';
@@ -37,6 +37,8 @@ async function start(): Promise<void> {
     // Keys typed in the app are kept encrypted by the OS keychain (safeStorage, after ready).
     secrets: safeStorage,
     version: app.getVersion(),
+    // The system's proxy settings and PAC file, as Chromium applies them to its own requests.
+    resolveProxy: (url) => session.defaultSession.resolveProxy(url),
     demo: DEMO,
     ...electronDialogs(window),
     broadcast: (channel, payload) => {

@@ -85,6 +85,7 @@ export interface Identity {
 
 export type AccessStepName =
   | 'credentials'
+  | 'network'
   | 'identity'
   | 'bucket'
   | 'ownership'

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTER_PROFILE } from '../shared/profile';
-import { createS3Client, proxyFor } from '../electron/engine/s3-client';
+import { proxyFor } from '../electron/engine/network';
+import { createS3Client } from '../electron/engine/s3-client';
 import { Store } from '../electron/engine/store';
 import type { AccessTarget } from '../electron/services/access';
 import { createTargetServices, type TargetServices } from '../electron/services/target-services';
@@ -103,6 +104,7 @@ describe('check access', () => {
     expect(report.ok).toBe(true);
     expect(report.steps.map((s) => [s.step, s.status])).toEqual([
       ['credentials', 'ok'],
+      ['network', 'ok'],
       ['identity', 'ok'],
       ['bucket', 'ok'],
       ['ownership', 'ok'],

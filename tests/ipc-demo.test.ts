@@ -65,6 +65,8 @@ it('uploads the sample study to the demo endpoint, and cleans up on quit', async
   const report = await invoke<AccessReport>('targets:check', { target, prefix: demo.prefix });
   expect(report.credentials).toMatchObject({ profile: null });
   expect(report.steps.find((s) => s.step === 'bucket')?.status).toBe('ok');
+  // The app's connections take the proxy the system's settings name (main asks Chromium).
+  expect(fake.state.proxyQueries).toContain(`${demo.endpoint}/`);
   const plan = await invoke<PlanSummary>('uploads:plan', {
     paths: [demo.sampleFolder],
     prefix: demo.prefix,

@@ -10,6 +10,7 @@ import { CENTER_PROFILE } from '../../shared/profile';
 import { createClientCache } from '../engine/clients';
 import { startDemo, type DemoRun } from '../engine/demo';
 import { HashPool } from '../engine/hash-pool';
+import { systemStoreCertificates, type NetworkOptions, type ResolveProxy } from '../engine/network';
 import type { Hasher, UploadQueue } from '../engine/queue';
 import type { RetryPolicy } from '../engine/retry';
 import type { CredentialsFor, Endpoint } from '../engine/s3-client';
@@ -41,6 +42,13 @@ export interface AppCoreOptions extends HostSide {
   credentials?: Omit<CredentialServiceOptions, 'store' | 'secrets'>;
   /** What the S3 clients sign with instead of the credential service (a test's session that runs out). */
   credentialsFor?: CredentialsFor;
+  /**
+   * The proxy for a URL as the system's settings and PAC file say (main:
+   * Electron's session.resolveProxy); default the proxy variables.
+   */
+  resolveProxy?: ResolveProxy;
+  /** The system's trusted certificates; default the runtime's (see systemStoreCertificates). */
+  systemCertificates?: NetworkOptions['systemCertificates'];
   /** app:info's version. */
   version: string;
   /** The built hash worker; default the one next to the bundle (see hash-pool.ts). */
@@ -123,8 +131,15 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
   const initial = settings.get();
   const partSizeMiB = options.partSizeMiB ?? initial.partSizeMiB;
 
+  // One way out to the network, as the system's settings say, for every
+  // client: uploads, checks, browsing and the credential chain's own.
+  const network: Omit<NetworkOptions, 'env'> = {
+    resolveProxy: options.resolveProxy,
+    systemCertificates: options.systemCertificates ?? systemStoreCertificates,
+  };
   // One credential service for uploads, checks and browsing.
   const credentials = new CredentialService({
+    network,
     // The demo's default credentials are its endpoint's fixed keys, so
     // "Check access" there signs as the uploads do.
     ...(demo ? { chainSource: () => async () => demo.endpoint.credentials } : {}),
@@ -134,6 +149,7 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
   });
   const clients = disposables.add(
     createClientCache({
+      ...network,
       credentialsFor: options.credentialsFor ?? credentials.providerFor,
       ...(demo ? { fixed: demo.endpoint } : {}),
     }),
@@ -145,6 +161,7 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
       store,
       credentials,
       clientFor,
+      network,
       ...(options.targetTimeoutMs ? { timeoutMs: options.targetTimeoutMs } : {}),
     }),
     (services) => services.close(),

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MAX_PART_CONCURRENCY } from '../../shared/parts';
+import type { NetworkOptions } from './network';
 import { createS3Client, type CredentialsFor, type Endpoint } from './s3-client';
 
 /** Keys that sign every request to one endpoint, whatever the profile. */
@@ -8,7 +9,8 @@ export interface FixedKeys {
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
-export interface ClientCacheOptions {
+/** Proxies and trusted CAs: the app's system settings, or the command line's variables (network.ts). */
+export interface ClientCacheOptions extends NetworkOptions {
   /** The demo endpoint's fixed keys (see demo.ts); every other endpoint uses `credentialsFor`. */
   fixed?: FixedKeys;
   /**
@@ -19,8 +21,6 @@ export interface ClientCacheOptions {
   credentialsFor?: CredentialsFor;
   /** Sockets per client; default enough for the highest concurrency Settings allow. */
   maxSockets?: number;
-  /** Where the proxy variables are read; default process.env. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface ClientCache {
@@ -55,7 +55,9 @@ export function createClientCache(options: ClientCacheOptions = {}): ClientCache
         client = createS3Client(endpoint, {
           // Sockets open lazily; enough for the highest setting, the queue's limits decide how many are used.
           maxSockets: options.maxSockets ?? 2 * MAX_PART_CONCURRENCY,
-          ...(options.env ? { env: options.env } : {}),
+          env: options.env,
+          resolveProxy: options.resolveProxy,
+          systemCertificates: options.systemCertificates,
           ...(credentials ? { credentials } : {}),
         });
         clients.set(id, client);

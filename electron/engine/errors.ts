@@ -100,6 +100,16 @@ const RETRYABLE_SERVICE_CODES = new Set([
   'RequestTimeoutException',
 ]);
 
+/** A server certificate from an authority Labdrop does not trust (a network that inspects HTTPS). */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
 export function isAbort(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
@@ -223,6 +233,28 @@ export function classifyError(error: unknown, ctx: ErrorContext): Classified {
       code: 'NotHttps',
       recovery: 'stop',
       message: `${ctx.endpoint ?? 'The endpoint'} does not speak HTTPS (its answer is not TLS): try the address with http:// instead of https://.`,
+    };
+  }
+  // Waiting does not fix a certificate: these stop, with the setting that does.
+  if (UNTRUSTED_CERTIFICATE_CODES.has(sysCode)) {
+    return {
+      code: 'CertificateUntrusted',
+      recovery: 'stop',
+      message: `The certificate of ${ctx.endpoint ?? 'Amazon S3'} is not trusted (${sysCode}: ${detail}): a certificate authority Labdrop does not know issued it, as on networks that inspect HTTPS. Get your network's CA certificate (a PEM file) from your IT department and set AWS_CA_BUNDLE to its path, or add \`ca_bundle = /path/to/ca.pem\` to your profile in ~/.aws/config. The app also trusts certificates installed in the system's certificate store.`,
+    };
+  }
+  if (sysCode === 'CERT_HAS_EXPIRED' || sysCode === 'CERT_NOT_YET_VALID') {
+    return {
+      code: 'CertificateExpired',
+      recovery: 'stop',
+      message: `The certificate of ${ctx.endpoint ?? 'Amazon S3'} is ${sysCode === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'} (${detail}). Check this computer's date and time; if it is right, tell the endpoint's administrators.`,
+    };
+  }
+  if (sysCode === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return {
+      code: 'CertificateWrongName',
+      recovery: 'stop',
+      message: `The certificate of ${ctx.endpoint ?? 'Amazon S3'} is for another name (${detail}). Check the endpoint address; a CA bundle does not fix this.`,
     };
   }
   // The state database explains itself (see StoreError in store.ts).

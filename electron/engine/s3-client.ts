@@ -1,11 +1,7 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { isIP } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
+import { createNetworkAgent, type NetworkAgentOptions, type NetworkOptions } from './network';
 
 /** Where uploads go and whose credentials they use. */
 export interface Endpoint {
@@ -29,15 +25,14 @@ export const DEFAULT_REGION = 'us-east-1';
 const ignore = (): void => undefined;
 const QUIET_LOGGER = { debug: ignore, info: ignore, warn: ignore, error: ignore };
 
-export interface ClientOptions {
+/** Proxies and trusted CAs come from NetworkOptions (see network.ts). */
+export interface ClientOptions extends NetworkOptions {
   /** Parallel connections the client may open; match the part concurrency. */
   maxSockets?: number;
   /** A request that sends or receives nothing for this long is aborted and retried. */
   idleTimeoutMs?: number;
   /** Fixed credentials (the demo endpoint) or a provider; default: the standard AWS chain. */
   credentials?: S3ClientConfig['credentials'];
-  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read; default process.env. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export function regionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
@@ -68,7 +63,14 @@ export function createS3Client(target: Endpoint, options: ClientOptions = {}): S
     // streaming request" over the progress display for every failed part;
     // the engine retries and reports failures itself.
     logger: QUIET_LOGGER,
-    requestHandler: createRequestHandler(serviceUrl(target, 's3'), options),
+    requestHandler: createRequestHandler({
+      awsProfile: target.awsProfile,
+      maxSockets: options.maxSockets,
+      idleTimeoutMs: options.idleTimeoutMs,
+      env: options.env,
+      resolveProxy: options.resolveProxy,
+      systemCertificates: options.systemCertificates,
+    }),
   });
   // An answer without an error code (a HEAD's 403 has no body) reaches the
   // SDK as "UnknownError"; the request's name lets the message say which
@@ -95,74 +97,22 @@ export function serviceUrl(target: Pick<Endpoint, 'endpoint' | 'region'>, servic
 }
 
 /**
- * An HTTP handler for requests to `url`, through the proxy the standard
- * environment variables name for it (see proxyFor). Shared by the S3 and STS
- * clients so both reach AWS the same way.
+ * An HTTP handler whose connections take the proxy the network options name
+ * (the system's settings in the app, the standard variables on the command
+ * line) and trust the CAs of the profile (see network.ts). Shared by the S3
+ * and STS clients so both reach AWS the same way.
  */
 export function createRequestHandler(
-  url: string,
-  options: Pick<ClientOptions, 'maxSockets' | 'idleTimeoutMs' | 'env'> = {},
+  options: Pick<ClientOptions, 'idleTimeoutMs'> & NetworkAgentOptions = {},
 ): NodeHttpHandler {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-  const proxy = proxyFor(url, options.env ?? process.env);
+  const { idleTimeoutMs, ...network } = options;
   return new NodeHttpHandler({
     connectionTimeout: 10_000,
     // An idle timeout, not a total one: a 5 GiB part may take an hour on a
     // slow link, but a connection silent for a minute is dead (smithy's
     // requestTimeout only warns unless told to throw).
-    socketTimeout: options.idleTimeoutMs ?? 60_000,
-    httpAgent: proxy ? new HttpProxyAgent(proxy, agentOptions) : new HttpAgent(agentOptions),
-    httpsAgent: proxy ? new HttpsProxyAgent(proxy, agentOptions) : new HttpsAgent(agentOptions),
+    socketTimeout: idleTimeoutMs ?? 60_000,
+    httpAgent: createNetworkAgent(network),
+    httpsAgent: createNetworkAgent(network),
   });
-}
-
-/**
- * The proxy for `url` from the standard variables, or null for a direct
- * connection: https_proxy / HTTPS_PROXY for https URLs, http_proxy /
- * HTTP_PROXY for http ones, ALL_PROXY for either, and no_proxy / NO_PROXY
- * (comma- or space-separated host names, `.domain` or `*.domain` suffixes,
- * optional `:port`, or `*` for none). Loopback addresses are never proxied,
- * as in Chromium: a local S3-compatible store is never behind the lab's proxy.
- */
-export function proxyFor(url: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  const scheme = parsed.protocol.replace(/:$/, '');
-  if (scheme !== 'http' && scheme !== 'https') return null;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isLoopback(host)) return null;
-  const port = parsed.port || (scheme === 'https' ? '443' : '80');
-  const noProxy = variable(env, 'no_proxy');
-  if (noProxy && noProxyMatches(noProxy, host, port)) return null;
-  const proxy = variable(env, `${scheme}_proxy`) || variable(env, 'all_proxy');
-  if (!proxy) return null;
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
-}
-
-function variable(env: NodeJS.ProcessEnv, name: string): string {
-  return (env[name] || env[name.toUpperCase()] || '').trim();
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
-
-function noProxyMatches(list: string, host: string, port: string): boolean {
-  return list
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .some((entry) => {
-      if (entry === '*') return true;
-      const match = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase());
-      const pattern = (match?.[1] ?? '').replace(/^\*?\./, '.');
-      if (match?.[2] && match[2] !== port) return false;
-      if (pattern.startsWith('.')) return host.endsWith(pattern) || host === pattern.slice(1);
-      return host === pattern || host.endsWith(`.${pattern}`);
-    });
 }

@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE, type SubmissionProfile } from '../../shared/profile';
 import { createClientCache, type FixedKeys } from './clients';
 import { HashPool } from './hash-pool';
+import type { NetworkOptions } from './network';
 import { UploadQueue, type Hasher } from './queue';
 import type { RetryPolicy } from './retry';
 import type { CredentialsFor, Endpoint } from './s3-client';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   credentialsFor?: CredentialsFor;
   /** The demo endpoint's fixed keys (see demo.ts): its client signs with them. */
   fixed?: FixedKeys;
+  /** Proxies and trusted CAs for the clients built here; default the environment's (see network.ts). */
+  network?: NetworkOptions;
 }
 
 export interface Services {
@@ -83,6 +86,7 @@ export function createServices(options: ServiceOptions = {}): Services {
   const hasher =
     options.hasher ?? new HashPool({ threads: options.hashThreads ?? availableParallelism() });
   const clients = createClientCache({
+    ...options.network,
     ...(options.credentialsFor ? { credentialsFor: options.credentialsFor } : {}),
     ...(options.fixed ? { fixed: options.fixed } : {}),
   });

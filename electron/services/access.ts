@@ -13,6 +13,7 @@ import { normalizePrefix } from '../../shared/keys';
 import { isKms } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import { UploadFailure } from '../engine/errors';
+import { describeRoutes, routesFor, trustFor, type NetworkOptions } from '../engine/network';
 import { bucketAcceleration, bucketEncryption } from '../engine/preflight';
 import { PREFLIGHT_RETRY } from '../engine/retry';
 import { createRequestHandler, serviceUrl, type Endpoint } from '../engine/s3-client';
@@ -36,7 +37,8 @@ export interface AccessDeps {
   /** The same clients the queue uses (see createServices). */
   clientFor(endpoint: Endpoint): S3Client;
   profile: SubmissionProfile;
-  env?: NodeJS.ProcessEnv;
+  /** The clients' proxies and CAs (see network.ts): the check's own STS requests and its report use them. */
+  network?: NetworkOptions;
   /** Per request; the check never waits longer for one answer. */
   timeoutMs?: number;
 }
@@ -66,7 +68,7 @@ export interface WhoAmI {
  */
 export async function whoami(
   source: Endpoint,
-  deps: Pick<AccessDeps, 'credentials' | 'env' | 'timeoutMs'>,
+  deps: Pick<AccessDeps, 'credentials' | 'network' | 'timeoutMs'>,
 ): Promise<WhoAmI> {
   const credentials = await deps.credentials.summary(source.awsProfile);
   const answer = await callerIdentity(source, deps, credentials);
@@ -88,7 +90,7 @@ export async function whoami(
  */
 async function callerIdentity(
   source: Endpoint,
-  deps: Pick<AccessDeps, 'credentials' | 'env' | 'timeoutMs'>,
+  deps: Pick<AccessDeps, 'credentials' | 'network' | 'timeoutMs'>,
   credentials: CredentialSummary,
 ): Promise<{ identity: Identity } | { unknown: string }> {
   const sts = new STSClient({
@@ -96,8 +98,9 @@ async function callerIdentity(
     ...(source.endpoint ? { endpoint: source.endpoint } : {}),
     credentials: deps.credentials.providerFor(source.awsProfile),
     maxAttempts: 2,
-    requestHandler: createRequestHandler(serviceUrl(source, 'sts'), {
-      env: deps.env,
+    requestHandler: createRequestHandler({
+      ...deps.network,
+      awsProfile: source.awsProfile,
       maxSockets: 2,
     }),
   });
@@ -157,7 +160,24 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
     return stop('credentials', toProblem(error, context));
   }
 
-  // 2. Who am I. An S3-compatible store may have no STS: then nobody can say.
+  // 2. How Labdrop reaches the endpoint: a CA bundle that cannot be read, or
+  // a proxy that cannot be used, stops every request, so it is said first.
+  const url = serviceUrl(target, 's3');
+  const trust = trustFor(target.awsProfile, deps.network);
+  if (trust.problem) return stop('network', trust.problem);
+  try {
+    const routes = await routesFor(url, deps.network);
+    const by = deps.network?.resolveProxy ? "the system's proxy settings" : 'the proxy variables';
+    step(
+      'network',
+      'ok',
+      `Trusting ${trust.source}. ${url} is reached ${describeRoutes(routes)} (${by}).`,
+    );
+  } catch (error) {
+    return stop('network', toProblem(error, context));
+  }
+
+  // 3. Who am I. An S3-compatible store may have no STS: then nobody can say.
   try {
     const answer = await callerIdentity(target, deps, report.credentials);
     if ('identity' in answer) {
@@ -174,9 +194,9 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
     return stop('identity', toProblem(error, context));
   }
 
-  // 3. The bucket, and its region: a client in the wrong region is refused by AWS.
+  // 4. The bucket, and its region: a client in the wrong region is refused by AWS.
   // Asked of the regional endpoint: the accelerated one refuses everything
-  // while the bucket has acceleration off (step 5 says so).
+  // while the bucket has acceleration off (step 6 says so).
   let client = deps.clientFor({ ...target, accelerate: false });
   let region = target.region;
   try {
@@ -212,7 +232,7 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
     );
   }
 
-  // 4. Can the bucket take grants at all? Ask where allowed; else the write check tells.
+  // 5. Can the bucket take grants at all? Ask where allowed; else the write check tells.
   const ownership = await objectOwnership(client, target.bucket, signal);
   if (ownership.setting === 'BucketOwnerEnforced') {
     stop('ownership', aclsDisabled(target.bucket));
@@ -233,7 +253,7 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
     );
   }
 
-  // 5. Transfer Acceleration: whether the bucket has it, and whether uploads use it.
+  // 6. Transfer Acceleration: whether the bucket has it, and whether uploads use it.
   const regional = client;
   const accelerated = await accelerationStep(regional, target, region, step);
   if (accelerated === 'refused') {
@@ -243,7 +263,7 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
   }
   if (accelerated === 'used') client = deps.clientFor({ ...target, region });
 
-  // 6. Write with the grants and the metadata, for real, and take it back at once.
+  // 7. Write with the grants and the metadata, for real, and take it back at once.
   const key = `${normalizePrefix(target.prefix)}labdrop-access-check-${randomUUID()}`;
   let uploadId: string | undefined;
   try {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { awsConfigPaths, readIni } from '../engine/aws-files';
 
 /** How a profile in ~/.aws gets its credentials; decides what "sign in again" means. */
 import type { AwsProfileKind } from '../../shared/targets';
@@ -14,23 +12,6 @@ export interface AwsProfileInfo {
   /** The profile's `region`, if it sets one. */
   region: string | null;
 }
-
-export interface AwsConfigPaths {
-  config: string;
-  credentials: string;
-}
-
-/** Where the AWS CLI and SDK look: AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, else ~/.aws. */
-export function awsConfigPaths(env: NodeJS.ProcessEnv = process.env): AwsConfigPaths {
-  // The SDK takes HOME before the OS's idea of the home folder; so do we.
-  const home = env.HOME || env.USERPROFILE || homedir();
-  return {
-    config: env.AWS_CONFIG_FILE || join(home, '.aws', 'config'),
-    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'),
-  };
-}
-
-type Sections = Map<string, Map<string, string>>;
 
 /**
  * The profiles both files define, sorted by name. Only what the picker and
@@ -64,38 +45,4 @@ function kindOf(values: Map<string, string>): AwsProfileKind {
   if (values.has('credential_process')) return 'process';
   if (values.has('aws_access_key_id')) return 'keys';
   return 'other';
-}
-
-function readIni(path: string): Sections {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return new Map();
-  }
-  return parseIni(text);
-}
-
-/** The AWS INI dialect: `[section]`, `key = value`, `#`/`;` comments, indented sub-settings skipped. */
-export function parseIni(text: string): Sections {
-  const sections: Sections = new Map();
-  let current: Map<string, string> | null = null;
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s*([#;]|$)/.test(raw)) continue;
-    const header = /^\s*\[([^\]]+)\]\s*$/.exec(raw);
-    if (header) {
-      const name = (header[1] ?? '').trim();
-      current = sections.get(name) ?? new Map();
-      sections.set(name, current);
-      continue;
-    }
-    // Indented lines belong to a nested setting (e.g. `s3 =` then `  addressing_style = path`).
-    if (!current || /^\s/.test(raw)) continue;
-    const eq = raw.indexOf('=');
-    if (eq < 0) continue;
-    const key = raw.slice(0, eq).trim().toLowerCase();
-    const value = raw.slice(eq + 1).trim();
-    if (key) current.set(key, value);
-  }
-  return sections;
 }

@@ -1,7 +1,9 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { UploadFailure } from '../engine/errors';
-import { createRequestHandler, regionFromEnv } from '../engine/s3-client';
+import { awsConfigPaths } from '../engine/aws-files';
+import type { NetworkOptions } from '../engine/network';
+import { createRequestHandler } from '../engine/s3-client';
 import type { Store } from '../engine/store';
 import type {
   CredentialChoice,
@@ -9,7 +11,7 @@ import type {
   CredentialSummary,
   StoredKeysSummary,
 } from '../../shared/targets';
-import { awsConfigPaths, listAwsProfiles } from './aws-config';
+import { listAwsProfiles } from './aws-config';
 import { secretStorageProblem, type SecretStore } from './secret-store';
 import { redactSecrets, ServiceError } from './service-error';
 
@@ -163,6 +165,8 @@ export interface CredentialServiceOptions {
   /** Electron's safeStorage in the app (after app ready); null on the command line. */
   secrets?: SecretStore | null;
   env?: NodeJS.ProcessEnv;
+  /** The proxies and CAs of the app's clients, for the chain's own SSO and STS requests. */
+  network?: Omit<NetworkOptions, 'env'>;
   platform?: NodeJS.Platform;
   /** Replaces the standard chain, for tests: the source of a ~/.aws profile or the default. */
   chainSource?: (profile: string | null) => AwsCredentialIdentityProvider;
@@ -446,7 +450,6 @@ export class CredentialService {
 
   private standardChain(profile: string | null): AwsCredentialIdentityProvider {
     const paths = awsConfigPaths(this.env);
-    const region = regionFromEnv(this.env);
     return fromNodeProviderChain({
       ...(profile ? { profile } : {}),
       filepath: paths.credentials,
@@ -457,10 +460,13 @@ export class CredentialService {
       // The SDK would print its warnings (e.g. "both AWS_PROFILE and keys in
       // the environment") to the console; the profile was chosen on purpose.
       logger: QUIET,
-      // The SSO and STS clients inside the chain go through the same proxy.
+      // The SSO and STS clients inside the chain go through the same proxy
+      // and trust the same CAs as the profile's S3 clients.
       clientConfig: {
-        requestHandler: createRequestHandler(`https://sts.${region}.amazonaws.com`, {
+        requestHandler: createRequestHandler({
+          ...this.options.network,
           env: this.env,
+          awsProfile: profile,
         }),
       },
     });

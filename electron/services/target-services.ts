@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE_NAME } from '../../shared/profile';
 import { createClientCache, type ClientCache } from '../engine/clients';
+import type { NetworkOptions } from '../engine/network';
 import type { Endpoint } from '../engine/s3-client';
 import type { Store } from '../engine/store';
 import { checkAccess, whoami, type AccessReport, type AccessTarget, type WhoAmI } from './access';
@@ -15,6 +16,8 @@ export interface TargetServicesOptions {
   /** Electron's safeStorage in the app; null (the CLI) means keys cannot be stored or used. */
   secrets?: SecretStore | null;
   env?: NodeJS.ProcessEnv;
+  /** The upload engine's proxies and CAs (the app's system settings); `env` fills in the rest. */
+  network?: Omit<NetworkOptions, 'env'>;
   /** Share the upload engine's credentials (createServices' credentialsFor). */
   credentials?: CredentialService;
   /** Share the upload engine's clients (Services.clientFor); default: clients of our own. */
@@ -45,17 +48,26 @@ export interface TargetServices {
 
 export function createTargetServices(options: TargetServicesOptions): TargetServices {
   const env = options.env ?? process.env;
+  const network: NetworkOptions = { ...options.network, env };
   const credentials =
     options.credentials ??
-    new CredentialService({ store: options.store, secrets: options.secrets ?? null, env });
+    new CredentialService({
+      store: options.store,
+      secrets: options.secrets ?? null,
+      env,
+      network,
+    });
   const profiles = new ProfileStore(options.store);
   const targets = new TargetStore(options.store, profiles);
   // Checks and browsing on their own (the command line): clients of their own.
   let own: ClientCache | null = null;
   const clientFor =
     options.clientFor ??
-    (own = createClientCache({ maxSockets: 4, env, credentialsFor: credentials.providerFor }))
-      .clientFor;
+    (own = createClientCache({
+      ...network,
+      maxSockets: 4,
+      credentialsFor: credentials.providerFor,
+    })).clientFor;
   const signal = () => AbortSignal.timeout(options.timeoutMs ?? 20_000);
 
   return {
@@ -63,13 +75,13 @@ export function createTargetServices(options: TargetServicesOptions): TargetServ
     profiles,
     targets,
     clientFor,
-    whoami: (source) => whoami(source, { credentials, env, timeoutMs: options.timeoutMs }),
+    whoami: (source) => whoami(source, { credentials, network, timeoutMs: options.timeoutMs }),
     checkAccess: (target, submissionProfile = CENTER_PROFILE_NAME) =>
       checkAccess(target, {
         credentials,
         clientFor,
         profile: profiles.require(submissionProfile),
-        env,
+        network,
         timeoutMs: options.timeoutMs,
       }),
     listBuckets: (source) => listBuckets(clientFor(source), source, { signal: signal() }),

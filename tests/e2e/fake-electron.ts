@@ -27,6 +27,8 @@ export function createFakeElectron() {
   const state = {
     windows: [] as FakeWindow[],
     handlers: new Map<string, Handler>(),
+    /** The URLs main asked Chromium the proxy for (session.resolveProxy); the answer is DIRECT. */
+    proxyQueries: [] as string[],
     /** ipcMain.on listeners: messages the preload sends (e.g. a dropped file's path). */
     listeners: new Map<string, Handler>(),
     blockers: new Set<number>(),
@@ -143,6 +145,14 @@ export function createFakeElectron() {
       }
     },
     powerMonitor: state.powerMonitor,
+    session: {
+      defaultSession: {
+        resolveProxy: async (url: string) => {
+          state.proxyQueries.push(url);
+          return 'DIRECT';
+        },
+      },
+    },
     // A keychain Chromium would call plain text: keys typed in the app are refused.
     safeStorage: {
       isEncryptionAvailable: () => true,

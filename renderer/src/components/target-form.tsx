@@ -322,6 +322,7 @@ function SaveTarget({ disabled }: { disabled: boolean }) {
 
 const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
   credentials: 'Credentials',
+  network: 'Connection',
   identity: 'Signed in as',
   bucket: 'Bucket',
   ownership: 'ACLs',
@@ -333,7 +334,13 @@ const STEP_LABELS: Record<AccessReport['steps'][number]['step'], string> = {
 };
 
 /** The check's steps the report lists; the others are said in the verdict or the warnings. */
-const SHOWN_STEPS = new Set<AccessStepName>(['ownership', 'acceleration', 'write', 'verify']);
+const SHOWN_STEPS = new Set<AccessStepName>([
+  'network',
+  'ownership',
+  'acceleration',
+  'write',
+  'verify',
+]);
 
 /** What "Check access" found: verdict, who, where, ACL state, and what to do. */
 function AccessReportView({ report }: { report: AccessReport }) {
