@@ -100,8 +100,20 @@ export async function installNativeModule(context, build = buildForElectron) {
     platform: /** @type {NodeJS.Platform} */ (context.electronPlatformName),
     arch: Arch[context.arch],
   });
-  const app = join(context.packager.getResourcesDir(context.appOutDir), 'app');
-  copyFileSync(built, join(app, MODULE, BINDING));
+  // Over the Node build electron-builder unpacked beside app.asar (asarUnpack
+  // in electron-builder.yml): the OS loads a native module from a real file.
+  const unpacked = join(
+    context.packager.getResourcesDir(context.appOutDir),
+    'app.asar.unpacked',
+    MODULE,
+    BINDING,
+  );
+  if (!existsSync(unpacked)) {
+    throw new Error(
+      `${unpacked} is missing: electron-builder.yml must unpack better-sqlite3's native module (asarUnpack).`,
+    );
+  }
+  copyFileSync(built, unpacked);
 }
 
 /** @param {import('electron-builder').AfterPackContext} context */

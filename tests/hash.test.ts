@@ -1,6 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +20,7 @@ import {
   FILE_CHANGED,
   HASH_POOL_CLOSED,
   HASH_WORKER_CRASHED,
+  findWorkerFile,
   HashPool,
   type HashError,
 } from '../electron/engine/hash-pool';
@@ -522,5 +533,46 @@ describe('HashPool lifecycle', () => {
     } finally {
       await fragile.close();
     }
+  });
+});
+
+describe('findWorkerFile', () => {
+  it('finds the worker next to the bundle, or next to the folder of a shared chunk', () => {
+    const main = resolve(import.meta.dirname, '../out/main');
+    expect(findWorkerFile(main)).toBe(WORKER_FILE);
+    expect(findWorkerFile(join(main, 'chunks'))).toBe(WORKER_FILE);
+  });
+
+  it('finds the packaged app’s worker in app.asar.unpacked, where a thread can start from it', async () => {
+    // electron-builder's layout: the bundles inside the archive, the worker
+    // beside it as a real file (tests/package.test.ts checks the real package).
+    const resources = join(dir, 'Labdrop Setup/resources');
+    await mkdir(join(resources, 'app.asar.unpacked/out/main'), { recursive: true });
+    await writeFile(join(resources, 'app.asar'), 'an archive');
+    const unpacked = join(resources, 'app.asar.unpacked/out/main/hash.worker.js');
+    await copyFile(WORKER_FILE, unpacked);
+
+    expect(findWorkerFile(join(resources, 'app.asar/out/main'))).toBe(unpacked);
+    expect(findWorkerFile(join(resources, 'app.asar/out/main/chunks'))).toBe(unpacked);
+    const packaged = new HashPool({ threads: 1, workerFile: unpacked });
+    try {
+      const { path, bytes } = await randomFile('packaged', 4321);
+      expect((await packaged.hashFile(path)).md5Hex).toBe(md5(bytes).hex);
+    } finally {
+      await packaged.close();
+    }
+  });
+
+  it('leaves alone a folder whose name only starts with app.asar', async () => {
+    const checkout = join(dir, 'app.asar.old/out/main');
+    await mkdir(checkout, { recursive: true });
+    await copyFile(WORKER_FILE, join(checkout, 'hash.worker.js'));
+    expect(findWorkerFile(checkout)).toBe(join(checkout, 'hash.worker.js'));
+  });
+
+  it('says where it looked and what to do when there is no worker', () => {
+    expect(() => findWorkerFile(join(dir, 'nowhere/out/main'))).toThrow(
+      /hash\.worker\.js is not in .*nowhere.*npm run build/,
+    );
   });
 });

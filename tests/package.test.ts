@@ -1,16 +1,23 @@
 // The packaged app, as electron-builder lays it out (`npm run dist`). No
 // Electron binary can be fetched here, so the package is made around a
 // stand-in one; what is checked is everything else electron-builder ships:
-// the built app, and the node_modules its main process loads at run time.
-// The command line shares the main process's bundle, so running it from the
-// package alone shows the engine finds all it needs there.
+// the app.asar archive and the few files unpacked beside it, and the fuses
+// it flips in the binary. The command line shares the main process's
+// bundle, so running it from the archive's contents alone shows the engine
+// finds all it needs there. (Node cannot read inside an archive, as Electron
+// does, so it runs from an extracted copy; the unpacked worker, which the app
+// starts from app.asar.unpacked, is run where it lies.)
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { extractAll, getRawHeader, listPackage, statFile } from '@electron/asar';
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findWorkerFile, HashPool } from '../electron/engine/hash-pool';
 import { cliEnv, startCli } from './helpers/cli';
 import { createBucket, startMoto, type Moto } from './helpers/moto';
 import { expectObjectMatches, writeTestFile } from './helpers/objects';
@@ -19,9 +26,19 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILDER = join(ROOT, 'node_modules/electron-builder/cli.js');
 const NATIVE = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
 
+/** Where @electron/fuses finds the fuse wire in an Electron binary. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/** Electron's own fuse settings, in @electron/fuses' order: what a package gets unless it flips them. */
+const ELECTRON_DEFAULT_FUSES = '10110001';
+
 let dir: string;
-/** resources/app of the packaged Linux app. */
-let app: string;
+/** resources/ of the packaged Linux app. */
+let resources: string;
+/** resources/app.asar, and what it holds ('/out/main/main.js', …). */
+let archive: string;
+let archived: string[];
+/** resources/app.asar.unpacked */
+let unpacked: string;
 let moto: Moto;
 let checkoutNative: Buffer;
 let electronVersion: string;
@@ -42,7 +59,16 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'labdrop-package-'));
   const electronDist = join(dir, 'electron');
   await mkdir(electronDist);
-  await writeFile(join(electronDist, 'electron'), '#!/bin/sh\nexit 1\n');
+  // A script that fails if run, carrying a fuse wire as Electron's binary
+  // does: the sentinel, the wire's version (1) and length, one byte a fuse.
+  await writeFile(
+    join(electronDist, 'electron'),
+    Buffer.concat([
+      Buffer.from(`#!/bin/sh\nexit 1\n# ${FUSE_SENTINEL}`),
+      Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]),
+      Buffer.from(`${ELECTRON_DEFAULT_FUSES}\n`),
+    ]),
+  );
   await chmod(join(electronDist, 'electron'), 0o755);
   ({ version: electronVersion } = JSON.parse(
     await readFile(join(ROOT, 'node_modules/electron/package.json'), 'utf8'),
@@ -78,7 +104,10 @@ beforeAll(async () => {
     `-c.directories.output=${join(dir, 'dist')}`,
     `-c.afterPack=${hook}`,
   ]);
-  app = join(dir, 'dist/linux-unpacked/resources/app');
+  resources = join(dir, 'dist/linux-unpacked/resources');
+  archive = join(resources, 'app.asar');
+  archived = listPackage(archive, { isPack: false }).map((path) => path.replaceAll('\\', '/'));
+  unpacked = join(resources, 'app.asar.unpacked');
   moto = await startMoto();
   await createBucket(moto.endpoint, 'packaged');
 }, 180_000);
@@ -89,31 +118,94 @@ afterAll(async () => {
 });
 
 describe('the packaged app', () => {
-  it('holds the built app and only the modules that are not bundled into it', async () => {
+  it('is one archive holding the built app and only the modules that are not bundled into it', () => {
     for (const file of [
+      'package.json',
       'out/main/main.js',
       'out/main/cli.js',
       'out/main/hash.worker.js',
       'out/preload/preload.cjs',
       'out/renderer/index.html',
+      'node_modules/better-sqlite3/lib/index.js',
       'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       'node_modules/s3rver/package.json',
       'node_modules/https-proxy-agent/package.json',
     ]) {
-      expect(existsSync(join(app, file)), file).toBe(true);
+      expect(archived, file).toContain(`/${file}`);
     }
+    // No second copy of the app beside the archive, for Electron to run instead.
+    expect(existsSync(join(resources, 'app'))).toBe(false);
     // Bundled into out/: not shipped a second time.
-    const modules = await readdir(join(app, 'node_modules'));
+    const modules = Object.keys(
+      (getRawHeader(archive).header.files.node_modules as { files: Record<string, unknown> }).files,
+    );
     for (const bundled of ['@aws-sdk', '@smithy', 'react', 'react-dom', 'zod', 'zustand']) {
       expect(modules).not.toContain(bundled);
     }
     // Nor source maps, SQLite's sources, or what building it left behind.
-    const files = await readdir(app, { recursive: true });
-    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(await readdir(join(app, 'node_modules/better-sqlite3'))).not.toContain('deps');
-    expect(await readdir(join(app, 'node_modules/better-sqlite3/build/Release'))).toEqual([
-      'better_sqlite3.node',
-    ]);
+    expect(archived.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(archived.filter((f) => f.startsWith('/node_modules/better-sqlite3/deps'))).toEqual([]);
+    expect(
+      archived.filter((f) => f.startsWith('/node_modules/better-sqlite3/build/Release/')),
+    ).toEqual(['/node_modules/better-sqlite3/build/Release/better_sqlite3.node']);
+  });
+
+  it('unpacks only the hash worker and the native module, as real files', async () => {
+    const real = [
+      'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'out/main/hash.worker.js',
+    ];
+    const isUnpacked = (file: string) => {
+      const entry = statFile(archive, file.slice(1));
+      return 'unpacked' in entry && entry.unpacked === true && !('files' in entry);
+    };
+    expect(archived.filter(isUnpacked).sort()).toEqual(real.map((f) => `/${f}`));
+    const onDisk = await readdir(unpacked, { recursive: true, withFileTypes: true });
+    expect(
+      onDisk
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name).slice(unpacked.length + 1))
+        .sort(),
+    ).toEqual(real.map((f) => join(f)));
+  });
+
+  it('starts its hash worker from app.asar.unpacked, where the app looks for it', async () => {
+    // The folder of main.js as Electron sees it: inside the archive.
+    const worker = findWorkerFile(join(archive, 'out/main'));
+    expect(worker).toBe(join(unpacked, 'out/main/hash.worker.js'));
+    const path = await writeTestFile(dir, 'data/worker.bin', 3 * 1024 * 1024 + 1, 3);
+    const pool = new HashPool({ threads: 1, workerFile: worker });
+    try {
+      expect((await pool.hashFile(path)).md5Base64).toBe(
+        createHash('md5')
+          .update(await readFile(path))
+          .digest('base64'),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('has the fuses flipped: no Node mode, NODE_OPTIONS or --inspect; the app only from its checked archive', async () => {
+    const wire = await getCurrentFuseWire(join(dir, 'dist/linux-unpacked/labdrop'));
+    const fuses = Object.fromEntries(
+      Object.entries(wire)
+        // The fuses' states are numbers; the version is a string.
+        .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+        .map(([index, state]) => [FuseV1Options[Number(index)], String.fromCharCode(state)]),
+    );
+    expect(wire.version).toBe('1');
+    expect(fuses).toEqual({
+      RunAsNode: '0',
+      EnableCookieEncryption: '1',
+      EnableNodeOptionsEnvironmentVariable: '0',
+      EnableNodeCliInspectArguments: '0',
+      EnableEmbeddedAsarIntegrityValidation: '1',
+      OnlyLoadAppFromAsar: '1',
+      // Electron's defaults, left alone: the renderer is loaded from file://.
+      LoadBrowserProcessSpecificV8Snapshot: '0',
+      GrantFileProtocolExtraPrivileges: '1',
+    });
   });
 
   it('ships the Electron build of better-sqlite3 for its target, leaving the checkout’s alone', async () => {
@@ -122,13 +214,19 @@ describe('the packaged app', () => {
       platform: 'linux',
       arch: process.arch,
     });
-    const shipped = await readFile(join(app, NATIVE));
+    const shipped = await readFile(join(unpacked, NATIVE));
     expect(shipped.equals(await readFile(join(dir, 'stand-in.node')))).toBe(true);
     // The command line and the tests still load the Node build.
     expect((await readFile(join(ROOT, NATIVE))).equals(checkoutNative)).toBe(true);
   });
 
   it('uploads with the grants and content-md5 from what it ships alone', async () => {
+    // The archive's contents with the unpacked files in their places.
+    const app = join(dir, 'extracted');
+    extractAll(archive, app);
+    expect(
+      (await readFile(join(app, NATIVE))).equals(await readFile(join(dir, 'stand-in.node'))),
+    ).toBe(true);
     const path = await writeTestFile(dir, 'data/sample.fastq', 20 * 1024 * 1024 + 5, 7);
     const { done } = startCli(
       [

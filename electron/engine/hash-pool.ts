@@ -40,7 +40,7 @@ export {
 export interface HashPoolOptions {
   /** Worker threads; default one per core. */
   threads?: number;
-  /** The built worker entry; default `hash.worker.js` next to the bundle that contains this code. */
+  /** The built worker entry; default findWorkerFile's for the bundle that contains this code. */
   workerFile?: string;
   /**
    * The part size the uploads will ask `hashRange` for (grown per file by
@@ -91,7 +91,7 @@ export class HashPool {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new RangeError(`threads must be a positive integer, not ${threads}`);
     }
-    this.workerFile = options.workerFile ?? defaultWorkerFile();
+    this.workerFile = options.workerFile ?? findWorkerFile(dirname(fileURLToPath(import.meta.url)));
     this.slots = Array.from({ length: threads }, () => ({ tasks: new Map(), fileTasks: 0 }));
     this.partSize = options.partSize === undefined ? DEFAULT_PART_SIZE : options.partSize;
   }
@@ -380,16 +380,23 @@ function load(slot: Slot): number {
 }
 
 /**
- * The bundler puts this code into out/main/main.js or cli.js, or into a shared
- * chunk in a folder below out/main; the worker entry is out/main/hash.worker.js.
+ * The worker entry for the bundle in `bundleDir`. The bundler puts this code
+ * into out/main/main.js or cli.js, or into a shared chunk in a folder below
+ * out/main; the worker entry is out/main/hash.worker.js.
+ *
+ * In the packaged app out/ is inside resources/app.asar, and electron-builder.yml
+ * unpacks the worker into resources/app.asar.unpacked beside it, so the thread
+ * starts from a real file, as it does under plain Node, not through Electron's
+ * archive support. No package.json says "module" there: Node tells the ES
+ * module by its syntax (the default since Node 20.19 and 22.12).
  */
-function defaultWorkerFile(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [here, dirname(here)]) {
+export function findWorkerFile(bundleDir: string): string {
+  const real = bundleDir.replace(/([\\/])app\.asar(?=[\\/]|$)/, '$1app.asar.unpacked');
+  for (const dir of [real, dirname(real)]) {
     const candidate = join(dir, WORKER_FILE_NAME);
     if (existsSync(candidate)) return candidate;
   }
   throw new Error(
-    `${WORKER_FILE_NAME} is not in ${here} or its parent; build with \`npm run build\` or pass workerFile`,
+    `${WORKER_FILE_NAME} is not in ${real} or its parent; build with \`npm run build\` or pass workerFile`,
   );
 }

@@ -52,6 +52,8 @@ interface Backend {
 export interface Labdrop {
   page: Page;
   mode: Mode;
+  /** The real app's main process, in the Electron run; null in the browser run. */
+  electronApp: ElectronApplication | null;
   /** moto, for the target form and for checking the bucket. */
   endpoint: string;
   /** moto behind a proxy that lets request bodies through slowly. */
@@ -135,6 +137,28 @@ export function electronBinary(): string | null {
   return existsSync(binary) ? binary : null;
 }
 
+/**
+ * The Electron run (`npm run test:electron`) tests the real app or fails:
+ * skipped, it would pass having tested nothing.
+ */
+function requireRealApp(binary: string | null): asserts binary is string {
+  if (binary === null) {
+    throw new Error(
+      'No Electron binary is installed (ELECTRON_SKIP_BINARY_DOWNLOAD): the "electron" project needs `npm ci` with the download; `npm run test:e2e` runs the specs in Chromium.',
+    );
+  }
+  const native = join(
+    ROOT,
+    `out/native/${process.platform}-${process.arch}`,
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+  );
+  if (!existsSync(native)) {
+    throw new Error(
+      `${native} is missing: run \`node build/electron-native.mjs\` (\`npm run test:electron\` does) so the app can open its database.`,
+    );
+  }
+}
+
 /** browser-bridge.ts as one classic script for addInitScript. */
 async function bundleBridge(): Promise<string> {
   const output = await build({
@@ -162,7 +186,7 @@ export const test = base.extend<
   { labdrop: Labdrop },
   { backend: () => Promise<Backend>; chromium: () => Promise<Browser> }
 >({
-  // Started on first use, so a skipped Electron run starts nothing.
+  // Started on first use, so specs that do without the labdrop fixture start nothing.
   backend: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
     async ({}, use) => {
@@ -198,11 +222,6 @@ export const test = base.extend<
 
   labdrop: async ({ backend: startBackend, chromium }, use, testInfo) => {
     const mode: Mode = testInfo.project.name === 'electron' ? 'electron' : 'browser';
-    const binary = mode === 'electron' ? electronBinary() : null;
-    testInfo.skip(
-      mode === 'electron' && binary === null,
-      'No Electron binary is installed here (ELECTRON_SKIP_BINARY_DOWNLOAD): the Electron run of these specs is skipped; the Chromium run drives the same UI against the same handlers.',
-    );
     const backend = await startBackend();
     const dir = await mkdtemp(join(tmpdir(), 'labdrop-e2e-'));
     const files = join(dir, 'files');
@@ -213,9 +232,13 @@ export const test = base.extend<
     const exported: string[] = [];
 
     if (mode === 'electron') {
+      const binary = electronBinary();
+      requireRealApp(binary);
+      // The checkout as `npm start` runs it: package.json names the entry,
+      // and main.ts finds better-sqlite3's Electron build under out/native.
       app = await _electron.launch({
-        executablePath: binary as string,
-        args: [join(ROOT, 'out/main/main.js')],
+        executablePath: binary,
+        args: [ROOT],
         env: {
           ...process.env,
           ...TEST_CREDENTIALS,
@@ -255,6 +278,7 @@ export const test = base.extend<
     const labdrop: Labdrop = {
       page,
       mode,
+      electronApp: app,
       endpoint: backend.moto.endpoint,
       slowEndpoint: backend.slow.endpoint,
       sessionExpired(expired) {

@@ -1,7 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { electronBinary } from './fixtures';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,11 +24,6 @@ export default function globalSetup(): void {
     throw new Error(`${built} is missing: run \`npm run build\` before \`npm run test:e2e\`.`);
   }
   const sources = Math.max(newest(join(ROOT, 'renderer')), newest(join(ROOT, 'shared')));
-  if (!electronBinary()) {
-    console.log(
-      'Labdrop e2e: no Electron binary is installed (ELECTRON_SKIP_BINARY_DOWNLOAD), so the "electron" project is skipped; the "chromium" project drives the same UI against the real handlers.',
-    );
-  }
   if (sources > builtAt) {
     throw new Error(
       'The renderer changed since the last build: run `npm run build` before `npm run test:e2e`.',

@@ -2,9 +2,10 @@ import { defineConfig } from '@playwright/test';
 
 /**
  * End-to-end specs: the built renderer driven in Debian's Chromium against the
- * test host (real handlers, engine and moto), and the same specs through
- * Playwright's Electron launcher where an Electron binary is installed.
- * Run with `npm run test:e2e` after `npm run build`.
+ * test host (real handlers, engine and moto) — `npm run test:e2e`, after
+ * `npm run build` — and the same specs in the real app through Playwright's
+ * Electron launcher — `npm run test:electron`, where Electron's binary is
+ * installed (on Linux, under a display such as `xvfb-run`).
  */
 export default defineConfig({
   testDir: '.',
@@ -20,6 +21,6 @@ export default defineConfig({
   expect: { timeout: 15_000, toHaveScreenshot: { maxDiffPixels: 100 } },
   reporter: [['list']],
   // The browser run launches Debian's Chromium itself (see fixtures.ts); the
-  // Electron run launches the built app, or is skipped without a binary.
+  // Electron run launches the built app, and fails without a binary.
   projects: [{ name: 'chromium' }, { name: 'electron' }],
 });
