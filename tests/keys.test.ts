@@ -37,7 +37,11 @@ print(json.dumps({
     "digits": [c for c in range(sys.maxunicode + 1) if chr(c).isdigit()],
     "unassigned": unassigned,
 }))`;
-    const python = JSON.parse(execFileSync('python3', ['-c', script], { encoding: 'utf8' })) as {
+    const python = JSON.parse(
+      execFileSync(process.platform === 'win32' ? 'python' : 'python3', ['-c', script], {
+        encoding: 'utf8',
+      }),
+    ) as {
       unicode: string;
       digits: number[];
       /** Inclusive ranges of the code points Python's Unicode has not assigned. */
