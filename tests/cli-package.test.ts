@@ -126,7 +126,9 @@ beforeAll(async () => {
   labdrop = join(dir, 'prefix/bin/labdrop');
   moto = await startMoto();
   await createBucket(moto.endpoint, 'server');
-}, 600_000);
+  // Where better-sqlite3's prebuilt module cannot be downloaded (or found in
+  // npm's cache, as after `npm ci` in CI), npm compiles it: minutes on two busy cores.
+}, 900_000);
 
 afterAll(async () => {
   await moto?.stop();
