@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, dialog, safeStorage, session, type BrowserWindow } from 'electron';
 import { createAppCore } from './app/core';
+import { appCommandLine } from './cli/args';
 import { appHome } from './engine/app-home';
 import { uploadsRunning } from './ipc/batch-watcher';
 import { bindIpc } from './ipc/channels.ipc';
@@ -96,7 +97,30 @@ async function start(): Promise<void> {
   });
 }
 
-if (!app.requestSingleInstanceLock()) {
+/**
+ * Started as the `labdrop` command (README, "The desktop app's command"): the
+ * command line runs in this process, with the same code as under Node, and no
+ * window opens. It takes no single-instance lock, so it runs beside the window.
+ */
+function runCommand(argv: string[]): void {
+  import('./cli/launch')
+    .then(({ runCommandLine }) => runCommandLine(argv))
+    .then(
+      (code) => app.exit(code),
+      // Left unhandled, Electron would show a dialog and never exit.
+      (error: unknown) => {
+        process.stderr.write(
+          `labdrop: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
+        app.exit(1);
+      },
+    );
+}
+
+const commandLine = appCommandLine(process.argv, process.defaultApp === true);
+if (commandLine) {
+  runCommand(commandLine);
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   start().catch((error: unknown) => {

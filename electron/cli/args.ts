@@ -321,6 +321,26 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   'profiles export': ['output'],
 };
 
+/** The words a command line starts with: each command's name, help and version. */
+const COMMAND_WORDS: ReadonlySet<string> = new Set([
+  ...Object.keys(FLAGS).map((command) => command.split(' ')[0] as string),
+  ...['help', '--help', '-h', '--version', '-v'],
+]);
+
+/**
+ * The command line when the desktop app was started as the `labdrop` command
+ * (`labdrop upload …`), or null when it should open its window. `argv` is
+ * Electron's process.argv: the executable, the app's folder when it runs
+ * unpackaged (`electron .`, `defaultApp`), then what was typed. Switches for
+ * Electron itself (`--no-sandbox`) may come before the command; Finder's
+ * `-psn_…` or no arguments at all open the window.
+ */
+export function appCommandLine(argv: readonly string[], defaultApp: boolean): string[] | null {
+  const typed = argv.slice(defaultApp ? 2 : 1);
+  const start = typed.findIndex((arg) => COMMAND_WORDS.has(arg) || !arg.startsWith('-'));
+  return start >= 0 && COMMAND_WORDS.has(typed[start] as string) ? typed.slice(start) : null;
+}
+
 function checkEndpoint(endpoint: string | undefined): void {
   if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
     throw new UsageError(
