@@ -11,6 +11,7 @@ import { uploadsRunning } from './ipc/batch-watcher';
 import { bindIpc } from './ipc/channels.ipc';
 import { ProgressBatcher } from './ipc/progress-batcher';
 import { followBatch } from './os/batch-status';
+import { desktop } from './os/desktop';
 import { electronDialogs } from './os/dialogs';
 import { notifier } from './os/notifications';
 import { pauseOnSuspend } from './os/power';
@@ -39,6 +40,7 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     demo: DEMO,
     ...electronDialogs(window),
+    ...desktop(),
     broadcast: (channel, payload) => {
       if (win && !win.isDestroyed()) win.webContents.send(channel, payload);
     },
