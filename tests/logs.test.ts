@@ -14,7 +14,7 @@ import { Store } from '../electron/engine/store';
 import { openActivityLog, type ActivityLog } from '../electron/services/activity-log';
 import { HASH_WORKER } from './helpers/build';
 import { cliEnv, startCli } from './helpers/cli';
-import { TEST_PART_SIZE, testQueue } from './helpers/engine';
+import { gatedHasher, TEST_PART_SIZE, testQueue } from './helpers/engine';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
 import { expectObjectMatches, writeTestFile } from './helpers/objects';
@@ -119,6 +119,7 @@ describe('labdrop.log', () => {
       new HeadObjectCommand({ Bucket: BUCKET, Key: 'logs/a.bin' }),
     );
     expect(mine.at(-1)?.text).toContain(`ETag ${head.ETag}`);
+    expect(mine[3]?.text).toContain(`MD5 ${head.Metadata?.['content-md5']} (base64)`);
     // Real times, in order, and recent.
     const times = mine.map((l) => Date.parse(l.at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -141,6 +142,32 @@ describe('labdrop.log', () => {
     expect(retries).toHaveLength(1);
     expect(retries[0]?.level).toBe('warn');
     expect(retries[0]?.text).toMatch(/retry after attempt 1 in \d+\.\d s: \w+: \S/);
+  });
+
+  it('logs why an upload failed, as an error', async () => {
+    const log = openActivityLog({ home: dir, source: 'app' });
+    const path = await writeTestFile(dir, 'files/gone.bin', 1000, 6);
+    // The file goes away between the plan and its hashing.
+    const gate = gatedHasher(pool);
+    const queue = testQueue(store, gate.hasher);
+    const stop = log.follow(queue);
+    const [record] = await queue.add(await planUpload([path], 'logs'), {
+      bucket: BUCKET,
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      awsProfile: null,
+    });
+    await rm(path);
+    gate.hashed();
+    await queue.idle();
+    stop();
+    const failed = store.getUpload((record as UploadRecord).id);
+    expect(failed?.status).toBe('failed');
+    const last = (await lines(log.path)).at(-1);
+    expect(last?.level).toBe('error');
+    expect(last?.text).toBe(
+      `upload ${failed?.id} hashing -> failed (fail): ${failed?.lastError?.code}: ${failed?.lastError?.message}`,
+    );
   });
 
   it('rotates at the size limit into labdrop.old.log, losing no line between the two', async () => {

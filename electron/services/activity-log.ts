@@ -5,7 +5,7 @@
 import { statSync, renameSync } from 'node:fs';
 import { join, parse } from 'node:path';
 import electronLog from 'electron-log/node';
-import type { UploadEvent, UploadStatus } from '../../shared/lifecycle';
+import type { UploadEvent } from '../../shared/lifecycle';
 import type { AccessReport } from '../../shared/targets';
 import type { UploadRecord } from '../../shared/types';
 import type { QueueEvent, UploadQueue } from '../engine/queue';
@@ -98,16 +98,17 @@ type Write = (level: 'info' | 'warn' | 'error', text: string) => void;
 
 /** Events that start a run of an upload: the line says what goes where. */
 const STARTS: ReadonlySet<UploadEvent> = new Set(['resume', 'retry', 'recover', 'reconnect']);
-/** Where an upload stops for a reason the log should carry. */
-const WARNINGS: ReadonlySet<UploadStatus> = new Set(['paused', 'waiting', 'cancelled']);
-
 function writeEvent(write: Write, event: QueueEvent): void {
   const { record } = event;
   const upload = `upload ${record.id}`;
   switch (event.type) {
-    case 'added':
-      write('info', `${upload} added (${record.status}): ${place(record)}`);
+    case 'added': {
+      const check = record.bucketCheck;
+      const found =
+        record.status === 'skipped' && check ? ` (${check.verdict}: ${check.evidence})` : '';
+      write('info', `${upload} added (${record.status}${found}): ${place(record)}`);
       return;
+    }
     case 'retry': {
       const { failure, attempt, delayMs } = event;
       write(
@@ -118,12 +119,12 @@ function writeEvent(write: Write, event: QueueEvent): void {
     }
     case 'move': {
       const move = `${upload} ${event.from} -> ${record.status} (${event.event})`;
-      const error = record.lastError
-        ? `: ${record.lastError.code}: ${record.lastError.message}`
-        : '';
-      if (record.status === 'failed') write('error', `${move}${error}`);
-      else if (WARNINGS.has(record.status)) write('warn', `${move}${error}`);
-      else if (STARTS.has(event.event)) {
+      // A run starts with no error: one here is what stopped the upload.
+      const error = record.lastError;
+      if (error) {
+        const level = record.status === 'failed' ? 'error' : 'warn';
+        write(level, `${move}: ${error.code}: ${error.message}`);
+      } else if (STARTS.has(event.event)) {
         write('info', `${move}, attempt ${record.attempts + 1}: ${place(record)}`);
       } else if (event.event === 'upload') {
         write(

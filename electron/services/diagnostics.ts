@@ -119,7 +119,7 @@ export function buildDiagnostics(sources: DiagnosticsSources): Diagnostics {
       md5MetadataKey,
     })),
     targets: targets.list(),
-    lastAccessCheck: readJson(join(sources.home, LAST_CHECK_FILE)) as LastCheck | null,
+    lastAccessCheck: lastCheckIn(readJson(join(sources.home, LAST_CHECK_FILE))),
   };
 }
 
@@ -200,6 +200,18 @@ function lastCheckLines(last: LastCheck | null): string[] {
     ...report.steps.map((s) => `    ${s.status.padEnd(8)} ${s.step.padEnd(12)} ${s.message}`),
     ...report.warnings.map((w) => `    warning: ${w}`),
   ];
+}
+
+/** The saved check, unless the file is not one (written by hand, or cut short). */
+function lastCheckIn(saved: unknown): LastCheck | null {
+  const last = saved as Partial<LastCheck> | null;
+  const report = last?.report;
+  const valid =
+    typeof last?.at === 'string' &&
+    Array.isArray(report?.steps) &&
+    Array.isArray(report?.warnings) &&
+    typeof report?.target?.bucket === 'string';
+  return valid ? (last as LastCheck) : null;
 }
 
 function indent(value: unknown): string[] {
