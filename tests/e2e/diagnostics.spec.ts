@@ -1,4 +1,4 @@
-import { BUCKET, expect, test } from './fixtures';
+import { BUCKET, expect, expectAccessible, test } from './fixtures';
 
 test('Settings opens the log folder and copies the diagnostics, with the last access check', async ({
   labdrop,
@@ -28,4 +28,5 @@ test('Settings opens the log folder and copies the diagnostics, with the last ac
   await expect(copied).toContainText(`s3://${BUCKET}/diag at ${labdrop.endpoint}`);
   await expect(copied).toContainText('an upload will work');
   await expect(copied).toContainText('AWS_SECRET_ACCESS_KEY=set');
+  await expectAccessible(page, 'settings with the diagnostics copied');
 });

@@ -384,7 +384,10 @@ function DiagnosticsPanel() {
       {diagnostics && (
         <details className="diagnostics">
           <summary>What was copied</summary>
-          <pre className="selectable">{diagnostics}</pre>
+          {/* It scrolls: a Tab stop, so the keyboard can read it all. */}
+          <pre className="selectable" tabIndex={0} aria-label="Diagnostics copied">
+            {diagnostics}
+          </pre>
         </details>
       )}
     </section>
