@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../shared/types';
+import { createAppCore } from '../electron/app/core';
 import { HashPool } from '../electron/engine/hash-pool';
 import type { UploadQueue } from '../electron/engine/queue';
 import { planUpload } from '../electron/engine/scan';
@@ -14,6 +15,7 @@ import { Store } from '../electron/engine/store';
 import { openActivityLog, type ActivityLog } from '../electron/services/activity-log';
 import { HASH_WORKER } from './helpers/build';
 import { cliEnv, startCli } from './helpers/cli';
+import { testKeychain } from './helpers/keychain';
 import { gatedHasher, TEST_PART_SIZE, testQueue } from './helpers/engine';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy';
 import { createBucket, startMoto, TEST_CREDENTIALS, testClient, type Moto } from './helpers/moto';
@@ -200,6 +202,56 @@ describe('labdrop.log', () => {
     const text = await readFile(log.path, 'utf8');
     expect(text).toContain('the command line wrote this');
     expect(text).toContain('app goes on 4');
+  });
+});
+
+describe('Settings: Open log folder and Copy diagnostics', () => {
+  it('open the log folder main writes, say why it would not open, and copy the diagnostics', async () => {
+    const opened: string[] = [];
+    const copied: string[] = [];
+    let refusal = '';
+    const core = await createAppCore({
+      dataDir: join(dir, 'app'),
+      secrets: testKeychain(),
+      version: '9.9.9-test',
+      hasher: pool,
+      openPaths: async () => [],
+      openJsonFile: async () => null,
+      savePath: async () => null,
+      broadcast: () => undefined,
+      openFolder: async (path) => {
+        opened.push(path);
+        return refusal;
+      },
+      copyText: (text) => copied.push(text),
+    });
+    try {
+      const folder = join(dir, 'app', 'logs');
+      expect(await core.handlers['logs:openFolder'](undefined)).toEqual({
+        ok: true,
+        value: folder,
+      });
+      expect(opened).toEqual([folder]);
+      // The app noted its start there.
+      expect((await lines(core.log.path)).at(-1)?.text).toBe('Labdrop 9.9.9-test started');
+
+      refusal = 'No application knows how to open it';
+      expect(await core.handlers['logs:openFolder'](undefined)).toEqual({
+        ok: false,
+        error: {
+          code: 'OpenFailed',
+          message: `Labdrop could not open the log folder (${refusal}). Open ${folder} yourself.`,
+        },
+      });
+
+      const answer = await core.handlers['diagnostics:copy'](undefined);
+      expect(answer.ok && answer.value).toBe(copied[0]);
+      expect(copied[0]).toContain('Labdrop     9.9.9-test (the app)');
+      expect(copied[0]).toContain(`Log         ${core.log.path}`);
+      expect(copied[0]).toContain('Last access check\n  (none yet)');
+    } finally {
+      await core.dispose();
+    }
   });
 });
 

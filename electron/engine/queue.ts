@@ -220,9 +220,12 @@ export class UploadQueue {
       replace,
     );
     for (const record of records) {
-      if (!queued.has(record.id)) this.emit({ type: 'added', record });
-      if (queued.has(record.id)) this.resume(record.id);
-      else if (!isFinal(record.status)) this.start(record.id);
+      if (queued.has(record.id)) {
+        this.resume(record.id);
+        continue;
+      }
+      this.emit({ type: 'added', record });
+      if (!isFinal(record.status)) this.start(record.id);
     }
     return records;
   }
