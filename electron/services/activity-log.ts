@@ -6,7 +6,7 @@ import { statSync, renameSync } from 'node:fs';
 import { join, parse } from 'node:path';
 import electronLog from 'electron-log/node';
 import type { UploadEvent } from '../../shared/lifecycle';
-import type { AccessReport } from '../../shared/targets';
+import type { AccessReport, AccessTarget } from '../../shared/targets';
 import type { UploadRecord } from '../../shared/types';
 import type { QueueEvent, UploadQueue } from '../engine/queue';
 import { redactSecrets } from './service-error';
@@ -85,13 +85,18 @@ export function openActivityLog(options: ActivityLogOptions): ActivityLog {
     folder,
     follow: (queue) => queue.onEvent((event) => writeEvent(write, event)),
     accessChecked: (report) => {
-      const { target } = report;
-      const where = `s3://${target.bucket}/${target.prefix}${target.endpoint ? ` at ${target.endpoint}` : ''} as ${target.awsProfile ?? 'the default credentials'}`;
+      const where = checkedPlace(report.target);
       if (report.ok) write('info', `access check ${where}: an upload will work`);
       else write('warn', `access check ${where}: ${problemText(report)}`);
     },
     note: (text) => write('info', text),
   };
+}
+
+/** Where an access check looked, and as whom: the log's line and the diagnostics say it alike. */
+export function checkedPlace(target: AccessTarget): string {
+  const at = target.endpoint ? ` at ${target.endpoint}` : '';
+  return `s3://${target.bucket}/${target.prefix}${at} as ${target.awsProfile ?? 'the default credentials'}`;
 }
 
 type Write = (level: 'info' | 'warn' | 'error', text: string) => void;

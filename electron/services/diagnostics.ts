@@ -6,7 +6,7 @@ import { arch, release, type, version } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SETTINGS_FILE } from '../engine/app-home';
 import type { AccessReport, SavedTarget } from '../../shared/targets';
-import type { LogSource } from './activity-log';
+import { checkedPlace, type LogSource } from './activity-log';
 import { redactSecrets } from './service-error';
 import type { TargetServices } from './target-services';
 
@@ -193,9 +193,11 @@ function targetLine(t: SavedTarget): string {
 function lastCheckLines(last: LastCheck | null): string[] {
   if (!last) return ['  (none yet)'];
   const { report, at } = last;
-  const { target } = report;
+  const verdict = report.ok
+    ? 'an upload will work'
+    : `uploads would fail${report.problem ? ` (${report.problem.code})` : ''}`;
   return [
-    `  ${at}: s3://${target.bucket}/${target.prefix}${target.endpoint ? ` at ${target.endpoint}` : ''} as ${target.awsProfile ?? 'the default credentials'}: ${report.ok ? 'an upload will work' : `uploads would fail${report.problem ? ` (${report.problem.code})` : ''}`}`,
+    `  ${at}: ${checkedPlace(report.target)}: ${verdict}`,
     ...(report.identity?.arn ? [`  Identity: ${report.identity.arn}`] : []),
     ...report.steps.map((s) => `    ${s.status.padEnd(8)} ${s.step.padEnd(12)} ${s.message}`),
     ...report.warnings.map((w) => `    warning: ${w}`),
