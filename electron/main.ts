@@ -12,6 +12,7 @@ import { uploadsRunning } from './ipc/batch-watcher';
 import { bindIpc } from './ipc/channels.ipc';
 import { ProgressBatcher } from './ipc/progress-batcher';
 import { followBatch } from './os/batch-status';
+import { desktop } from './os/desktop';
 import { electronDialogs } from './os/dialogs';
 import { notifier } from './os/notifications';
 import { pauseOnSuspend } from './os/power';
@@ -42,6 +43,7 @@ async function start(): Promise<void> {
     resolveProxy: (url) => session.defaultSession.resolveProxy(url),
     demo: DEMO,
     ...electronDialogs(window),
+    ...desktop(),
     broadcast: (channel, payload) => {
       if (win && !win.isDestroyed()) win.webContents.send(channel, payload);
     },

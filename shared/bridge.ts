@@ -92,6 +92,8 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     exportHistory: (format, filter) => call('history:export', { format, filter }),
     getSettings: () => call('settings:get'),
     setSettings: (patch) => call('settings:set', patch),
+    openLogFolder: () => call('logs:openFolder'),
+    copyDiagnostics: () => call('diagnostics:copy'),
     onProgress: on('uploads:progress'),
     onQueueChanged: on('uploads:changed'),
     onAttention: on('uploads:attention'),

@@ -280,6 +280,10 @@ export const requestSchemas = {
   }),
   'settings:get': none,
   'settings:set': SettingsSchema.partial(),
+  /** Main opens the folder of labdrop.log in the system's file manager. */
+  'logs:openFolder': none,
+  /** Main puts the diagnostics (no secret) on the clipboard, and answers with them. */
+  'diagnostics:copy': none,
 } as const;
 
 export const REQUEST_CHANNELS = Object.keys(requestSchemas) as RequestChannel[];
@@ -481,6 +485,10 @@ export interface Responses {
   'history:export': ExportResult;
   'settings:get': SettingsView;
   'settings:set': SettingsView;
+  /** The folder opened. */
+  'logs:openFolder': string;
+  /** The text copied. */
+  'diagnostics:copy': string;
 }
 
 export interface Events {
@@ -575,6 +583,8 @@ export interface LabdropApi {
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<IpcResult<ExportResult>>;
   getSettings(): Promise<IpcResult<SettingsView>>;
   setSettings(patch: Partial<AppSettings>): Promise<IpcResult<SettingsView>>;
+  openLogFolder(): Promise<IpcResult<string>>;
+  copyDiagnostics(): Promise<IpcResult<string>>;
   /** Subscriptions return their unsubscribe function. */
   onProgress(listener: (batch: ProgressBatch) => void): () => void;
   onQueueChanged(listener: (list: QueueList) => void): () => void;

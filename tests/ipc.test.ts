@@ -99,6 +99,8 @@ async function build(options: Partial<AppCoreOptions> = {}) {
     openJsonFile: async () => chosenJson,
     savePath: async (name) => savedTo && join(savedTo, name),
     broadcast: (channel, payload) => events.push({ channel, payload }),
+    openFolder: async () => '',
+    copyText: () => undefined,
     ...options,
   });
   ({ store, queue, handlers, chosen: allowed } = core);

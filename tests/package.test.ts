@@ -130,6 +130,7 @@ describe('the packaged app', () => {
       'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
       'node_modules/s3rver/package.json',
       'node_modules/https-proxy-agent/package.json',
+      'node_modules/electron-log/package.json',
     ]) {
       expect(archived, file).toContain(`/${file}`);
     }

@@ -60,6 +60,8 @@ let core: AppCore | undefined;
 let queue: UploadQueue;
 let handlers: IpcHandlers;
 let exported: string[];
+/** What "Copy diagnostics" put on the clipboard. */
+const copied: string[] = [];
 /** Every answer any handler gave, for the secret scan. */
 const answers: string[] = [];
 const logged: string[] = [];
@@ -108,6 +110,8 @@ beforeAll(async () => {
       return path;
     },
     broadcast: (_channel, payload) => answers.push(JSON.stringify(payload)),
+    openFolder: async () => '',
+    copyText: (text) => copied.push(text),
   });
   ({ queue, handlers } = core);
   core.chosen.allow([files]);
@@ -407,8 +411,21 @@ describe('no secret in answers, exports, logs or the database', () => {
       expect(await call('history:export', { format, filter: {} })).toMatchObject({ ok: true });
     }
     await call('profiles:exportJson', { name: 'center' });
+    const diagnostics = value<string>(await call('diagnostics:copy', undefined));
+    expect(copied.at(-1)).toBe(diagnostics);
+    // Whether keys are stored, by name; the last check (of an unreachable endpoint) is there.
+    expect(diagnostics).toMatch(/Keys stored by Labdrop: yes, "lab-keys"/);
+    expect(diagnostics).toContain('AWS_SECRET_ACCESS_KEY=set');
+    expect(diagnostics).toContain('Last access check');
+    // The log: each upload's steps with its ID, and the failures.
+    const log = await readFile(core?.log.path ?? '', 'utf8');
+    const done = rows.find((row) => (row as { status: string }).status === 'done') as {
+      id: string;
+    };
+    expect(log).toContain(`upload ${done.id} verifying -> done (finish)`);
+    expect(log).toMatch(/access check s3:\/\/no-such-bucket\//);
 
-    const texts = [...answers, ...logged];
+    const texts = [...answers, ...logged, ...copied, log];
     for (const path of exported) texts.push(await readFile(path, 'utf8'));
     const haystack = texts.join('\n');
     expect(haystack).toContain('lab-keys');
@@ -458,8 +475,14 @@ describe('no secret in answers, exports, logs or the database', () => {
         run(['whoami', '--endpoint', moto.endpoint, '--json']),
         run(['check', '--bucket', 'no-such-bucket', '--endpoint', moto.endpoint]),
         run(['upload', a, '--bucket', 'lab-bucket', '--profile', 'nobody']),
+        run(['diagnose']),
+        run(['diagnose', '--json']),
       ])),
     );
+    expect(runs[9]?.stdout).toContain('AWS_SESSION_TOKEN=set');
+    const log = await readFile(join(home, 'logs', 'labdrop.log'), 'utf8');
+    expect(log).toMatch(/cli\[\d+\] upload [0-9a-f-]{36} verifying -> done/);
+    runs.push({ code: 0, signal: null, stdout: log, stderr: '' });
     expect(runs[4]?.stdout).toContain('cli/a.txt');
     const output = runs.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
     for (const secret of SECRETS) expect(output, secret).not.toContain(secret);

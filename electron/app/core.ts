@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AppInfo } from '../../shared/ipc';
 import { MiB } from '../../shared/parts';
 import { CENTER_PROFILE } from '../../shared/profile';
+import { SETTINGS_FILE } from '../engine/app-home';
 import { createClientCache } from '../engine/clients';
 import { startDemo, type DemoRun } from '../engine/demo';
 import { HashPool } from '../engine/hash-pool';
@@ -20,7 +21,9 @@ import { ChosenPaths } from '../ipc/chosen-paths';
 import { createHandlers, type HandlerDeps, type IpcHandlers } from '../ipc/handlers';
 import { SettingsFile } from '../ipc/settings-file';
 import { UploadSession } from '../ipc/upload-session';
+import { openActivityLog, type ActivityLog } from '../services/activity-log';
 import { CredentialService, type CredentialServiceOptions } from '../services/credentials';
+import { buildDiagnostics, formatDiagnostics } from '../services/diagnostics';
 import type { SecretStore } from '../services/secret-store';
 import { createTargetServices, type TargetServices } from '../services/target-services';
 import { Disposables, type Teardown } from './disposables';
@@ -29,10 +32,16 @@ import { Disposables, type Teardown } from './disposables';
 export type AppHasher = Hasher & Pick<HashPool, 'prefetch' | 'threads'>;
 
 /** What the host provides: main's dialogs and window, or the test host's stand-ins. */
-export type HostSide = Pick<HandlerDeps, 'openPaths' | 'openJsonFile' | 'savePath' | 'broadcast'>;
+export type HostSide = Pick<
+  HandlerDeps,
+  'openPaths' | 'openJsonFile' | 'savePath' | 'broadcast' | 'openFolder' | 'copyText'
+>;
 
 export interface AppCoreOptions extends HostSide {
-  /** The history database (labdrop.db), settings.json and the upload locks: appHome() in the app. */
+  /**
+   * The history database (labdrop.db), settings.json, the upload locks and
+   * logs/labdrop.log: appHome() in the app.
+   */
   dataDir: string;
   /** How to open the database (main: better-sqlite3's Electron build in development). */
   storeOptions?: StoreOptions;
@@ -78,6 +87,8 @@ export interface AppCore {
   appInfo: AppInfo;
   store: Store;
   settings: SettingsFile;
+  /** labdrop.log: every upload's steps, retries and errors, and every access check. */
+  log: ActivityLog;
   credentials: CredentialService;
   /** The one S3 client per endpoint the queue, the checks and the browser share. */
   clientFor: (endpoint: Endpoint) => S3Client;
@@ -123,11 +134,14 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
     ? disposables.add(await startDemo(join(options.dataDir, 'demo'), 'app-'), (run) => run.stop())
     : null;
   const home = demo?.folder ?? options.dataDir;
+  // The real data folder's log even in the demo: what a lab tried is worth sending too.
+  const log = openActivityLog({ home: options.dataDir, source: 'app' });
+  log.note(`Labdrop ${options.version} started${demo ? ' (demo)' : ''}`);
   const store = disposables.add(
     Store.open(join(home, 'labdrop.db'), options.storeOptions),
     (opened) => opened.close(),
   );
-  const settings = SettingsFile.open(join(home, 'settings.json'));
+  const settings = SettingsFile.open(join(home, SETTINGS_FILE));
   const initial = settings.get();
   const partSizeMiB = options.partSizeMiB ?? initial.partSizeMiB;
 
@@ -163,6 +177,7 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
       clientFor,
       network,
       ...(options.targetTimeoutMs ? { timeoutMs: options.targetTimeoutMs } : {}),
+      onChecked: (report) => log.accessChecked(report),
     }),
     (services) => services.close(),
   );
@@ -182,6 +197,7 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
     retry: options.retry,
     preflightRetry: options.preflightRetry,
   });
+  disposables.defer(log.follow(queue));
   const session = new UploadSession(store, queue);
 
   const appInfo: AppInfo = {
@@ -214,12 +230,26 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
     openJsonFile: options.openJsonFile,
     savePath: options.savePath,
     broadcast: options.broadcast,
+    openFolder: options.openFolder,
+    copyText: options.copyText,
+    logFolder: log.folder,
+    diagnostics: () =>
+      formatDiagnostics(
+        buildDiagnostics({
+          home,
+          logFile: log.path,
+          version: options.version,
+          runningAs: 'app',
+          services: targets,
+        }),
+      ),
   });
 
   return {
     appInfo,
     store,
     settings,
+    log,
     credentials,
     clientFor,
     hasher,

@@ -29,6 +29,8 @@ Commands:
   profiles list                                        submission profiles (the center's is default)
   profiles import FILE [--replace]                     add a custom profile from a JSON file
   profiles export NAME [--output FILE]                 write a profile as JSON (default: stdout)
+  diagnose [--json]                                    versions, settings, targets and the last
+                                                       access check, to send the center (no keys)
 
 Upload options:
   --bucket B          the bucket the center gave you (required unless --target)
@@ -59,7 +61,8 @@ Credentials come from the standard AWS chain: environment variables, or
 ~/.aws/credentials and ~/.aws/config profiles (SSO, assume-role and
 credential_process included). Keys entered in the Labdrop app stay in the app.
 HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured.
-Data lives in LABDROP_HOME when set, else the platform's app-data folder.`;
+Data lives in LABDROP_HOME when set, else the platform's app-data folder; the
+log of every upload is logs/labdrop.log there.`;
 
 export type Command =
   | {
@@ -129,6 +132,7 @@ export type Command =
   | { name: 'profiles'; action: 'list'; json: boolean }
   | { name: 'profiles'; action: 'import'; file: string; replace: boolean }
   | { name: 'profiles'; action: 'export'; profile: string; output: string | null }
+  | { name: 'diagnose'; json: boolean }
   | { name: 'help' }
   | { name: 'version' };
 
@@ -282,6 +286,9 @@ export function parseCommand(argv: string[]): Command {
       return parseTargets(positionals, v);
     case 'profiles':
       return parseProfiles(positionals, v);
+    case 'diagnose':
+      if (positionals.length > 0) throw new UsageError('diagnose takes no arguments, only --json.');
+      return { name, json: v.json ?? false };
     default:
       throw new UsageError(`Unknown command "${name}".`);
   }
@@ -319,6 +326,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   'profiles list': ['json'],
   'profiles import': ['replace'],
   'profiles export': ['output'],
+  diagnose: ['json'],
 };
 
 /** The words a command line starts with: each command's name, help and version. */

@@ -1,9 +1,11 @@
 // What every command shares: where its text goes, its exit codes, and how it
 // opens the store and the services over it.
+import { dirname } from 'node:path';
 import type { UploadRecord } from '../../shared/types';
 import { regionFromEnv } from '../engine/s3-client';
 import { createServices, type ServiceOptions, type Services } from '../engine/services';
 import { Store } from '../engine/store';
+import { openActivityLog, type ActivityLog } from '../services/activity-log';
 import { CredentialService } from '../services/credentials';
 import { ProfileStore } from '../services/profiles';
 import { ServiceError, toProblem } from '../services/service-error';
@@ -35,19 +37,32 @@ export function find(store: Store, idOrPrefix: string): UploadRecord | string {
     : `"${idOrPrefix}" matches ${matches.length} uploads; give more characters.`;
 }
 
+/** labdrop.log in the data folder of `store`, the file the app writes too. */
+export function cliLog(store: Store): ActivityLog {
+  return openActivityLog({ home: dirname(store.path), source: 'cli' });
+}
+
 /**
  * The engine with the command line's credentials: the standard AWS chain,
  * refreshed ahead of expiry and explained when it fails (see
- * electron/services/credentials.ts).
+ * electron/services/credentials.ts), and the log following its uploads.
  */
 export function cliServices(options: ServiceOptions = {}): Services {
   const store = options.store ?? Store.openDefault();
-  return createServices({
+  const services = createServices({
     ...options,
     store,
     credentialsFor: new CredentialService({ store }).providerFor,
     profileNamed: (name) => new ProfileStore(store).get(name),
   });
+  const unfollow = cliLog(store).follow(services.queue);
+  return {
+    ...services,
+    async close() {
+      unfollow();
+      await services.close();
+    },
+  };
 }
 
 /**
@@ -85,12 +100,20 @@ export async function withStore(fn: (store: Store) => number | Promise<number>):
  * calls. A ServiceError is bad input (2); anything else, such as credentials
  * that fail, is 1.
  */
-export function withTargetServices(fn: (services: TargetServices) => Promise<number>) {
+export function withTargetServices(
+  fn: (services: TargetServices, place: { home: string; log: ActivityLog }) => Promise<number>,
+) {
   return withStore(async (store) => {
     // The command line has no keychain: keys stored by the app stay in the app.
-    const services = createTargetServices({ store, secrets: null, env: process.env });
+    const log = cliLog(store);
+    const services = createTargetServices({
+      store,
+      secrets: null,
+      env: process.env,
+      onChecked: (report) => log.accessChecked(report),
+    });
     try {
-      return await fn(services);
+      return await fn(services, { home: dirname(store.path), log });
     } catch (error) {
       if (error instanceof ServiceError) {
         for (const line of error.message.split('\n')) err(`labdrop: ${line}`);

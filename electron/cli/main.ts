@@ -3,6 +3,7 @@ import { parseCommand, USAGE, UsageError, type Command } from './args';
 import { cancel } from './commands/cancel';
 import { check } from './commands/check';
 import { demo } from './commands/demo';
+import { diagnose } from './commands/diagnose';
 import { history } from './commands/history';
 import { pause } from './commands/pause';
 import { profiles } from './commands/profiles';
@@ -63,5 +64,7 @@ async function dispatch(argv: string[], hasher: HashPool | undefined): Promise<n
       return targets(command);
     case 'profiles':
       return profiles(command);
+    case 'diagnose':
+      return diagnose(command, __LABDROP_VERSION__);
   }
 }

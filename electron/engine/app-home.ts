@@ -5,6 +5,8 @@ import { posix, resolve, win32 } from 'node:path';
 export const APP_FOLDER = 'Labdrop';
 /** File name of the state + history database inside appHome(). */
 export const DATABASE_FILE = 'labdrop.db';
+/** The app's settings (electron/ipc/settings-file.ts) inside appHome(). */
+export const SETTINGS_FILE = 'settings.json';
 
 /**
  * Where Labdrop keeps its data, shared by the desktop app and the CLI.

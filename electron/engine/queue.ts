@@ -15,7 +15,7 @@ import { removeFromBucket } from './cleanup';
 import { reviewBucket, type BucketReview } from './bucket-review';
 import { recordPlan, type Replace } from './enqueue';
 import { EndpointChecks } from './endpoint-checks';
-import { contextOf, UploadFailure } from './errors';
+import { contextOf, UploadFailure, type Classified } from './errors';
 import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
 import { bucketAcceleration, bucketEncryption, bucketRegion } from './preflight';
@@ -63,6 +63,16 @@ export interface QueueOptions {
   now?: () => number;
 }
 
+/**
+ * What the queue did to one upload, for whoever keeps a record of it (the
+ * log, electron/services/activity-log.ts): recorded, moved by an event of
+ * shared/lifecycle.ts, or a request retried after a failure.
+ */
+export type QueueEvent =
+  | { type: 'added'; record: UploadRecord }
+  | { type: 'move'; record: UploadRecord; from: UploadStatus; event: UploadEvent }
+  | { type: 'retry'; record: UploadRecord; failure: Classified; attempt: number; delayMs: number };
+
 /** How often a running queue reads the requests other processes left (`labdrop pause ID`). */
 const REQUEST_POLL_MS = 1_000;
 
@@ -79,6 +89,7 @@ export class UploadQueue {
   private readonly cancelling = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(progress: UploadProgress) => void>();
   private readonly attention = new Set<(reason: UploadError) => void>();
+  private readonly observers = new Set<(event: QueueEvent) => void>();
   private readonly parts: AdaptiveLimiter;
   private readonly hashing: AdaptiveLimiter;
   private readonly files: AdaptiveLimiter;
@@ -156,6 +167,16 @@ export class UploadQueue {
     return () => this.listeners.delete(listener);
   }
 
+  /** Listens for every upload recorded, every move of the lifecycle, and every retry. */
+  onEvent(listener: (event: QueueEvent) => void): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
+  private emit(event: QueueEvent): void {
+    for (const observer of this.observers) observer(event);
+  }
+
   /**
    * Looks up the plan's keys in the bucket (bucket-review.ts): what is new,
    * already there, different, or already in the queue. Nothing is recorded.
@@ -200,8 +221,12 @@ export class UploadQueue {
       replace,
     );
     for (const record of records) {
-      if (queued.has(record.id)) this.resume(record.id);
-      else if (!isFinal(record.status)) this.start(record.id);
+      if (queued.has(record.id)) {
+        this.resume(record.id);
+        continue;
+      }
+      this.emit({ type: 'added', record });
+      if (!isFinal(record.status)) this.start(record.id);
     }
     return records;
   }
@@ -509,8 +534,9 @@ export class UploadQueue {
       policy: this.retry,
       context: contextOf(record),
       signal,
-      onRetry: (failure: { recovery: string }) => {
+      onRetry: (failure: Classified, attempt: number, delayMs: number) => {
         if (failure.recovery === 'slow-down') this.parts.slowDown();
+        this.emit({ type: 'retry', record, failure, attempt, delayMs });
       },
     };
   }
@@ -543,6 +569,7 @@ export class UploadQueue {
     shown: UploadStatus = from,
   ): UploadRecord {
     const record = this.options.store.transition(id, from, event, patch);
+    this.emit({ type: 'move', record, from, event });
     const job = this.jobs.get(id);
     if (job) {
       job.record = record;

@@ -55,8 +55,8 @@ export interface RetryOptions {
   policy: RetryPolicy;
   context: ErrorContext;
   signal?: AbortSignal;
-  /** Called before each new attempt, with what went wrong. */
-  onRetry?: (failure: Classified, attempt: number) => void;
+  /** Called before each new attempt, with what went wrong and how long it waits first. */
+  onRetry?: (failure: Classified, attempt: number, delayMs: number) => void;
 }
 
 /**
@@ -77,8 +77,9 @@ export async function withRetry<T>(
       if (failure.recovery === 'stop' || n >= options.policy.maxAttempts) {
         throw new UploadFailure(failure, { transient: failure.waitable === true });
       }
-      options.onRetry?.(failure, n);
-      await sleep(backoffDelay(n, options.policy), options.signal);
+      const delayMs = backoffDelay(n, options.policy);
+      options.onRetry?.(failure, n, delayMs);
+      await sleep(delayMs, options.signal);
     }
   }
 }

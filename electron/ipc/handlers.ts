@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   describeIssues,
@@ -63,6 +63,14 @@ export interface HandlerDeps {
   savePath(suggestedName: string, format: 'csv' | 'json', title?: string): Promise<string | null>;
   /** Sends an event to every window. */
   broadcast<E extends keyof Events>(channel: E, payload: Events[E]): void;
+  /** Shows a folder in the system's file manager; '' when it did, else why not (shell.openPath). */
+  openFolder(path: string): Promise<string>;
+  /** Puts text on the system clipboard. */
+  copyText(text: string): void;
+  /** Where labdrop.log is (electron/services/activity-log.ts). */
+  logFolder: string;
+  /** The diagnostics as text (electron/services/diagnostics.ts). */
+  diagnostics(): string;
   plan?: (paths: readonly string[], prefix: string, rules?: KeyRules) => Promise<Plan>;
   /** Starts hashing planned files while the user picks where they go (see HashPool.prefetch). */
   hasher: Pick<HashPool, 'prefetch' | 'threads'>;
@@ -586,6 +594,24 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
         queue.setPartConcurrency(after.partConcurrency);
       }
       return settingsView();
+    },
+
+    'logs:openFolder': async () => {
+      await mkdir(deps.logFolder, { recursive: true });
+      const problem = await deps.openFolder(deps.logFolder);
+      if (problem) {
+        throw new UploadFailure({
+          code: 'OpenFailed',
+          message: `Labdrop could not open the log folder (${problem}). Open ${deps.logFolder} yourself.`,
+        });
+      }
+      return deps.logFolder;
+    },
+
+    'diagnostics:copy': async () => {
+      const text = deps.diagnostics();
+      deps.copyText(text);
+      return text;
     },
   };
 

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CENTER_PROFILE_NAME } from '../../shared/profile';
 import { createClientCache, type ClientCache } from '../engine/clients';
@@ -7,6 +8,7 @@ import type { Store } from '../engine/store';
 import { checkAccess, whoami, type AccessReport, type AccessTarget, type WhoAmI } from './access';
 import { listBuckets, listFolders, newFolder, type BucketList, type FolderList } from './browse';
 import { CredentialService } from './credentials';
+import { saveLastCheck } from './diagnostics';
 import { ProfileStore } from './profiles';
 import type { SecretStore } from './secret-store';
 import { TargetStore } from './targets';
@@ -24,6 +26,8 @@ export interface TargetServicesOptions {
   clientFor?: (endpoint: Endpoint) => S3Client;
   /** Per request of an access check or a listing. */
   timeoutMs?: number;
+  /** Every access check's report (the log's line); the last is also kept for the diagnostics. */
+  onChecked?: (report: AccessReport) => void;
 }
 
 /**
@@ -76,14 +80,18 @@ export function createTargetServices(options: TargetServicesOptions): TargetServ
     targets,
     clientFor,
     whoami: (source) => whoami(source, { credentials, network, timeoutMs: options.timeoutMs }),
-    checkAccess: (target, submissionProfile = CENTER_PROFILE_NAME) =>
-      checkAccess(target, {
+    checkAccess: async (target, submissionProfile = CENTER_PROFILE_NAME) => {
+      const report = await checkAccess(target, {
         credentials,
         clientFor,
         profile: profiles.require(submissionProfile),
         network,
         timeoutMs: options.timeoutMs,
-      }),
+      });
+      saveLastCheck(dirname(options.store.path), report);
+      options.onChecked?.(report);
+      return report;
+    },
     listBuckets: (source) => listBuckets(clientFor(source), source, { signal: signal() }),
     listFolders: (target, prefix) =>
       listFolders(clientFor(target), target, prefix, { signal: signal() }),

@@ -81,6 +81,9 @@ export async function startTestHost(options: HostOptions): Promise<TestHost> {
     broadcast: (channel, payload) => {
       for (const res of streams) send(res, channel, payload);
     },
+    // No file manager or clipboard here: the window shows the folder and the text.
+    openFolder: async () => '',
+    copyText: () => undefined,
   });
   const { queue, store, handlers } = core;
   core.restoreSession();

@@ -351,7 +351,50 @@ function ProfilesPanel() {
   );
 }
 
-/** Upload settings, credentials, and the submission profiles. */
+/** The log and the diagnostics a lab sends the center when something goes wrong. */
+function DiagnosticsPanel() {
+  const id = useId();
+  const store = useAppStore();
+  const diagnostics = useApp((s) => s.settings.diagnostics);
+  return (
+    <section className="card" aria-labelledby={`${id}-diagnostics`}>
+      <h2 id={`${id}-diagnostics`} className="card-title">
+        Logs and diagnostics
+      </h2>
+      <p className="muted">
+        When something goes wrong, send the center labdrop.log from the log folder and the
+        diagnostics: versions, settings, targets and the last access check. Neither holds a key.
+      </p>
+      <div className="row-actions">
+        <button
+          type="button"
+          className="button"
+          onClick={() => void store.getState().openLogFolder()}
+        >
+          Open log folder
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void store.getState().copyDiagnostics()}
+        >
+          Copy diagnostics
+        </button>
+      </div>
+      {diagnostics && (
+        <details className="diagnostics">
+          <summary>What was copied</summary>
+          {/* It scrolls: a Tab stop, so the keyboard can read it all. */}
+          <pre className="selectable" tabIndex={0} aria-label="Diagnostics copied">
+            {diagnostics}
+          </pre>
+        </details>
+      )}
+    </section>
+  );
+}
+
+/** Upload settings, credentials, the submission profiles, and the diagnostics. */
 export function SettingsView() {
   const id = useId();
   const view = useApp((s) => s.settings.view);
@@ -362,6 +405,7 @@ export function SettingsView() {
       <UploadSettings key={view ? JSON.stringify(view.settings) : 'loading'} view={view} />
       <CredentialsPanel />
       <ProfilesPanel />
+      <DiagnosticsPanel />
       {info && (
         <section className="card" aria-labelledby={`${id}-about`}>
           <h2 id={`${id}-about`} className="card-title">

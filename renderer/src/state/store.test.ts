@@ -190,6 +190,8 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
         settings: { partConcurrency: 8, partSizeMiB: 8, target: null, ...patch },
         restartNeeded: false,
       }),
+    openLogFolder: () => ok('/home/lab/.config/Labdrop/logs'),
+    copyDiagnostics: () => ok('Labdrop diagnostics'),
     onProgress: (listener) => {
       listeners.progress = listener;
       return () => delete listeners.progress;
@@ -811,5 +813,30 @@ describe('the window store', () => {
       kind: 'error',
       text: 'No upload "z".',
     });
+  });
+
+  it('says where the log folder is, keeps the diagnostics copied, and shows why either failed', async () => {
+    const { store } = await connected();
+    await store.getState().openLogFolder();
+    expect(store.getState().notices.at(-1)?.text).toContain('/home/lab/.config/Labdrop/logs');
+    await store.getState().copyDiagnostics();
+    expect(store.getState().settings.diagnostics).toBe('Labdrop diagnostics');
+    expect(store.getState().notices.at(-1)).toMatchObject({ kind: 'success' });
+
+    const refused = {
+      ok: false as const,
+      error: { code: 'OpenFailed', message: 'No file manager.' },
+    };
+    const failing = await connected({
+      openLogFolder: () => Promise.resolve(refused),
+      copyDiagnostics: () => Promise.resolve(refused),
+    });
+    await failing.store.getState().openLogFolder();
+    await failing.store.getState().copyDiagnostics();
+    expect(failing.store.getState().notices.map((n) => n.text)).toEqual([
+      'No file manager.',
+      'No file manager.',
+    ]);
+    expect(failing.store.getState().settings.diagnostics).toBeNull();
   });
 });
