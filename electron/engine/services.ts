@@ -18,6 +18,8 @@ export interface ServiceOptions {
   profileNamed?: (name: string) => SubmissionProfile | undefined;
   partConcurrency?: number;
   partSize?: number;
+  /** The bandwidth limit in bytes per second (null: none). */
+  maxRate?: number | null;
   hashThreads?: number;
   /** A hash pool already at work (the command line's, see electron/cli/entry.ts); it is closed with the services. */
   hasher?: HashPool;
@@ -51,6 +53,7 @@ export interface QueueDeps {
   profileNamed?: (name: string) => SubmissionProfile | undefined;
   partConcurrency?: number;
   partSize?: number;
+  maxRate?: number | null;
   retry?: RetryPolicy;
   preflightRetry?: RetryPolicy;
 }
@@ -95,6 +98,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     profileNamed: options.profileNamed,
     partConcurrency: options.partConcurrency,
     partSize: options.partSize,
+    maxRate: options.maxRate,
   });
   return {
     store,

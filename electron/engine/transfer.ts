@@ -20,6 +20,7 @@ import type { LiveCounts } from './progress';
 import { listParts, reconcileParts } from './part-recovery';
 import { withRetry, type RetryOptions } from './retry';
 import type { CompletedPart, Store, UploadPatch } from './store';
+import type { TokenBucket } from './token-bucket';
 import {
   etagIsMd5,
   headAnswer,
@@ -38,6 +39,8 @@ export interface TransferDeps {
   /** The one limit on part requests in flight across all files. */
   parts: AdaptiveLimiter;
   partBuffers: PartBuffers;
+  /** The one bandwidth limit on all request bodies. */
+  bandwidth: TokenBucket;
   retryOptions: (record: UploadRecord, signal: AbortSignal) => RetryOptions;
   /** Writes the record (not its status) and returns it. */
   patch: (id: string, patch: UploadPatch) => UploadRecord;
@@ -467,7 +470,7 @@ export class Transfer {
     send: (body: RangeBody['body'], abortSignal: AbortSignal) => Promise<T>,
     { runToEnd = false } = {},
   ): Promise<T> {
-    const { parts, partBuffers } = this.deps;
+    const { parts, partBuffers, bandwidth } = this.deps;
     return withRetry(
       async () => {
         await assertUnchanged(record);
@@ -482,6 +485,11 @@ export class Transfer {
             signal: runToEnd ? new AbortController().signal : signal,
             onBytes: (bytes) => {
               live.inflight.set(slot, (live.inflight.get(slot) ?? 0) + bytes);
+            },
+            take: async (bytes, bodySignal) => {
+              const grant = await bandwidth.take(bytes, bodySignal);
+              if (grant.held) live.held = { at: bandwidth.now(), rate: bandwidth.limit };
+              return grant.bytes;
             },
           },
           partBuffers,

@@ -62,6 +62,7 @@ export function uploadsInEveryStatus(extra = 0): UploadProgress[] {
       hashedBytes: status === 'hashing' ? Math.floor(size * 0.6) : status === 'queued' ? 0 : size,
       uploadedBytes: status === 'done' || status === 'verifying' ? size : Math.floor(size * part),
       speed: status === 'uploading' ? 24_117_248 : status === 'hashing' ? 180_000_000 : 0,
+      heldTo: null,
       error:
         status === 'failed'
           ? {

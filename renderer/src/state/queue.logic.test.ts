@@ -25,6 +25,7 @@ function p(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
     hashedBytes: 1000,
     uploadedBytes: 0,
     speed: 0,
+    heldTo: null,
     error: null,
     skipped: null,
     ...patch,

@@ -28,6 +28,7 @@ function progress(id: string, patch: Partial<UploadProgress> = {}): UploadProgre
     hashedBytes: 0,
     uploadedBytes: 0,
     speed: 0,
+    heldTo: null,
     error: null,
     skipped: null,
     ...patch,
