@@ -24,6 +24,7 @@ export function settingsView(prefix: string, awsProfile = 'lab-a'): SettingsView
     settings: {
       partConcurrency: 8,
       partSizeMiB: 8,
+      maxRate: null,
       target: { bucket: 'lab-bucket', prefix, endpoint: '', region: 'us-east-1', awsProfile },
     },
     restartNeeded: false,
