@@ -6,6 +6,7 @@ import { HashPool } from '../electron/engine/hash-pool';
 import type { Target, UploadQueue } from '../electron/engine/queue';
 import { planUpload } from '../electron/engine/scan';
 import { Store } from '../electron/engine/store';
+import { isActive } from '../shared/lifecycle';
 import { MiB } from '../shared/parts';
 import type { UploadProgress, UploadRecord } from '../shared/types';
 import { HASH_WORKER } from './helpers/build';
@@ -47,7 +48,7 @@ const target = (): Target => ({
   awsProfile: null,
 });
 
-/** The file's upload as the window sees it, every 50 ms, from its first byte sent until it settles. */
+/** The file's upload as the window sees it, every 50 ms, from its first byte sent until it stops. */
 async function watchUpload(queue: UploadQueue, id: string, onSample: (p: UploadProgress) => void) {
   const samples: Array<{ at: number; progress: UploadProgress }> = [];
   for (;;) {
@@ -56,7 +57,7 @@ async function watchUpload(queue: UploadQueue, id: string, onSample: (p: UploadP
       samples.push({ at: performance.now(), progress });
       onSample(progress);
     }
-    if (progress.status === 'done' || progress.status === 'failed') return samples;
+    if (!isActive(progress.status)) return samples;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -124,6 +125,30 @@ describe('the bandwidth limit', () => {
     const done = samples.at(-1) as { at: number; progress: UploadProgress };
     expect(done.progress.status).toBe('done');
     expect(done.at - lifted).toBeLessThan(1_000);
+    await expectObjectMatches(moto.endpoint, 'lab-bucket', key, path);
+  });
+
+  it('pauses an upload held back by the limit at once, and resumes it to the right object', async () => {
+    // One PutObject, which a pause lets finish once its body is all sent: at
+    // 1 MB/s that would be 12 s, but none of the object can be stored before.
+    const path = await writeTestFile(dir, 'run/lane-3.fastq', 12 * MiB, 6);
+    const queue = testQueue(store, pool, { maxRate: 1_000_000, partSize: 5 * MiB });
+    const [record] = await queue.add(await planUpload([path], 'center'), target());
+    const { id, key } = record as UploadRecord;
+    let paused = 0;
+    await watchUpload(queue, id, (p) => {
+      if (p.uploadedBytes > 300_000 && !paused) {
+        paused = performance.now();
+        void queue.requestPause(id);
+      }
+    });
+    await queue.idle();
+    expect(store.getUpload(id)?.status).toBe('paused');
+    expect(performance.now() - paused).toBeLessThan(1_000);
+    queue.setMaxRate(null);
+    queue.resume(id);
+    await queue.idle();
+    expect(store.getUpload(id)?.status).toBe('done');
     await expectObjectMatches(moto.endpoint, 'lab-bucket', key, path);
   });
 });

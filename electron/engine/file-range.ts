@@ -137,7 +137,8 @@ async function bufferedRange(
           onBytes(slice);
           this.push(chunk);
         },
-        (error: Error) => this.destroy(error),
+        // Only the request's end stops a wait: nothing is left to tell.
+        () => this.destroy(),
       );
     },
   });
@@ -183,7 +184,11 @@ function streamedRange(
           this.push(chunk.subarray(offset, offset + piece));
           offset += piece;
         }
-      })().then(() => done(), done);
+      })().then(
+        () => done(),
+        // Only the request's end stops a wait: nothing is left to tell.
+        () => this.destroy(),
+      );
     },
   });
   stream.pipe(paced);

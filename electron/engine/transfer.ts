@@ -476,14 +476,23 @@ export class Transfer {
         await assertUnchanged(record);
         const release = await parts.acquire(signal);
         live.inflight.set(slot, 0);
+        // `runToEnd`: once its whole body is handed over, the request is not
+        // cut short. Before that S3 cannot store the object, so a pause does
+        // not wait for the bandwidth limit to let the rest through.
+        const untilSent = new AbortController();
+        let handed = 0;
+        const stopUnsent = () => {
+          if (handed < end - start) untilSent.abort();
+        };
+        if (runToEnd) signal.addEventListener('abort', stopUnsent, { once: true });
         const range = await openRange(
           {
             path: record.localPath,
             start,
             end,
-            // `runToEnd`: the request, once it begins, is not cut short.
-            signal: runToEnd ? new AbortController().signal : signal,
+            signal: runToEnd ? untilSent.signal : signal,
             onBytes: (bytes) => {
+              handed += bytes;
               live.inflight.set(slot, (live.inflight.get(slot) ?? 0) + bytes);
             },
             take: async (bytes, bodySignal) => {
@@ -495,6 +504,7 @@ export class Transfer {
           partBuffers,
           record.partSize,
         ).catch((error: unknown) => {
+          signal.removeEventListener('abort', stopUnsent);
           release();
           throw error;
         });
@@ -505,6 +515,7 @@ export class Transfer {
         } catch (error) {
           throw range.failure() ?? error;
         } finally {
+          signal.removeEventListener('abort', stopUnsent);
           range.close();
           live.inflight.delete(slot);
           release();
