@@ -8,6 +8,7 @@ import { planUpload } from '../electron/engine/scan';
 import { Store } from '../electron/engine/store';
 import { isActive } from '../shared/lifecycle';
 import { MiB } from '../shared/parts';
+import { MIN_RATE } from '../shared/rate';
 import type { UploadProgress, UploadRecord } from '../shared/types';
 import { HASH_WORKER } from './helpers/build';
 import { testQueue } from './helpers/engine';
@@ -149,6 +150,19 @@ describe('the bandwidth limit', () => {
     queue.resume(id);
     await queue.idle();
     expect(store.getUpload(id)?.status).toBe('done');
+    await expectObjectMatches(moto.endpoint, 'lab-bucket', key, path);
+  });
+
+  it('keeps the connection busy at the lowest limit: no idle timeout fires', async () => {
+    // 30 KB at 10 KB/s is 3 s; a request silent for 0.6 s would be cut and retried.
+    const path = await writeTestFile(dir, 'run/sheet.csv', 30_000, 8);
+    const queue = testQueue(store, pool, { maxRate: MIN_RATE, idleTimeoutMs: 600 });
+    const started = performance.now();
+    const [record] = await queue.add(await planUpload([path], 'center'), target());
+    await queue.idle();
+    const { id, key } = record as UploadRecord;
+    expect(store.getUpload(id)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2_900);
     await expectObjectMatches(moto.endpoint, 'lab-bucket', key, path);
   });
 });
