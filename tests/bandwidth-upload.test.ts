@@ -165,4 +165,17 @@ describe('the bandwidth limit', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(2_900);
     await expectObjectMatches(moto.endpoint, 'lab-bucket', key, path);
   });
+
+  it('paces parts too big to buffer, streamed from the file', async () => {
+    // A 17 MiB part is streamed (over MAX_BUFFERED_PART); 18 MiB at 12 MB/s is 1.57 s.
+    const path = await writeTestFile(dir, 'run/lane-4.fastq', 18 * MiB, 9);
+    const queue = testQueue(store, pool, { maxRate: 12_000_000, partSize: 17 * MiB });
+    const started = performance.now();
+    const [record] = await queue.add(await planUpload([path], 'center'), target());
+    await queue.idle();
+    const { id, key } = record as UploadRecord;
+    expect(store.getUpload(id)?.status).toBe('done');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_570);
+    await expectObjectMatches(moto.endpoint, 'lab-bucket', key, path);
+  });
 });
