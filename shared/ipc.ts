@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import type { KeyWarning } from './keys';
 import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from './parts';
+import { MAX_RATE, MIN_RATE } from './rate';
 import { UPLOAD_STATUSES } from './lifecycle';
 import type { UploadError, UploadProgress, UploadRecord } from './types';
 import type {
@@ -120,6 +121,8 @@ export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
 export const SettingsSchema = z.strictObject({
   partConcurrency: z.number().int().min(1).max(MAX_PART_CONCURRENCY),
   partSizeMiB: z.number().int().min(MIN_PART_SIZE_MIB).max(MAX_PART_SIZE_MIB),
+  /** The bandwidth limit on all uploads together, in bytes per second (see shared/rate.ts); null: none. */
+  maxRate: z.number().int().min(MIN_RATE).max(MAX_RATE).nullable(),
   target: z
     .strictObject({
       bucket: z.string().max(255),
@@ -133,7 +136,12 @@ export const SettingsSchema = z.strictObject({
 });
 export type AppSettings = z.infer<typeof SettingsSchema>;
 
-export const DEFAULT_SETTINGS: AppSettings = { partConcurrency: 8, partSizeMiB: 8, target: null };
+export const DEFAULT_SETTINGS: AppSettings = {
+  partConcurrency: 8,
+  partSizeMiB: 8,
+  maxRate: null,
+  target: null,
+};
 
 const none = z.undefined();
 const byId = z.strictObject({ id: UploadId });
@@ -607,6 +615,7 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   replace: 'the files to replace',
   partConcurrency: 'the number of parallel part uploads',
   partSizeMiB: 'the part size',
+  maxRate: 'the bandwidth limit',
 };
 
 /**

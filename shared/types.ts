@@ -118,6 +118,8 @@ export interface UploadProgress {
   uploadedBytes: number;
   /** Bytes per second over the last few seconds. */
   speed: number;
+  /** The bandwidth limit (bytes per second) holding this upload back now, if one is. */
+  heldTo: number | null;
   error: UploadError | null;
   /** Why a skipped file was not sent: the bucket has it, or the user kept the bucket's other version. */
   skipped: SkipReason | null;

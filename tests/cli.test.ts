@@ -426,6 +426,36 @@ describe('labdrop upload', () => {
     expect(progress.length).toBeGreaterThanOrEqual(3);
     for (const line of progress) expect(line).toMatch(/: \d+% of 20\.0 MiB, .+\/s, ETA /);
   });
+
+  it('holds an upload to --max-rate and says so', async () => {
+    const path = await file('limited.bin', 3 * MiB);
+    const started = Date.now();
+    const run = await labdrop(
+      [
+        'upload',
+        path,
+        '--bucket',
+        'cli-bucket',
+        '--endpoint',
+        proxy.endpoint,
+        '--prefix',
+        'limited',
+        '--max-rate',
+        '1.5MB/s',
+      ],
+      { env: env({ LABDROP_PROGRESS_MS: '300' }) },
+    );
+    expect(run.code).toBe(0);
+    // 3 MiB at 1.5 MB/s is 2.1 s; the limit starts from the first byte.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(run.stdout).toMatch(
+      /uploading s3:\/\/cli-bucket\/limited\/limited\.bin: .*, held to 1\.5 MB\/s by --max-rate/,
+    );
+    const head = await testClient(moto.endpoint).send(
+      new HeadObjectCommand({ Bucket: 'cli-bucket', Key: 'limited/limited.bin' }),
+    );
+    expect(head.ContentLength).toBe(3 * MiB);
+  });
 });
 
 describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
@@ -539,6 +569,14 @@ describe('bad input: a clear message, non-zero exit, nothing half-done', () => {
     const run = await labdrop(['upload', 'x', '--bucket', 'b', '--concurrency', 'lots']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--concurrency must be a whole number');
+  });
+
+  it('a bandwidth limit it cannot read', async () => {
+    const run = await labdrop(['upload', 'x', '--bucket', 'b', '--max-rate', '40 megs']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--max-rate: "40 megs" is not a bandwidth limit: write a number and a unit, e.g. 40MB/s',
+    );
   });
 });
 

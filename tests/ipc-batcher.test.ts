@@ -43,6 +43,7 @@ function item(id: string): UploadProgress {
     hashedBytes: 0,
     uploadedBytes: 0,
     speed: 0,
+    heldTo: null,
     error: null,
     skipped: null,
   };

@@ -24,6 +24,7 @@ function progress(id: string, status: UploadStatus, size = 100, uploadedBytes = 
     hashedBytes: 0,
     uploadedBytes,
     speed: 0,
+    heldTo: null,
     error: null,
     skipped: null,
   };

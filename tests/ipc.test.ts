@@ -1227,14 +1227,26 @@ describe('history and settings', () => {
     // Started with the saved part size, as the app starts.
     await build({ partSizeMiB: undefined });
     expect(value(await handlers['settings:get'](undefined))).toEqual({
-      settings: { partConcurrency: 8, partSizeMiB: 8, target: null },
+      settings: { partConcurrency: 8, partSizeMiB: 8, maxRate: null, target: null },
       restartNeeded: false,
     });
-    const view = value(await handlers['settings:set']({ partConcurrency: 3, partSizeMiB: 16 }));
+    const view = value(
+      await handlers['settings:set']({ partConcurrency: 3, partSizeMiB: 16, maxRate: 40_000_000 }),
+    );
     expect(view).toEqual({
-      settings: { partConcurrency: 3, partSizeMiB: 16, target: null },
+      settings: { partConcurrency: 3, partSizeMiB: 16, maxRate: 40_000_000, target: null },
       restartNeeded: true,
     });
-    expect(SettingsFile.open(join(dir, 'settings.json')).get().partConcurrency).toBe(3);
+    expect(SettingsFile.open(join(dir, 'settings.json')).get()).toMatchObject({
+      partConcurrency: 3,
+      maxRate: 40_000_000,
+    });
+    // A limit under the lowest one is refused in words, and the saved one stays.
+    const refused = await handlers['settings:set']({ maxRate: 1_000 });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('the bandwidth limit') },
+    });
+    expect(SettingsFile.open(join(dir, 'settings.json')).get().maxRate).toBe(40_000_000);
   });
 });

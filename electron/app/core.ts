@@ -194,6 +194,7 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
     profileNamed: (name) => targets.profiles.get(name),
     partSize: partSizeMiB * MiB,
     partConcurrency: options.partConcurrency ?? initial.partConcurrency,
+    maxRate: initial.maxRate,
     retry: options.retry,
     preflightRetry: options.preflightRetry,
   });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MAX_PART_CONCURRENCY } from '../../shared/parts';
+import { parseRate } from '../../shared/rate';
 import { UPLOAD_STATUSES, type UploadStatus } from '../../shared/lifecycle';
 
 export class UsageError extends Error {
@@ -13,7 +14,7 @@ export const USAGE = `Usage: labdrop <command> [options]
 
 Commands:
   upload <files or folders…> --bucket B [--prefix P]   hash, upload and verify
-  resume [ID | --all]                                  finish paused or interrupted uploads
+  resume [ID | --all] [--max-rate R]                   finish paused or interrupted uploads
   pause ID                                             pause an upload (also one running elsewhere)
   cancel ID                                            stop an upload and remove its parts
   history [--status S] [--search T] [--json | --csv]   what was uploaded, when, with which MD5
@@ -41,6 +42,8 @@ Upload options:
   --profile NAME      AWS profile from ~/.aws (default: AWS_PROFILE, else the default chain)
   --concurrency N     parallel part uploads (default 8)
   --part-size MiB     part size in MiB (default 8; grown for files over 80 GiB)
+  --max-rate R        bandwidth limit for all files together, e.g. 40MB/s, 500KiB/s,
+                      100Mbit/s (default: none; the app's Settings limit is not read)
   --yes               upload even where keys would be skipped by the sync job
   --replace           replace objects that differ from the files (only if unchanged since the review)
   --rename-for-synapse  rename keys Synapse refuses (é → e, others → _); local files stay as they are
@@ -77,6 +80,8 @@ export type Command =
       profile: string | null;
       concurrency: number;
       partSizeMiB: number;
+      /** Bytes per second for all uploads together; null: no limit. */
+      maxRate: number | null;
       yes: boolean;
       json: boolean;
       replace: boolean;
@@ -84,7 +89,7 @@ export type Command =
       kms: boolean;
       accelerate: boolean;
     }
-  | { name: 'resume'; id: string | null; json: boolean }
+  | { name: 'resume'; id: string | null; json: boolean; maxRate: number | null }
   | { name: 'pause'; id: string }
   | { name: 'cancel'; id: string }
   | {
@@ -154,6 +159,13 @@ function integer(
   return n;
 }
 
+function maxRate(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const parsed = parseRate(value);
+  if (!parsed.ok) throw new UsageError(`--max-rate: ${parsed.message}`);
+  return parsed.rate;
+}
+
 function one(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`Give exactly one ${what}.`);
   return positionals[0] as string;
@@ -179,6 +191,7 @@ export function parseCommand(argv: string[]): Command {
         profile: { type: 'string' },
         concurrency: { type: 'string' },
         'part-size': { type: 'string' },
+        'max-rate': { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         'rename-for-synapse': { type: 'boolean' },
         kms: { type: 'boolean' },
@@ -223,6 +236,7 @@ export function parseCommand(argv: string[]): Command {
         profile: v.profile ?? null,
         concurrency: integer(v.concurrency, '--concurrency', 1, MAX_PART_CONCURRENCY, 8),
         partSizeMiB: integer(v['part-size'], '--part-size', 5, 5120, 8),
+        maxRate: maxRate(v['max-rate']),
         yes: v.yes ?? false,
         json: v.json ?? false,
         replace: v.replace ?? false,
@@ -235,7 +249,12 @@ export function parseCommand(argv: string[]): Command {
       if (v.all ? positionals.length > 0 : positionals.length !== 1) {
         throw new UsageError('Give one upload ID, or --all.');
       }
-      return { name, id: v.all ? null : (positionals[0] as string), json: v.json ?? false };
+      return {
+        name,
+        id: v.all ? null : (positionals[0] as string),
+        json: v.json ?? false,
+        maxRate: maxRate(v['max-rate']),
+      };
     case 'pause':
     case 'cancel':
       return { name, id: one(positionals, 'upload ID') };
@@ -306,6 +325,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
     'target',
     'concurrency',
     'part-size',
+    'max-rate',
     'yes',
     'json',
     'replace',
@@ -313,7 +333,7 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
     'kms',
     'accelerate',
   ],
-  resume: ['all', 'json'],
+  resume: ['all', 'json', 'max-rate'],
   pause: [],
   cancel: [],
   history: ['status', 'search', 'json', 'csv'],

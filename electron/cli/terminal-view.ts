@@ -1,5 +1,6 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../shared/format';
 import { isActive, type UploadStatus } from '../../shared/lifecycle';
+import { formatRate } from '../../shared/rate';
 import type { UploadProgress } from '../../shared/types';
 
 const MARK: Record<UploadStatus, string> = {
@@ -81,7 +82,8 @@ export function logLine(file: UploadProgress): string {
   const far = `${file.status.padEnd(9)} s3://${file.bucket}/${file.key}: ${(f * 100).toFixed(0)}% of ${formatBytes(file.size)}`;
   if (hashing) return far;
   const eta = formatDuration(etaSeconds(file.size - file.uploadedBytes, file.speed));
-  return `${far}, ${formatSpeed(file.speed)}, ETA ${eta}`;
+  const held = file.heldTo === null ? '' : `, held to ${formatRate(file.heldTo)} by --max-rate`;
+  return `${far}, ${formatSpeed(file.speed)}, ETA ${eta}${held}`;
 }
 
 export function totalLine(t: Totals): string {
@@ -100,15 +102,17 @@ export function totalLine(t: Totals): string {
 
 /**
  * The live screen: active files first, then the most recent others, cut to
- * the terminal's height, and the batch total.
+ * the terminal's height, the batch total, and whether --max-rate holds them back.
  */
 export function screen(files: readonly UploadProgress[], columns: number, rows: number): string[] {
   const active = files.filter((f) => atWork(f.status));
   const rest = files.filter((f) => !isActive(f.status));
-  const room = Math.max(1, rows - 2);
+  const heldTo = files.find((f) => f.heldTo !== null)?.heldTo;
+  const held = heldTo ? [`Held to ${formatRate(heldTo)} by --max-rate.`] : [];
+  const room = Math.max(1, rows - 2 - held.length);
   const shown = [...active, ...rest.slice(-Math.max(0, room - active.length))].slice(0, room);
-  return [...shown.map((f) => fileLine(f, columns)), totalLine(totals(files))].map((line) =>
-    line.length > columns ? line.slice(0, columns - 1) : line,
+  return [...shown.map((f) => fileLine(f, columns)), totalLine(totals(files)), ...held].map(
+    (line) => (line.length > columns ? line.slice(0, columns - 1) : line),
   );
 }
 

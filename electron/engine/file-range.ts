@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { UploadFailure } from './errors';
 
 /** How much of a body is handed to the socket at a time (and counted as progress). */
@@ -77,13 +77,18 @@ export async function openRange(
   return streamedRange(handle, range);
 }
 
-/** What openRange sends: bytes [start, end) of `path`, counted into `onBytes` as they go. */
+/**
+ * What openRange sends: bytes [start, end) of `path`, counted into `onBytes`
+ * as they go, in the pieces `take` allows (the bandwidth limit, see
+ * token-bucket.ts: it resolves with how many of the bytes asked may go now).
+ */
 export interface FileRange {
   path: string;
   start: number;
   end: number;
   signal: AbortSignal;
   onBytes: (bytes: number) => void;
+  take: (bytes: number, signal: AbortSignal) => Promise<number>;
 }
 
 function shorterFailure(path: string): UploadFailure {
@@ -95,7 +100,7 @@ function shorterFailure(path: string): UploadFailure {
 
 async function bufferedRange(
   handle: FileHandle,
-  { path, start, end, signal, onBytes }: FileRange,
+  { path, start, end, signal, onBytes, take }: FileRange,
   buffers: PartBuffers,
   capacity: number,
 ): Promise<RangeBody> {
@@ -115,28 +120,35 @@ async function bufferedRange(
     await handle.close();
   }
   let sent = 0;
+  // A wait for the bandwidth limit ends with the request.
+  const closed = new AbortController();
   const body = new Readable({
     read() {
       if (sent === size) {
         this.push(null);
         return;
       }
-      const slice = Math.min(SLICE, size - sent);
-      // A view, not a copy: the bytes stay in the pooled buffer.
-      const chunk = buffer.subarray(sent, sent + slice);
-      sent += slice;
-      onBytes(slice);
-      this.push(chunk);
+      // The stream asks for more only after this push: one piece at a time.
+      take(Math.min(SLICE, size - sent), AbortSignal.any([signal, closed.signal])).then(
+        (slice) => {
+          // A view, not a copy: the bytes stay in the pooled buffer.
+          const chunk = buffer.subarray(sent, sent + slice);
+          sent += slice;
+          onBytes(slice);
+          this.push(chunk);
+        },
+        // Only the request's end stops a wait: nothing is left to tell.
+        () => this.destroy(),
+      );
     },
   });
-  let closed = false;
   return {
     body,
     signal,
     failure: () => null,
     close: () => {
-      if (closed) return;
-      closed = true;
+      if (closed.signal.aborted) return;
+      closed.abort();
       body.destroy();
       buffers.give(buffer);
     },
@@ -145,7 +157,7 @@ async function bufferedRange(
 
 function streamedRange(
   handle: FileHandle,
-  { path, start, end, signal, onBytes }: FileRange,
+  { path, start, end, signal, onBytes, take }: FileRange,
 ): RangeBody {
   const local = new AbortController();
   let failure: Error | null = null;
@@ -157,18 +169,37 @@ function streamedRange(
   let read = 0;
   stream.on('data', (chunk) => {
     read += chunk.length;
-    onBytes(chunk.length);
   });
   stream.on('error', fail);
   stream.on('end', () => {
     if (read < end - start) fail(shorterFailure(path));
   });
+  const requestSignal = AbortSignal.any([signal, local.signal]);
+  const paced = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      void (async () => {
+        for (let offset = 0; offset < chunk.length;) {
+          const piece = await take(chunk.length - offset, requestSignal);
+          onBytes(piece);
+          this.push(chunk.subarray(offset, offset + piece));
+          offset += piece;
+        }
+      })().then(
+        () => done(),
+        // Only the request's end stops a wait: nothing is left to tell.
+        () => this.destroy(),
+      );
+    },
+  });
+  stream.pipe(paced);
   return {
-    body: stream,
-    signal: AbortSignal.any([signal, local.signal]),
+    body: paced,
+    signal: requestSignal,
     failure: () => failure,
     close: () => {
+      local.abort();
       stream.destroy();
+      paced.destroy();
     },
   };
 }

@@ -3,6 +3,8 @@ import type { UploadProgress, UploadRecord } from '../../shared/types';
 import { skipReason } from '../../shared/verification';
 
 const SPEED_WINDOW_MS = 5_000;
+/** An upload shows as held back by the bandwidth limit this long after its last wait for it. */
+const HELD_SHOWN_MS = 1_000;
 
 /** What a running upload knows beyond its record: bytes in flight and read, and recent speed. */
 export interface LiveCounts {
@@ -12,11 +14,13 @@ export interface LiveCounts {
   inflight: Map<number, number>;
   hashedBytes: number;
   samples: Array<{ at: number; bytes: number }>;
+  /** When a body last waited for the bandwidth limit, and the limit then. */
+  held: { at: number; rate: number | null } | null;
 }
 
 /** Counts for a run that starts with what the last run had sent, until S3's list of parts says. */
 export function liveCounts(confirmedBytes: number): LiveCounts {
-  return { confirmedBytes, inflight: new Map(), hashedBytes: 0, samples: [] };
+  return { confirmedBytes, inflight: new Map(), hashedBytes: 0, samples: [], held: null };
 }
 
 /**
@@ -27,7 +31,9 @@ export function liveCounts(confirmedBytes: number): LiveCounts {
 export function projectProgress(record: UploadRecord, live?: LiveCounts, now = 0): UploadProgress {
   let uploadedBytes = record.status === 'done' ? record.size : record.bytesUploaded;
   let speed = 0;
+  let heldTo: number | null = null;
   if (live) {
+    if (live.held && now - live.held.at <= HELD_SHOWN_MS) heldTo = live.held.rate;
     uploadedBytes = live.confirmedBytes;
     for (const bytes of live.inflight.values()) uploadedBytes += bytes;
     speed = sampleSpeed(live, uploadedBytes, now);
@@ -42,6 +48,7 @@ export function projectProgress(record: UploadRecord, live?: LiveCounts, now = 0
     hashedBytes: record.md5Base64 ? record.size : (live?.hashedBytes ?? 0),
     uploadedBytes: Math.min(uploadedBytes, record.size),
     speed,
+    heldTo: record.status === 'uploading' ? heldTo : null,
     error: record.lastError,
     skipped: skipReason(record),
   };

@@ -25,6 +25,7 @@ import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from '
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
 import { CANCEL_INCOMPLETE, type Store, type UploadPatch } from './store';
+import { TokenBucket } from './token-bucket';
 import { Transfer, type Hasher } from './transfer';
 import type { UploadLocks } from './upload-lock';
 import { runUpload, type Job, type RunDeps } from './upload-run';
@@ -54,6 +55,8 @@ export interface QueueOptions {
   hashConcurrency?: number;
   /** Requested part size; grown per file so no file needs more than 10,000 parts. */
   partSize?: number;
+  /** The bandwidth limit on all uploads together, in bytes per second; null or none: no limit. */
+  maxRate?: number | null;
   retry?: RetryPolicy;
   preflightRetry?: RetryPolicy;
   /** How an upload waiting for the network probes the endpoint; default NETWORK_PROBE. */
@@ -93,6 +96,7 @@ export class UploadQueue {
   private readonly parts: AdaptiveLimiter;
   private readonly hashing: AdaptiveLimiter;
   private readonly files: AdaptiveLimiter;
+  private readonly bandwidth: TokenBucket;
   private readonly transfer: Transfer;
   private readonly retry: RetryPolicy;
   private readonly preflightRetry: RetryPolicy;
@@ -107,6 +111,7 @@ export class UploadQueue {
     this.parts = new AdaptiveLimiter(partConcurrency);
     this.files = new AdaptiveLimiter(partConcurrency);
     this.hashing = new AdaptiveLimiter(options.hashConcurrency ?? 2);
+    this.bandwidth = new TokenBucket(options.maxRate ?? null);
     this.retry = options.retry ?? UPLOAD_RETRY;
     this.preflightRetry = options.preflightRetry ?? PREFLIGHT_RETRY;
     this.now = options.now ?? Date.now;
@@ -133,6 +138,7 @@ export class UploadQueue {
       checks: new EndpointChecks(options.store),
       parts: this.parts,
       partBuffers: new PartBuffers(),
+      bandwidth: this.bandwidth,
     });
     this.runDeps = {
       ...shared,
@@ -393,6 +399,11 @@ export class UploadQueue {
   /** The part size for uploads added from now on; started ones keep theirs (resume needs it). */
   setPartSize(bytes: number): void {
     this.partSize = bytes;
+  }
+
+  /** A new bandwidth limit (bytes per second, null for none): running uploads follow it at once. */
+  setMaxRate(rate: number | null): void {
+    this.bandwidth.setRate(rate);
   }
 
   setPartConcurrency(limit: number): void {

@@ -19,6 +19,8 @@ export interface ServiceOptions {
   profileNamed?: (name: string) => SubmissionProfile | undefined;
   partConcurrency?: number;
   partSize?: number;
+  /** The bandwidth limit in bytes per second (null: none). */
+  maxRate?: number | null;
   hashThreads?: number;
   /** A hash pool already at work (the command line's, see electron/cli/entry.ts); it is closed with the services. */
   hasher?: HashPool;
@@ -54,6 +56,7 @@ export interface QueueDeps {
   profileNamed?: (name: string) => SubmissionProfile | undefined;
   partConcurrency?: number;
   partSize?: number;
+  maxRate?: number | null;
   retry?: RetryPolicy;
   preflightRetry?: RetryPolicy;
 }
@@ -99,6 +102,7 @@ export function createServices(options: ServiceOptions = {}): Services {
     profileNamed: options.profileNamed,
     partConcurrency: options.partConcurrency,
     partSize: options.partSize,
+    maxRate: options.maxRate,
   });
   return {
     store,

@@ -20,6 +20,7 @@ import type { LiveCounts } from './progress';
 import { listParts, reconcileParts } from './part-recovery';
 import { withRetry, type RetryOptions } from './retry';
 import type { CompletedPart, Store, UploadPatch } from './store';
+import type { TokenBucket } from './token-bucket';
 import {
   etagIsMd5,
   headAnswer,
@@ -38,6 +39,8 @@ export interface TransferDeps {
   /** The one limit on part requests in flight across all files. */
   parts: AdaptiveLimiter;
   partBuffers: PartBuffers;
+  /** The one bandwidth limit on all request bodies. */
+  bandwidth: TokenBucket;
   retryOptions: (record: UploadRecord, signal: AbortSignal) => RetryOptions;
   /** Writes the record (not its status) and returns it. */
   patch: (id: string, patch: UploadPatch) => UploadRecord;
@@ -467,26 +470,41 @@ export class Transfer {
     send: (body: RangeBody['body'], abortSignal: AbortSignal) => Promise<T>,
     { runToEnd = false } = {},
   ): Promise<T> {
-    const { parts, partBuffers } = this.deps;
+    const { parts, partBuffers, bandwidth } = this.deps;
     return withRetry(
       async () => {
         await assertUnchanged(record);
         const release = await parts.acquire(signal);
         live.inflight.set(slot, 0);
+        // `runToEnd`: once its whole body is handed over, the request is not
+        // cut short. Before that S3 cannot store the object, so a pause does
+        // not wait for the bandwidth limit to let the rest through.
+        const untilSent = new AbortController();
+        let handed = 0;
+        const stopUnsent = () => {
+          if (handed < end - start) untilSent.abort();
+        };
+        if (runToEnd) signal.addEventListener('abort', stopUnsent, { once: true });
         const range = await openRange(
           {
             path: record.localPath,
             start,
             end,
-            // `runToEnd`: the request, once it begins, is not cut short.
-            signal: runToEnd ? new AbortController().signal : signal,
+            signal: runToEnd ? untilSent.signal : signal,
             onBytes: (bytes) => {
+              handed += bytes;
               live.inflight.set(slot, (live.inflight.get(slot) ?? 0) + bytes);
+            },
+            take: async (bytes, bodySignal) => {
+              const grant = await bandwidth.take(bytes, bodySignal);
+              if (grant.held) live.held = { at: bandwidth.now(), rate: bandwidth.limit };
+              return grant.bytes;
             },
           },
           partBuffers,
           record.partSize,
         ).catch((error: unknown) => {
+          signal.removeEventListener('abort', stopUnsent);
           release();
           throw error;
         });
@@ -497,6 +515,7 @@ export class Transfer {
         } catch (error) {
           throw range.failure() ?? error;
         } finally {
+          signal.removeEventListener('abort', stopUnsent);
           range.close();
           live.inflight.delete(slot);
           release();

@@ -593,6 +593,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       if (after.partConcurrency !== before.partConcurrency) {
         queue.setPartConcurrency(after.partConcurrency);
       }
+      if (after.maxRate !== before.maxRate) queue.setMaxRate(after.maxRate);
       return settingsView();
     },
 

@@ -136,5 +136,5 @@ export class ProgressBatcher {
 
 /** Everything the window shows of a row; speed rounded so noise alone sends nothing. */
 function signature(p: UploadProgress): string {
-  return `${p.status}|${p.hashedBytes}|${p.uploadedBytes}|${Math.round(p.speed / 1024)}|${p.error?.code ?? ''}`;
+  return `${p.status}|${p.hashedBytes}|${p.uploadedBytes}|${Math.round(p.speed / 1024)}|${p.heldTo}|${p.error?.code ?? ''}`;
 }

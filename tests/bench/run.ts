@@ -3,7 +3,7 @@
 //
 //   BENCH_QUICK=1    smaller files and fewer runs (about 3 minutes)
 //   BENCH_RUNS=N     runs per figure (default 5; 2 against moto, 1 of the documented workflow on the small files)
-//   BENCH_ONLY=a,b   sections: hash, put, e2e, moto, memory, ui
+//   BENCH_ONLY=a,b   sections: hash, put, e2e, moto, memory, ui, ratelimit
 //   BENCH_DIR=path   where the data files go (default the system temp folder)
 //   BENCH_KEEP=1     keep the data files
 //   BENCH_NO_DOC=1   print only; leave docs/benchmarks.md alone
@@ -29,6 +29,7 @@ import { measurePutRate } from './put-client';
 import { writeReport, type Section } from './report';
 import { startEndpointProcess, type EndpointProcess } from './s3-endpoint';
 import { GiB, MB, MiB, describe, format, median, met, sizeText, value, type Figure } from './stats';
+import { rateLimitSection } from './rate-limit-section';
 import { uiSection } from './ui';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -876,6 +877,19 @@ async function main(): Promise<void> {
       await timedSection('End to end', () => e2eSection(data, home, endpoint, rates));
     }
     if (wanted('moto')) await timedSection('moto', () => motoSection(data, home));
+    if (wanted('ratelimit')) {
+      await timedSection('Bandwidth limit', async () => {
+        sections.push(
+          await rateLimitSection({
+            add,
+            log,
+            endpointUrl: endpoint.url,
+            bucket: BUCKET,
+            dir: data.dir,
+          }),
+        );
+      });
+    }
     if (wanted('memory')) {
       await timedSection('Memory', () => memorySection(data, home, endpoint));
     }

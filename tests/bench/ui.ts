@@ -101,6 +101,7 @@ function standInBridge(rows: number): void {
       hashedBytes: 0,
       uploadedBytes: 0,
       speed: 0,
+      heldTo: null,
       error: null,
       skipped: null,
     });

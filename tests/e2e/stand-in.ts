@@ -24,6 +24,7 @@ export function settingsView(prefix: string, awsProfile = 'lab-a'): SettingsView
     settings: {
       partConcurrency: 8,
       partSizeMiB: 8,
+      maxRate: null,
       target: { bucket: 'lab-bucket', prefix, endpoint: '', region: 'us-east-1', awsProfile },
     },
     restartNeeded: false,
@@ -62,6 +63,7 @@ export function uploadsInEveryStatus(extra = 0): UploadProgress[] {
       hashedBytes: status === 'hashing' ? Math.floor(size * 0.6) : status === 'queued' ? 0 : size,
       uploadedBytes: status === 'done' || status === 'verifying' ? size : Math.floor(size * part),
       speed: status === 'uploading' ? 24_117_248 : status === 'hashing' ? 180_000_000 : 0,
+      heldTo: null,
       error:
         status === 'failed'
           ? {

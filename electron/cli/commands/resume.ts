@@ -8,7 +8,7 @@ export async function resume(command: CommandOf<'resume'>): Promise<number> {
   const { id: idOrPrefix, json } = command;
   // With --json, stdout carries only JSON lines: what is said to people goes to stderr.
   const say = json ? err : out;
-  const services = cliServices();
+  const services = cliServices({ maxRate: command.maxRate });
   try {
     let ids: string[];
     let failedBefore: UploadProgress[] = [];

@@ -54,6 +54,7 @@ export async function upload(
     profile: resolved.submissionProfile,
     partConcurrency: command.concurrency,
     partSize: command.partSizeMiB * MiB,
+    maxRate: command.maxRate,
   });
   try {
     let records: UploadRecord[];

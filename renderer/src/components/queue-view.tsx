@@ -3,7 +3,13 @@ import { useShallow } from 'zustand/react/shallow';
 import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { UploadStatus } from '../../../shared/types';
 import { secondsLeft } from '../state/eta.logic';
-import { bulkAvailability, cancelNeedsConfirm, queueTotals, rowView } from '../state/queue.logic';
+import {
+  bulkAvailability,
+  cancelNeedsConfirm,
+  heldLine,
+  queueTotals,
+  rowView,
+} from '../state/queue.logic';
 import type { QueueAction, UploadAction } from '../state/queue.slice';
 import { useApp, useAppStore } from '../state/store';
 import { CloseIcon, InfoIcon, PauseIcon, PlayIcon, RetryIcon } from './icons';
@@ -207,6 +213,7 @@ function QueueTotalsLine() {
     ...(totals.cancelled ? [`${count(totals.cancelled)} cancelled`] : []),
     ...(totals.skipped ? [`${count(totals.skipped)} skipped`] : []),
   ];
+  const held = heldLine(totals);
   const fraction =
     totals.totalBytes === 0 ? (totals.done > 0 ? 1 : 0) : totals.uploadedBytes / totals.totalBytes;
   return (
@@ -224,6 +231,11 @@ function QueueTotalsLine() {
           )}
         </span>
       </p>
+      {held && (
+        <p className="muted" role="status" data-testid="bandwidth-held">
+          {held}
+        </p>
+      )}
       <ProgressBar
         fraction={fraction}
         label="Batch progress"

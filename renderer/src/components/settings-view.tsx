@@ -1,11 +1,12 @@
 import { Fragment, useId, useState, type ChangeEvent } from 'react';
 import type { CredentialChoice, SettingsView as SettingsAnswer } from '../../../shared/ipc';
 import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from '../../../shared/parts';
+import { formatRate, parseRate } from '../../../shared/rate';
 import { keysInput, keysProblems, type KeysField, type KeysForm } from '../state/keys.logic';
 import { useApp, useAppStore } from '../state/store';
 import { AlertIcon } from './icons';
 
-/** Concurrency and part size; keyed by the saved values, so a save resets the fields. */
+/** Concurrency, part size and bandwidth limit; keyed by the saved values, so a save resets the fields. */
 function UploadSettings({ view }: { view: SettingsAnswer | null }) {
   const id = useId();
   const store = useAppStore();
@@ -13,6 +14,9 @@ function UploadSettings({ view }: { view: SettingsAnswer | null }) {
   const error = useApp((s) => s.settings.error);
   const [concurrency, setConcurrency] = useState(String(view?.settings.partConcurrency ?? ''));
   const [partSize, setPartSize] = useState(String(view?.settings.partSizeMiB ?? ''));
+  const savedRate = view?.settings.maxRate;
+  const [maxRate, setMaxRate] = useState(savedRate ? formatRate(savedRate) : 'off');
+  const rate = parseRate(maxRate);
   const concurrencyValue = Number(concurrency);
   const partSizeValue = Number(partSize);
   const concurrencyOk =
@@ -30,10 +34,12 @@ function UploadSettings({ view }: { view: SettingsAnswer | null }) {
       aria-labelledby={`${id}-uploads`}
       onSubmit={(event) => {
         event.preventDefault();
-        if (concurrencyOk && partSizeOk) {
-          void store
-            .getState()
-            .saveSettings({ partConcurrency: concurrencyValue, partSizeMiB: partSizeValue });
+        if (concurrencyOk && partSizeOk && rate.ok) {
+          void store.getState().saveSettings({
+            partConcurrency: concurrencyValue,
+            partSizeMiB: partSizeValue,
+            maxRate: rate.rate,
+          });
         }
       }}
     >
@@ -74,6 +80,22 @@ function UploadSettings({ view }: { view: SettingsAnswer | null }) {
             10,000 parts.
           </p>
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-max-rate`}>Bandwidth limit</label>
+          <input
+            id={`${id}-max-rate`}
+            value={maxRate}
+            spellCheck={false}
+            aria-invalid={!rate.ok || undefined}
+            aria-describedby={`${id}-max-rate-hint`}
+            onChange={(event) => setMaxRate(event.target.value)}
+          />
+          <p id={`${id}-max-rate-hint`} className={rate.ok ? 'field-hint' : 'field-error'}>
+            {rate.ok
+              ? 'All uploads together, e.g. 40MB/s, 500KiB/s or 100Mbit/s; "off" for none. Applies at once.'
+              : rate.message}
+          </p>
+        </div>
       </div>
       {view?.restartNeeded && (
         <p className="callout callout-info" role="status">
@@ -89,7 +111,7 @@ function UploadSettings({ view }: { view: SettingsAnswer | null }) {
         <button
           type="submit"
           className="button button-primary"
-          disabled={!view || saving || !concurrencyOk || !partSizeOk}
+          disabled={!view || saving || !concurrencyOk || !partSizeOk || !rate.ok}
         >
           {saving ? 'Saving…' : 'Save'}
         </button>

@@ -65,6 +65,7 @@ const progress = (id: string, patch: Partial<UploadProgress>): UploadProgress =>
   hashedBytes: 0,
   uploadedBytes: 0,
   speed: 0,
+  heldTo: null,
   error: null,
   skipped: null,
   ...patch,

@@ -7,6 +7,7 @@ import {
   bulkAvailability,
   cancelNeedsConfirm,
   EMPTY_QUEUE,
+  heldLine,
   queueTotals,
   replaceQueue,
   rowView,
@@ -25,6 +26,7 @@ function p(id: string, patch: Partial<UploadProgress> = {}): UploadProgress {
     hashedBytes: 1000,
     uploadedBytes: 0,
     speed: 0,
+    heldTo: null,
     error: null,
     skipped: null,
     ...patch,
@@ -172,7 +174,21 @@ describe('queueTotals', () => {
       uploadedBytes: 1900,
       speed: 100,
       remainingBytes: 1500, // 500 + 1000 bytes left to send
+      heldTo: null,
     });
+  });
+
+  it('says when the bandwidth limit holds uploads back, and to what', () => {
+    const running = (heldTo: number | null) =>
+      queueTotals(
+        replaceQueue({
+          items: [p('a', { speed: 100 }), p('b', { heldTo }), p('c', { status: 'done' })],
+        }),
+      );
+    expect(heldLine(running(40_000_000))).toBe(
+      'Held to 40 MB/s by your bandwidth limit. Change it in Settings.',
+    );
+    expect(heldLine(running(null))).toBeNull();
   });
 
   it('has nothing left to send when nothing runs', () => {

@@ -1,6 +1,7 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { ProgressBatch, QueueList } from '../../../shared/ipc';
 import { isActive, isFinal, isUnfinished, startEvent } from '../../../shared/lifecycle';
+import { formatRate } from '../../../shared/rate';
 import type { SkipReason, UploadProgress, UploadStatus } from '../../../shared/types';
 
 /** The queue view: main's truth, replaced (never mutated) one batch at a time. */
@@ -91,6 +92,8 @@ export interface QueueTotals {
   speed: number;
   /** Bytes the files still running or waiting have left to send. */
   remainingBytes: number;
+  /** The bandwidth limit (bytes per second) holding uploads back now, if one is. */
+  heldTo: number | null;
 }
 
 export function queueTotals(state: QueueState): QueueTotals {
@@ -106,6 +109,7 @@ export function queueTotals(state: QueueState): QueueTotals {
     uploadedBytes: 0,
     speed: 0,
     remainingBytes: 0,
+    heldTo: null,
   };
   for (const id of state.order) {
     const p = state.items[id];
@@ -128,9 +132,17 @@ export function queueTotals(state: QueueState): QueueTotals {
       totals.active++;
       totals.speed += p.speed;
       totals.remainingBytes += p.size - p.uploadedBytes;
+      totals.heldTo ??= p.heldTo;
     }
   }
   return totals;
+}
+
+/** The line above the queue while the bandwidth limit holds uploads back (see Settings). */
+export function heldLine(totals: QueueTotals): string | null {
+  return totals.heldTo === null
+    ? null
+    : `Held to ${formatRate(totals.heldTo)} by your bandwidth limit. Change it in Settings.`;
 }
 
 /** Which of the toolbar's actions have something to act on. */

@@ -28,6 +28,7 @@ function progress(id: string, patch: Partial<UploadProgress> = {}): UploadProgre
     hashedBytes: 0,
     uploadedBytes: 0,
     speed: 0,
+    heldTo: null,
     error: null,
     skipped: null,
     ...patch,
@@ -90,6 +91,7 @@ function settingsAt(prefix: string) {
     settings: {
       partConcurrency: 8,
       partSizeMiB: 8,
+      maxRate: null,
       target: { bucket: 'lab-bucket', prefix, endpoint: '', region: 'us-east-1', awsProfile: '' },
     },
     restartNeeded: false,
@@ -187,7 +189,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     getSettings: () => ok(settingsAt('center')),
     setSettings: (patch) =>
       ok({
-        settings: { partConcurrency: 8, partSizeMiB: 8, target: null, ...patch },
+        settings: { partConcurrency: 8, partSizeMiB: 8, maxRate: null, target: null, ...patch },
         restartNeeded: false,
       }),
     openLogFolder: () => ok('/home/lab/.config/Labdrop/logs'),
