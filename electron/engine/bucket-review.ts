@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BucketCheck, Md5, UploadRecord } from '../../shared/types';
 import { UploadFailure } from './errors';
+import { mapLimited } from './limiter';
 import { withRetry, type RetryOptions } from './retry';
 import type { PlannedFile } from './scan';
 import type { Store } from './store';
@@ -242,22 +243,4 @@ export function commonFolder(keys: readonly string[]): string {
     while (!key.startsWith(common)) common = common.slice(0, -1);
   }
   return common.slice(0, common.lastIndexOf('/') + 1);
-}
-
-/** `work` on every item, at most `limit` at once, results in order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

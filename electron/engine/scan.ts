@@ -11,6 +11,7 @@ import {
   type KeyWarning,
 } from '../../shared/keys';
 import { MAX_OBJECT_SIZE } from '../../shared/parts';
+import { mapLimited } from './limiter';
 
 export interface PlannedFile {
   localPath: string;
@@ -49,40 +50,14 @@ export async function planUpload(
   prefix: string,
   rules: KeyRules = {},
 ): Promise<Plan> {
-  const plan: Plan = { files: [], problems: [], warnings: [] };
-  const seen = new Map<string, string>();
+  // The walk lists folders in order; the files it finds are looked at
+  // (stat, access) many at once afterwards, and their results taken in
+  // the walk's order: the same plan as one file at a time, in a fraction of
+  // the time for a folder of 100,000 files.
+  const found: Found[] = [];
 
-  const addFile = async (localPath: string, segments: string[]) => {
-    let info;
-    try {
-      info = await stat(localPath);
-      await access(localPath, constants.R_OK);
-    } catch (error) {
-      plan.problems.push(describeFsError(error, localPath));
-      return;
-    }
-    if (!info.isFile()) {
-      plan.problems.push(`${localPath} is not a regular file.`);
-      return;
-    }
-    if (info.size > MAX_OBJECT_SIZE) {
-      plan.problems.push(`${localPath} is larger than S3's 5 TiB object limit.`);
-      return;
-    }
-    const key = buildKey(prefix, segments);
-    const problem = keyProblem(key);
-    if (problem) {
-      plan.problems.push(`${printable(localPath)}: ${problem}`);
-      return;
-    }
-    const other = seen.get(key);
-    if (other) {
-      plan.problems.push(sameKeyProblem(other, localPath, key));
-      return;
-    }
-    seen.set(key, localPath);
-    plan.warnings.push(...keyWarnings(key, rules));
-    plan.files.push({ localPath, key, size: info.size, mtimeMs: info.mtimeMs });
+  const addFile = (localPath: string, segments: string[]) => {
+    found.push({ localPath, segments });
   };
 
   /** `above`: the real paths of the folders this one is in, to stop a link loop. */
@@ -93,11 +68,11 @@ export async function planUpload(
       real = await realpath(dir);
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      plan.problems.push(describeFsError(error, dir));
+      found.push(describeFsError(error, dir));
       return;
     }
     if (above.has(real)) {
-      plan.problems.push(
+      found.push(
         `${dir} is a link back to a folder it is in (${real}). Remove the link, or choose the folders under it.`,
       );
       return;
@@ -108,7 +83,7 @@ export async function planUpload(
       if (IGNORED_NAMES.has(entry.name)) continue;
       const child = join(dir, entry.name);
       if (entry.isDirectory()) await walk(child, [...segments, entry.name], within);
-      else if (entry.isFile()) await addFile(child, [...segments, entry.name]);
+      else if (entry.isFile()) addFile(child, [...segments, entry.name]);
       else if (entry.isSymbolicLink()) await addPath(child, [...segments, entry.name], within);
     }
   };
@@ -120,7 +95,7 @@ export async function planUpload(
       target = await stat(path);
     } catch (error) {
       const to = await readlink(path).catch(() => null);
-      plan.problems.push(
+      found.push(
         (error as { code?: string }).code === 'ENOENT' && to !== null
           ? `${path} is a link to ${to}, which does not exist. Remove the link, or put back what it points to.`
           : describeFsError(error, path),
@@ -128,15 +103,71 @@ export async function planUpload(
       return;
     }
     if (target.isDirectory()) await walk(path, segments, above);
-    else await addFile(path, segments);
+    else addFile(path, segments);
   };
 
   for (const given of paths) {
     const localPath = resolve(given);
     await addPath(localPath, [basename(localPath)], new Set());
   }
+
+  const looked = await mapLimited(found, FILES_AT_ONCE, async (item) => {
+    if (typeof item === 'string') return item;
+    try {
+      // Both at once: one round trip to the thread pool's disk work, not two.
+      const [info] = await Promise.all([
+        stat(item.localPath),
+        access(item.localPath, constants.R_OK),
+      ]);
+      // Only what the plan needs: 100,000 fs.Stats would hold 100 MB.
+      return { ...item, isFile: info.isFile(), size: info.size, mtimeMs: info.mtimeMs };
+    } catch (error) {
+      return describeFsError(error, item.localPath);
+    }
+  });
+
+  const plan: Plan = { files: [], problems: [], warnings: [] };
+  const seen = new Map<string, string>();
+  for (const item of looked) {
+    if (typeof item === 'string') {
+      plan.problems.push(item);
+      continue;
+    }
+    const { localPath, segments, size, mtimeMs } = item;
+    if (!item.isFile) {
+      plan.problems.push(`${localPath} is not a regular file.`);
+      continue;
+    }
+    if (size > MAX_OBJECT_SIZE) {
+      plan.problems.push(`${localPath} is larger than S3's 5 TiB object limit.`);
+      continue;
+    }
+    const key = buildKey(prefix, segments);
+    const problem = keyProblem(key);
+    if (problem) {
+      plan.problems.push(`${printable(localPath)}: ${problem}`);
+      continue;
+    }
+    const other = seen.get(key);
+    if (other) {
+      plan.problems.push(sameKeyProblem(other, localPath, key));
+      continue;
+    }
+    seen.set(key, localPath);
+    for (const warning of keyWarnings(key, rules)) plan.warnings.push(warning);
+    plan.files.push({ localPath, key, size, mtimeMs });
+  }
   return plan;
 }
+
+/** A file the walk found (to look at), or a problem it met, in the walk's order. */
+type Found = { localPath: string; segments: string[] } | string;
+
+/**
+ * Files looked at at once while planning: enough to keep the thread pool's
+ * four threads and the disk busy, few enough not to hold many open requests.
+ */
+const FILES_AT_ONCE = 32;
 
 /**
  * `plan` with its keys renamed so that Synapse takes every name in them
