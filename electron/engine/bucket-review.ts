@@ -67,21 +67,33 @@ export async function reviewBucket(
   );
   const { objects, note } = await lookUp(deps, place.bucket, files);
   const checkedAt = now();
-  const reviews = await mapLimited(files, AT_ONCE, async (file): Promise<FileReview> => {
-    const upload = queued.get(file.key);
-    if (upload?.localPath === file.localPath) return { kind: 'queued', upload };
-    const known = deps.store.knownHash(file);
-    const object = objects.get(file.key);
-    if (!object) {
-      return { kind: 'new', md5: known, check: checkOf('new', null, 'no object there', checkedAt) };
-    }
-    if (object.Size !== file.size) {
-      const evidence = `its size is ${object.Size ?? '?'} bytes, the file's ${file.size}`;
-      return { kind: 'different', md5: known, check: checkOf('kept', object, evidence, checkedAt) };
-    }
-    const md5 = known ?? (await hash(deps, file));
-    return compare(deps, place, file, object, md5, checkedAt);
-  });
+  const hashes = deps.store.knownHashes(files);
+  const reviews = await mapLimited(
+    files.map((file, i) => ({ file, known: hashes[i] ?? null })),
+    AT_ONCE,
+    async ({ file, known }): Promise<FileReview> => {
+      const upload = queued.get(file.key);
+      if (upload?.localPath === file.localPath) return { kind: 'queued', upload };
+      const object = objects.get(file.key);
+      if (!object) {
+        return {
+          kind: 'new',
+          md5: known,
+          check: checkOf('new', null, 'no object there', checkedAt),
+        };
+      }
+      if (object.Size !== file.size) {
+        const evidence = `its size is ${object.Size ?? '?'} bytes, the file's ${file.size}`;
+        return {
+          kind: 'different',
+          md5: known,
+          check: checkOf('kept', object, evidence, checkedAt),
+        };
+      }
+      const md5 = known ?? (await hash(deps, file));
+      return compare(deps, place, file, object, md5, checkedAt);
+    },
+  );
   return { files: reviews, note };
 }
 

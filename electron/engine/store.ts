@@ -410,18 +410,39 @@ export class Store {
   }
 
   /**
-   * The MD5 recorded for this exact version of a file (its path, size and
-   * modification time), by any upload: a file dropped again is not hashed again.
+   * The MD5 recorded for this exact version of each file (its path, size and
+   * modification time), by any upload, in the files' order (null: none): a
+   * file dropped again is not hashed again. One read per 500 paths.
    */
-  knownHash(file: Pick<UploadRecord, 'localPath' | 'size' | 'mtimeMs'>): Md5 | null {
-    return this.guard(() => {
-      const row = this.sql(
-        `SELECT md5_hex, md5_base64 FROM uploads WHERE local_path = ? AND size = ? AND mtime_ms = ?
-           AND md5_base64 IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
-      ).get(file.localPath, file.size, file.mtimeMs) as
-        { md5_hex: string; md5_base64: string } | undefined;
-      return row ? { md5Hex: row.md5_hex, md5Base64: row.md5_base64 } : null;
+  knownHashes(
+    files: ReadonlyArray<Pick<UploadRecord, 'localPath' | 'size' | 'mtimeMs'>>,
+  ): Array<Md5 | null> {
+    const version = (path: unknown, size: unknown, mtimeMs: unknown) =>
+      JSON.stringify([path, size, mtimeMs]);
+    const known = new Map<string, Md5>();
+    this.guard(() => {
+      const paths = [...new Set(files.map((f) => f.localPath))];
+      for (let i = 0; i < paths.length; i += 500) {
+        const chunk = paths.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT local_path, size, mtime_ms, md5_hex, md5_base64 FROM uploads
+             WHERE local_path IN (${chunk.map(() => '?').join(', ')}) AND md5_base64 IS NOT NULL
+             ORDER BY created_at DESC`,
+        ).all(...chunk) as Array<{
+          local_path: string;
+          size: number;
+          mtime_ms: number;
+          md5_hex: string;
+          md5_base64: string;
+        }>;
+        for (const row of rows) {
+          const key = version(row.local_path, row.size, row.mtime_ms);
+          // Newest first: the first one seen is the latest recorded.
+          if (!known.has(key)) known.set(key, { md5Hex: row.md5_hex, md5Base64: row.md5_base64 });
+        }
+      }
     });
+    return files.map((f) => known.get(version(f.localPath, f.size, f.mtimeMs)) ?? null);
   }
 
   /** The MD5 of the file a finished upload wrote as this object (by its ETag), if one did. */
