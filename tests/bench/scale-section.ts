@@ -194,7 +194,7 @@ async function historyFigures(options: ScaleOptions, notes: string[]): Promise<v
         {
           label: 'a run folder, 1,000 files ("RUN-0420/")',
           q: { search: 'RUN-0420/' },
-          expect: 2000,
+          expect: 1000,
           target: true,
         },
         {
@@ -210,9 +210,9 @@ async function historyFigures(options: ScaleOptions, notes: string[]): Promise<v
           target: true,
         },
         {
-          label: 'failed uploads of a study ("study-07/", status failed)',
-          q: { search: 'study-07/', status: 'failed' },
-          expect: 500,
+          label: 'failed uploads of a study ("study-10/", status failed)',
+          q: { search: 'study-10/', status: 'failed' },
+          expect: 5000,
           target: true,
         },
         {

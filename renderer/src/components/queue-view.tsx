@@ -3,7 +3,13 @@ import { useShallow } from 'zustand/react/shallow';
 import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { UploadStatus } from '../../../shared/types';
 import { secondsLeft } from '../state/eta.logic';
-import { bulkAvailability, cancelNeedsConfirm, queueTotals, rowView } from '../state/queue.logic';
+import {
+  bulkAvailability,
+  cancelNeedsConfirm,
+  itemOf,
+  queueTotals,
+  rowView,
+} from '../state/queue.logic';
 import type { QueueAction, UploadAction } from '../state/queue.slice';
 import { useApp, useAppStore } from '../state/store';
 import { CloseIcon, InfoIcon, PauseIcon, PlayIcon, RetryIcon } from './icons';
@@ -48,7 +54,7 @@ function QueueHeader() {
 
 /** One row; subscribes to its own upload only, so a batch re-renders just the rows it changed. */
 const QueueRow = memo(function QueueRow({ id }: { id: string }) {
-  const progress = useApp((s) => s.queue.items[id]);
+  const progress = useApp((s) => itemOf(s.queue, id));
   const store = useAppStore();
   const [confirming, setConfirming] = useState(false);
   if (!progress) return null;
