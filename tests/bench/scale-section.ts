@@ -369,5 +369,6 @@ export async function scaleSection(options: ScaleOptions): Promise<Section> {
     await rm(base, { recursive: true, force: true });
   }
   await historyFigures(options, notes);
+  for (const note of notes) log(`  ${note}`);
   return { title: 'Scale', text: notes };
 }
