@@ -361,6 +361,31 @@ describe('history query', () => {
   });
 });
 
+describe('recorded hashes', () => {
+  it('gives each file version the MD5 its latest upload recorded, in the files’ order', () => {
+    const store = openStore();
+    const md5 = (n: number) => ({ md5Hex: `${n}`.repeat(32).slice(0, 32), md5Base64: `b${n}==` });
+    const a = { localPath: '/d/a.bam', size: 10, mtimeMs: 1.5 };
+    for (const [id, createdAt, file, hash] of [
+      ['old', 1, a, md5(1)],
+      ['new', 2, a, md5(2)],
+      ['other-version', 3, { ...a, mtimeMs: 2.5 }, md5(3)],
+      ['no-hash', 4, a, null],
+    ] as const) {
+      store.createUpload(newUpload({ id, createdAt, ...file }));
+      if (hash) store.updateUpload(id, hash);
+    }
+    const b = { localPath: '/d/b.bam', size: 1, mtimeMs: 1 };
+    expect(store.knownHashes([b, a, { ...a, mtimeMs: 2.5 }, { ...a, size: 11 }, a])).toEqual([
+      null,
+      md5(2),
+      md5(3),
+      null,
+      md5(2),
+    ]);
+  });
+});
+
 describe('parts', () => {
   it('upserts by part number and lists in part order', () => {
     const store = openStore();

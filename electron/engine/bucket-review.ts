@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { BucketCheck, Md5, UploadRecord } from '../../shared/types';
 import { UploadFailure } from './errors';
+import { mapLimited } from './limiter';
 import { withRetry, type RetryOptions } from './retry';
 import type { PlannedFile } from './scan';
 import type { Store } from './store';
@@ -66,21 +67,33 @@ export async function reviewBucket(
   );
   const { objects, note } = await lookUp(deps, place.bucket, files);
   const checkedAt = now();
-  const reviews = await mapLimited(files, AT_ONCE, async (file): Promise<FileReview> => {
-    const upload = queued.get(file.key);
-    if (upload?.localPath === file.localPath) return { kind: 'queued', upload };
-    const known = deps.store.knownHash(file);
-    const object = objects.get(file.key);
-    if (!object) {
-      return { kind: 'new', md5: known, check: checkOf('new', null, 'no object there', checkedAt) };
-    }
-    if (object.Size !== file.size) {
-      const evidence = `its size is ${object.Size ?? '?'} bytes, the file's ${file.size}`;
-      return { kind: 'different', md5: known, check: checkOf('kept', object, evidence, checkedAt) };
-    }
-    const md5 = known ?? (await hash(deps, file));
-    return compare(deps, place, file, object, md5, checkedAt);
-  });
+  const hashes = deps.store.knownHashes(files);
+  const reviews = await mapLimited(
+    files.map((file, i) => ({ file, known: hashes[i] ?? null })),
+    AT_ONCE,
+    async ({ file, known }): Promise<FileReview> => {
+      const upload = queued.get(file.key);
+      if (upload?.localPath === file.localPath) return { kind: 'queued', upload };
+      const object = objects.get(file.key);
+      if (!object) {
+        return {
+          kind: 'new',
+          md5: known,
+          check: checkOf('new', null, 'no object there', checkedAt),
+        };
+      }
+      if (object.Size !== file.size) {
+        const evidence = `its size is ${object.Size ?? '?'} bytes, the file's ${file.size}`;
+        return {
+          kind: 'different',
+          md5: known,
+          check: checkOf('kept', object, evidence, checkedAt),
+        };
+      }
+      const md5 = known ?? (await hash(deps, file));
+      return compare(deps, place, file, object, md5, checkedAt);
+    },
+  );
   return { files: reviews, note };
 }
 
@@ -242,22 +255,4 @@ export function commonFolder(keys: readonly string[]): string {
     while (!key.startsWith(common)) common = common.slice(0, -1);
   }
   return common.slice(0, common.lastIndexOf('/') + 1);
-}
-
-/** `work` on every item, at most `limit` at once, results in order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }

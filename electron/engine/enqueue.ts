@@ -41,39 +41,48 @@ export function recordPlan(
 ): { records: UploadRecord[]; queued: Set<string> } {
   const grants = grantFullControlHeader(place.profile);
   const queued = new Set<string>();
-  const records = plan.files.map((file, i) => {
-    const found = review.files[i];
-    if (!found) throw new Error(`The review does not cover ${file.localPath}`);
-    if (found.kind === 'queued') {
-      // Dropped again while it uploads: not queued twice, to race itself.
-      queued.add(found.upload.id);
-      return found.upload;
-    }
-    const replaced = found.kind === 'different' && (replace === 'all' || replace.has(file.key));
-    const record = store.createUpload({
-      id: randomUUID(),
-      localPath: file.localPath,
-      size: file.size,
-      mtimeMs: file.mtimeMs,
-      bucket: place.bucket,
-      key: file.key,
-      endpoint: place.endpoint,
-      region: place.region,
-      awsProfile: place.awsProfile,
-      accelerate: place.accelerate === true,
-      submissionProfile: place.profile.name,
-      synapseId: place.synapseId ?? null,
-      grants,
-      partSize: choosePartSize(file.size, place.partSize),
-      createdAt: place.createdAt,
-    });
-    const patch = {
-      ...(found.md5 ?? {}),
-      encryption: place.encryption,
-      bucketCheck: replaced ? { ...found.check, verdict: 'replace' as const } : found.check,
-    };
-    if (found.kind === 'new' || replaced) return store.updateUpload(record.id, patch);
-    return store.transition(record.id, 'queued', 'skip', { ...patch, finishedAt: place.createdAt });
-  });
+  // One commit for the batch, not two per file: 100,000 files in seconds, and
+  // a failure records none of them rather than some.
+  const records = store.withDatabase((db) =>
+    db.transaction(() =>
+      plan.files.map((file, i) => {
+        const found = review.files[i];
+        if (!found) throw new Error(`The review does not cover ${file.localPath}`);
+        if (found.kind === 'queued') {
+          // Dropped again while it uploads: not queued twice, to race itself.
+          queued.add(found.upload.id);
+          return found.upload;
+        }
+        const replaced = found.kind === 'different' && (replace === 'all' || replace.has(file.key));
+        const record = store.createUpload({
+          id: randomUUID(),
+          localPath: file.localPath,
+          size: file.size,
+          mtimeMs: file.mtimeMs,
+          bucket: place.bucket,
+          key: file.key,
+          endpoint: place.endpoint,
+          region: place.region,
+          awsProfile: place.awsProfile,
+          accelerate: place.accelerate === true,
+          submissionProfile: place.profile.name,
+          synapseId: place.synapseId ?? null,
+          grants,
+          partSize: choosePartSize(file.size, place.partSize),
+          createdAt: place.createdAt,
+        });
+        const patch = {
+          ...(found.md5 ?? {}),
+          encryption: place.encryption,
+          bucketCheck: replaced ? { ...found.check, verdict: 'replace' as const } : found.check,
+        };
+        if (found.kind === 'new' || replaced) return store.updateUpload(record.id, patch);
+        return store.transition(record.id, 'queued', 'skip', {
+          ...patch,
+          finishedAt: place.createdAt,
+        });
+      }),
+    )(),
+  );
   return { records, queued };
 }

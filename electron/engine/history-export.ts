@@ -1,3 +1,6 @@
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { UploadError, UploadRecord } from '../../shared/types';
 
 /** Column order of both exports. */
@@ -97,24 +100,68 @@ function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/**
- * RFC 4180 CSV: a header row, CRLF after every record, fields quoted when they
- * hold a comma, quote or line break. Empty cells are nulls.
- */
-export function historyToCsv(rows: UploadRecord[]): string {
-  const lines = [HISTORY_COLUMNS.join(',')];
-  for (const rec of rows) {
-    const row = historyRow(rec);
-    lines.push(
-      HISTORY_COLUMNS.map((column) =>
-        csvField(column === 'last_error' ? (row.last_error?.message ?? null) : row[column]),
-      ).join(','),
-    );
-  }
-  return lines.map((line) => `${line}\r\n`).join('');
+function csvLine(rec: UploadRecord): string {
+  const row = historyRow(rec);
+  const fields = HISTORY_COLUMNS.map((column) =>
+    csvField(column === 'last_error' ? (row.last_error?.message ?? null) : row[column]),
+  );
+  return `${fields.join(',')}\r\n`;
 }
 
-/** A pretty JSON array of the same rows, with the error's code as well as its message. */
-export function historyToJson(rows: UploadRecord[]): string {
-  return `${JSON.stringify(rows.map(historyRow), null, 2)}\n`;
+/**
+ * RFC 4180 CSV: a header row, CRLF after every record, fields quoted when they
+ * hold a comma, quote or line break. Empty cells are nulls. One piece of
+ * text per page of rows.
+ */
+export function* historyCsv(pages: Iterable<readonly UploadRecord[]>): Generator<string> {
+  yield `${HISTORY_COLUMNS.join(',')}\r\n`;
+  for (const page of pages) yield page.map(csvLine).join('');
+}
+
+/**
+ * A pretty JSON array of the same rows, with the error's code as well as its
+ * message: what `JSON.stringify(rows, null, 2)` writes, a page at a time.
+ */
+export function* historyJson(pages: Iterable<readonly UploadRecord[]>): Generator<string> {
+  let first = true;
+  for (const page of pages) {
+    if (page.length === 0) continue;
+    // JSON escapes line breaks in strings, so every line break is between values.
+    const items = page.map((rec) =>
+      `  ${JSON.stringify(historyRow(rec), null, 2)}`.replaceAll('\n', '\n  '),
+    );
+    yield `${first ? '[\n' : ',\n'}${items.join(',\n')}`;
+    first = false;
+  }
+  yield first ? '[]\n' : '\n]\n';
+}
+
+export function historyToCsv(rows: readonly UploadRecord[]): string {
+  return [...historyCsv([rows])].join('');
+}
+
+export function historyToJson(rows: readonly UploadRecord[]): string {
+  return [...historyJson([rows])].join('');
+}
+
+/**
+ * Writes the history to `path` as it is read, page by page (Store.historyPages),
+ * with the file's back-pressure: memory holds one page, whatever the history's
+ * size. Returns the number of rows written.
+ */
+export async function exportHistory(
+  path: string,
+  format: 'csv' | 'json',
+  pages: Iterable<readonly UploadRecord[]>,
+): Promise<number> {
+  let rows = 0;
+  const counted = (function* () {
+    for (const page of pages) {
+      rows += page.length;
+      yield page;
+    }
+  })();
+  const text = format === 'csv' ? historyCsv(counted) : historyJson(counted);
+  await pipeline(Readable.from(text, { objectMode: false }), createWriteStream(path));
+  return rows;
 }

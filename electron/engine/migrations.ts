@@ -168,6 +168,57 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE targets ADD COLUMN accelerate INTEGER NOT NULL DEFAULT 0 CHECK (accelerate IN (0, 1));
     `,
   },
+  {
+    version: 10,
+    description:
+      'a trigram index of the history, so that a search of a million uploads does not read them all; the uploads of one status by date',
+    // Note on searching the history: history_text keeps each upload's local
+    // path, bucket and key folded as a search folds them (labdrop_fold, which
+    // Store.open registers before it migrates), under the upload's rowid;
+    // history_search indexes them by trigram. Triggers keep both in step with
+    // uploads, on any connection of Labdrop's. A later migration that makes
+    // the uploads table again (remakeUploads) drops these triggers and
+    // renumbers rowids: it must make both tables and the triggers again.
+    // Store.query (history-search.ts) reads them.
+    up: `
+      CREATE TABLE history_text (
+        id         INTEGER NOT NULL PRIMARY KEY,
+        local_path TEXT    NOT NULL,
+        bucket     TEXT    NOT NULL,
+        key        TEXT    NOT NULL
+      ) STRICT;
+      -- detail=none keeps the index small; a match is checked on history_text anyway.
+      CREATE VIRTUAL TABLE history_search USING fts5 (
+        local_path, bucket, key,
+        content = 'history_text', content_rowid = 'id',
+        tokenize = 'trigram case_sensitive 1', detail = none
+      );
+      CREATE TRIGGER history_text_insert AFTER INSERT ON history_text BEGIN
+        INSERT INTO history_search (rowid, local_path, bucket, key)
+          VALUES (new.id, new.local_path, new.bucket, new.key);
+      END;
+      CREATE TRIGGER history_text_delete AFTER DELETE ON history_text BEGIN
+        INSERT INTO history_search (history_search, rowid, local_path, bucket, key)
+          VALUES ('delete', old.id, old.local_path, old.bucket, old.key);
+      END;
+      CREATE TRIGGER uploads_search_insert AFTER INSERT ON uploads BEGIN
+        INSERT INTO history_text (id, local_path, bucket, key) VALUES (new.rowid,
+          labdrop_fold(new.local_path), labdrop_fold(new.bucket), labdrop_fold(new.key));
+      END;
+      CREATE TRIGGER uploads_search_update AFTER UPDATE OF local_path, bucket, key ON uploads BEGIN
+        DELETE FROM history_text WHERE id = old.rowid;
+        INSERT INTO history_text (id, local_path, bucket, key) VALUES (new.rowid,
+          labdrop_fold(new.local_path), labdrop_fold(new.bucket), labdrop_fold(new.key));
+      END;
+      CREATE TRIGGER uploads_search_delete AFTER DELETE ON uploads BEGIN
+        DELETE FROM history_text WHERE id = old.rowid;
+      END;
+      INSERT INTO history_text (id, local_path, bucket, key)
+        SELECT rowid, labdrop_fold(local_path), labdrop_fold(bucket), labdrop_fold(key) FROM uploads;
+      -- History filtered by a status, newest first, without sorting all of that status.
+      CREATE INDEX uploads_status_created_at ON uploads (status, created_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
@@ -185,7 +236,8 @@ function addStatus(db: Database.Database, from: string, to: string): void {
  * Makes the uploads table again from its own CREATE statement as `edit`
  * changes it, since SQLite cannot change a CHECK in place, keeping its rows,
  * indexes and parts (set aside meanwhile: dropping the table would delete
- * them, ON DELETE CASCADE).
+ * them, ON DELETE CASCADE). Not the search's triggers and tables (version 9):
+ * see the note on searching the history.
  */
 function remakeUploads(db: Database.Database, edit: (createSql: string) => string): void {
   const schema = (type: string, name: string) =>

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { access, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, posix, resolve, win32 } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
   type KeyWarning,
 } from '../../shared/keys';
 import { MAX_OBJECT_SIZE } from '../../shared/parts';
+import { mapLimited } from './limiter';
 
 export interface PlannedFile {
   localPath: string;
@@ -53,41 +54,15 @@ export async function planUpload(
   prefix: string,
   rules: KeyRules = {},
 ): Promise<Plan> {
-  const plan: Plan = { files: [], problems: [], warnings: [] };
-  const claims = new KeyClaims();
+  // The walk lists folders in order; the files it finds are looked at
+  // (stat, access) afterwards, all together (lookAtAll), and taken in the
+  // walk's order: the same plan as one file at a time, in a fraction of the
+  // time for a folder of 100,000 files.
+  const found: Found[] = [];
 
   /** `keyOf`: the keys of the path the user named that `localPath` is, or is in. */
-  type KeyOf = (file: string) => string;
-  const addFile = async (localPath: string, keyOf: KeyOf) => {
-    let info;
-    try {
-      info = await stat(localPath);
-      await access(localPath, constants.R_OK);
-    } catch (error) {
-      plan.problems.push(describeFsError(error, localPath));
-      return;
-    }
-    if (!info.isFile()) {
-      plan.problems.push(`${localPath} is not a regular file.`);
-      return;
-    }
-    if (info.size > MAX_OBJECT_SIZE) {
-      plan.problems.push(`${localPath} is larger than S3's 5 TiB object limit.`);
-      return;
-    }
-    const key = keyOf(localPath);
-    const problem = keyProblem(key);
-    if (problem) {
-      plan.problems.push(`${printable(localPath)}: ${problem}`);
-      return;
-    }
-    const taken = claims.claim(key, localPath);
-    if (taken) {
-      plan.problems.push(taken);
-      return;
-    }
-    plan.warnings.push(...keyWarnings(key, rules));
-    plan.files.push({ localPath, key, size: info.size, mtimeMs: info.mtimeMs });
+  const addFile = (localPath: string, keyOf: KeyOf) => {
+    found.push({ localPath, keyOf });
   };
 
   /** `above`: the real paths of the folders this one is in, to stop a link loop. */
@@ -98,11 +73,11 @@ export async function planUpload(
       real = await realpath(dir);
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      plan.problems.push(describeFsError(error, dir));
+      found.push(describeFsError(error, dir));
       return;
     }
     if (above.has(real)) {
-      plan.problems.push(
+      found.push(
         `${dir} is a link back to a folder it is in (${real}). Remove the link, or choose the folders under it.`,
       );
       return;
@@ -125,7 +100,7 @@ export async function planUpload(
       target = await stat(path);
     } catch (error) {
       const to = await readlink(path).catch(() => null);
-      plan.problems.push(
+      found.push(
         (error as { code?: string }).code === 'ENOENT' && to !== null
           ? `${path} is a link to ${to}, which does not exist. Remove the link, or put back what it points to.`
           : describeFsError(error, path),
@@ -133,14 +108,121 @@ export async function planUpload(
       return;
     }
     if (target.isDirectory()) await walk(path, keyOf, above);
-    else await addFile(path, keyOf);
+    else addFile(path, keyOf);
   };
 
   for (const given of paths) {
     const localPath = resolve(given);
     await addPath(localPath, keyBuilder(prefix, localPath, PATHS), new Set());
   }
+
+  const looked = await lookAtAll(found);
+
+  const plan: Plan = { files: [], problems: [], warnings: [] };
+  const claims = new KeyClaims();
+  for (const item of looked) {
+    if (typeof item === 'string') {
+      plan.problems.push(item);
+      continue;
+    }
+    const { localPath, keyOf, size, mtimeMs } = item;
+    if (!item.isFile) {
+      plan.problems.push(`${localPath} is not a regular file.`);
+      continue;
+    }
+    if (size > MAX_OBJECT_SIZE) {
+      plan.problems.push(`${localPath} is larger than S3's 5 TiB object limit.`);
+      continue;
+    }
+    const key = keyOf(localPath);
+    const problem = keyProblem(key);
+    if (problem) {
+      plan.problems.push(`${printable(localPath)}: ${problem}`);
+      continue;
+    }
+    const taken = claims.claim(key, localPath);
+    if (taken) {
+      plan.problems.push(taken);
+      continue;
+    }
+    for (const warning of keyWarnings(key, rules)) plan.warnings.push(warning);
+    plan.files.push({ localPath, key, size, mtimeMs });
+  }
   return plan;
+}
+
+/** The key of a file under the path the user named that it is, or is in (keyBuilder). */
+type KeyOf = (file: string) => string;
+
+interface FoundFile {
+  localPath: string;
+  keyOf: KeyOf;
+}
+
+/** A file the walk found (to look at), or a problem it met, in the walk's order. */
+type Found = FoundFile | string;
+
+/** What the plan needs of a file (100,000 fs.Stats would hold 100 MB), or its problem. */
+type Looked = (FoundFile & { isFile: boolean; size: number; mtimeMs: number }) | string;
+
+/** Main-thread time spent looking at files before the event loop gets a turn. */
+const SLICE_MS = 8;
+/** A stat slower than this is not a local disk's: the rest go to the thread pool. */
+const SLOW_CALL_MS = 20;
+/** Files looked at at once on the thread pool: enough to keep its four threads busy. */
+const FILES_AT_ONCE = 32;
+
+function looked(item: FoundFile, info: Stats): Looked {
+  return { ...item, isFile: info.isFile(), size: info.size, mtimeMs: info.mtimeMs };
+}
+
+function lookSync(item: FoundFile): Looked {
+  try {
+    const info = statSync(item.localPath);
+    accessSync(item.localPath, constants.R_OK);
+    return looked(item, info);
+  } catch (error) {
+    return describeFsError(error, item.localPath);
+  }
+}
+
+async function lookAsync(item: Found): Promise<Looked> {
+  if (typeof item === 'string') return item;
+  try {
+    const [info] = await Promise.all([
+      stat(item.localPath),
+      access(item.localPath, constants.R_OK),
+    ]);
+    return looked(item, info);
+  } catch (error) {
+    return describeFsError(error, item.localPath);
+  }
+}
+
+/**
+ * Looks at every file the walk found, in its order. On a local disk a stat
+ * takes microseconds and a round trip to the thread pool ten times that
+ * (100,000 files: under a second against five or more), so they are made
+ * here, SLICE_MS at a time between turns of the event loop. A slow one (a
+ * network share) sends the rest to the thread pool, where a slow disk does
+ * not hold up the main thread.
+ */
+async function lookAtAll(found: readonly Found[]): Promise<Looked[]> {
+  const done: Looked[] = [];
+  while (done.length < found.length) {
+    const slice = performance.now();
+    while (done.length < found.length && performance.now() - slice < SLICE_MS) {
+      const item = found[done.length] as Found;
+      const started = performance.now();
+      done.push(typeof item === 'string' ? item : lookSync(item));
+      if (performance.now() - started > SLOW_CALL_MS) {
+        const rest = await mapLimited(found.slice(done.length), FILES_AT_ONCE, lookAsync);
+        return [...done, ...rest];
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return done;
 }
 
 /**

@@ -16,17 +16,8 @@ import type { HistoryQuery, Md5, UploadRecord } from '../../shared/types';
 import { defaultDatabasePath } from './app-home';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import { describeStoreFailure, StoreError } from './store-error';
-import {
-  COLUMNS,
-  FIELDS,
-  fold,
-  fromRow,
-  historySql,
-  newRecord,
-  toSql,
-  type NewUpload,
-  type Row,
-} from './upload-row';
+import { fold, historySql, queryHistory, type PageEnd, type Prepare } from './history-search';
+import { COLUMNS, FIELDS, fromRow, newRecord, toSql, type NewUpload, type Row } from './upload-row';
 
 export { StoreError, type StoreErrorCode } from './store-error';
 export type { NewUpload } from './upload-row';
@@ -57,6 +48,8 @@ export const CANCEL_INCOMPLETE = 'CancelIncomplete';
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+type Prepared = ReturnType<Prepare>;
+
 function checkStatus(status: unknown, file: string): void {
   if (!UPLOAD_STATUSES.includes(status as UploadStatus)) {
     throw new StoreError('InvalidValue', `"${String(status)}" is not an upload status.`, file);
@@ -81,16 +74,13 @@ function checkStatus(status: unknown, file: string): void {
  */
 export class Store {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly rowStatements = new Map<string, Prepared>();
 
   private constructor(
     private readonly db: Database.Database,
     /** The database file, for messages. */
     readonly path: string,
-  ) {
-    // Case-insensitive search that also works for non-ASCII names
-    // (SQLite's own lower() and LIKE only fold ASCII).
-    db.function('labdrop_fold', { deterministic: true }, (text: unknown) => fold(text));
-  }
+  ) {}
 
   /** Opens (creating folders and file if needed) and migrates the database at `file`. */
   static open(file: string, options: StoreOptions = {}): Store {
@@ -113,6 +103,10 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      // Case-insensitive search that also works for non-ASCII names (SQLite's
+      // own lower() and LIKE only fold ASCII); the search's triggers and
+      // migration 10 call it (see the note on searching the history).
+      db.function('labdrop_fold', { deterministic: true }, (text: unknown) => fold(text));
       migrate(db);
       return new Store(db, file);
     } catch (err) {
@@ -419,18 +413,39 @@ export class Store {
   }
 
   /**
-   * The MD5 recorded for this exact version of a file (its path, size and
-   * modification time), by any upload: a file dropped again is not hashed again.
+   * The MD5 recorded for this exact version of each file (its path, size and
+   * modification time), by any upload, in the files' order (null: none): a
+   * file dropped again is not hashed again. One read per 500 paths.
    */
-  knownHash(file: Pick<UploadRecord, 'localPath' | 'size' | 'mtimeMs'>): Md5 | null {
-    return this.guard(() => {
-      const row = this.sql(
-        `SELECT md5_hex, md5_base64 FROM uploads WHERE local_path = ? AND size = ? AND mtime_ms = ?
-           AND md5_base64 IS NOT NULL ORDER BY created_at DESC LIMIT 1`,
-      ).get(file.localPath, file.size, file.mtimeMs) as
-        { md5_hex: string; md5_base64: string } | undefined;
-      return row ? { md5Hex: row.md5_hex, md5Base64: row.md5_base64 } : null;
+  knownHashes(
+    files: ReadonlyArray<Pick<UploadRecord, 'localPath' | 'size' | 'mtimeMs'>>,
+  ): Array<Md5 | null> {
+    const version = (path: unknown, size: unknown, mtimeMs: unknown) =>
+      JSON.stringify([path, size, mtimeMs]);
+    const known = new Map<string, Md5>();
+    this.guard(() => {
+      const paths = [...new Set(files.map((f) => f.localPath))];
+      for (let i = 0; i < paths.length; i += 500) {
+        const chunk = paths.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT local_path, size, mtime_ms, md5_hex, md5_base64 FROM uploads
+             WHERE local_path IN (${chunk.map(() => '?').join(', ')}) AND md5_base64 IS NOT NULL
+             ORDER BY created_at DESC`,
+        ).all(...chunk) as Array<{
+          local_path: string;
+          size: number;
+          mtime_ms: number;
+          md5_hex: string;
+          md5_base64: string;
+        }>;
+        for (const row of rows) {
+          const key = version(row.local_path, row.size, row.mtime_ms);
+          // Newest first: the first one seen is the latest recorded.
+          if (!known.has(key)) known.set(key, { md5Hex: row.md5_hex, md5Base64: row.md5_base64 });
+        }
+      }
     });
+    return files.map((f) => known.get(version(f.localPath, f.size, f.mtimeMs)) ?? null);
   }
 
   /** The MD5 of the file a finished upload wrote as this object (by its ETag), if one did. */
@@ -469,8 +484,25 @@ export class Store {
    */
   query(q: HistoryQuery = {}): UploadRecord[] {
     if (q.status !== undefined) checkStatus(q.status, this.path);
-    const { sql, params } = historySql(q);
-    return this.guard(() => (this.sql(sql).all(...params) as Row[]).map(fromRow));
+    return this.guard(() => queryHistory((text) => this.rowsSql(text), q).map(fromRow));
+  }
+
+  /**
+   * The rows query() returns (without its limit), a page at a time, for an
+   * export that must not hold a million of them in memory. Each page is read
+   * when asked for, so the store stays free for the uploads in between.
+   */
+  *historyPages(q: HistoryQuery = {}, pageSize = 1000): Generator<UploadRecord[]> {
+    if (q.status !== undefined) checkStatus(q.status, this.path);
+    let after: PageEnd | undefined;
+    for (;;) {
+      const { sql, params } = historySql({ ...q, limit: pageSize }, after);
+      const rows = this.guard(() => this.sql(sql).all(...params) as Row[]);
+      if (rows.length > 0) yield rows.map(fromRow);
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1] as Row;
+      after = { createdAt: last.created_at as number, rowid: last.search_rowid as number };
+    }
   }
 
   /** The connection's settings, for tests and a support "about" screen. */
@@ -522,6 +554,33 @@ export class Store {
       this.statements.set(text, statement);
     }
     return statement;
+  }
+
+  /**
+   * A statement for `text` whose rows are made here from SQLite's arrays:
+   * better-sqlite3 makes its own row objects a property at a time, which
+   * took most of the history's answer of 10,000 rows.
+   */
+  private rowsSql(text: string): Prepared {
+    let prepared = this.rowStatements.get(text);
+    if (!prepared) {
+      const statement = this.db.prepare(text).raw(true);
+      const columns = statement.columns().map((column) => column.name);
+      const row = (values: unknown[]): Row => {
+        const made: Row = {};
+        for (let i = 0; i < columns.length; i++) made[columns[i] as string] = values[i];
+        return made;
+      };
+      prepared = {
+        all: (...params) => (statement.all(...params) as unknown[][]).map(row),
+        get: (...params) => {
+          const values = statement.get(...params) as unknown[] | undefined;
+          return values && row(values);
+        },
+      };
+      this.rowStatements.set(text, prepared);
+    }
+    return prepared;
   }
 
   private guard<T>(work: () => T): T {

@@ -1,5 +1,5 @@
 // How an upload record is kept in the uploads table of the state database (see store.ts).
-import type { BucketCheck, HistoryQuery, UploadError, UploadRecord } from '../../shared/types';
+import type { BucketCheck, UploadError, UploadRecord } from '../../shared/types';
 
 /** Record field -> column. Typed as a full mapping so a new field cannot be forgotten. */
 export const COLUMNS: { readonly [K in keyof UploadRecord]-?: string } = {
@@ -135,44 +135,4 @@ export function newRecord(rec: NewUpload): UploadRecord {
     startedAt: null,
     finishedAt: null,
   };
-}
-
-/** Folds case the way a user expects ("MÜLLER" finds "müller"), including macOS's NFD names. */
-export function fold(text: unknown): string {
-  return String(text ?? '')
-    .normalize('NFC')
-    .toLowerCase();
-}
-
-/** The history's query: newest first (see Store.query). */
-export function historySql(q: HistoryQuery): { sql: string; params: SqlValue[] } {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (q.status !== undefined) {
-    where.push('status = ?');
-    params.push(q.status);
-  }
-  const needle = q.search === undefined ? '' : fold(q.search);
-  if (needle !== '') {
-    where.push(
-      `(instr(labdrop_fold(local_path), ?) > 0 OR instr(labdrop_fold(bucket), ?) > 0
-          OR instr(labdrop_fold(key), ?) > 0)`,
-    );
-    params.push(needle, needle, needle);
-  }
-  if (q.from !== undefined) {
-    where.push('created_at >= ?');
-    params.push(q.from);
-  }
-  if (q.to !== undefined) {
-    where.push('created_at <= ?');
-    params.push(q.to);
-  }
-  const limit = q.limit !== undefined && q.limit > 0 ? Math.floor(q.limit) : -1;
-  params.push(limit);
-  const sql =
-    'SELECT * FROM uploads' +
-    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    ' ORDER BY created_at DESC, rowid DESC LIMIT ?';
-  return { sql, params };
 }

@@ -26,7 +26,7 @@ import type { SubmissionProfile } from '../../shared/profile';
 import type { BucketReview } from '../engine/bucket-review';
 import { UploadFailure } from '../engine/errors';
 import type { HashPool } from '../engine/hash-pool';
-import { historyToCsv, historyToJson } from '../engine/history-export';
+import { exportHistory } from '../engine/history-export';
 import { projectProgress } from '../engine/progress';
 import type { Target, UploadQueue } from '../engine/queue';
 import type { Endpoint } from '../engine/s3-client';
@@ -580,9 +580,8 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
     'history:export': async ({ format, filter }) => {
       const path = await deps.savePath(exportName(format), format);
       if (!path) return { path: null, rows: 0 };
-      const rows = store.query({ ...filter, limit: undefined });
-      await writeFile(path, format === 'csv' ? historyToCsv(rows) : historyToJson(rows));
-      return { path, rows: rows.length };
+      const rows = await exportHistory(path, format, store.historyPages(filter));
+      return { path, rows };
     },
 
     'settings:get': async () => settingsView(),

@@ -31,6 +31,7 @@ import { startEndpointProcess, type EndpointProcess } from './s3-endpoint';
 import { GiB, MB, MiB, describe, format, median, met, sizeText, value, type Figure } from './stats';
 import { rateLimitSection } from './rate-limit-section';
 import { uiSection } from './ui';
+import { scaleSection } from './scale-section';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'bin/labdrop.js');
@@ -862,6 +863,11 @@ async function main(): Promise<void> {
     '[default]\nregion = us-east-1\ns3 =\n  payload_signing_enabled = false\n',
   );
   await writeFile(join(home, 'aws-credentials'), '');
+  if (wanted('scale')) {
+    await timedSection('Scale', async () => {
+      sections.push(await scaleSection({ add, log, rendererDir: join(ROOT, 'out/renderer') }));
+    });
+  }
   const data = await prepare();
   for (const path of [data.big, data.big2]) sizes.set(path, config.bigSize);
   for (const path of data.many) sizes.set(path, config.manySize);

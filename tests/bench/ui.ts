@@ -45,7 +45,7 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-async function serve(dir: string): Promise<{ url: string; server: Server }> {
+export async function serve(dir: string): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const file = normalize(join(dir, path === '/' ? 'index.html' : path));
@@ -70,7 +70,7 @@ async function serve(dir: string): Promise<{ url: string; server: Server }> {
  * (Playwright serializes them), but are type-checked in the Node project,
  * which has no DOM types: this names the little they need.
  */
-interface PageGlobals {
+export interface PageGlobals {
   __bench: {
     rows: UploadProgress[];
     progress(batch: { items: UploadProgress[] }): void;
@@ -154,7 +154,7 @@ function standInBridge(rows: number): void {
   );
 }
 
-interface PageFigures {
+export interface PageFigures {
   firstRowsMs: number;
   replaceMs: number;
   frames: number[];
@@ -257,7 +257,7 @@ async function pageWorkload(seconds: number): Promise<Omit<PageFigures, 'firstRo
   };
 }
 
-async function measurePage(rendererDir: string, rows: number): Promise<PageFigures> {
+export async function measurePage(rendererDir: string, rows: number): Promise<PageFigures> {
   const { url, server } = await serve(rendererDir);
   const browser = await chromium.launch(CHROMIUM);
   try {

@@ -1,20 +1,25 @@
 import { describeChecks } from '../../../shared/verification';
 import { formatBytes } from '../../../shared/format';
 import type { UploadRecord } from '../../../shared/types';
-import { historyToCsv, historyToJson } from '../../engine/history-export';
+import { once } from 'node:events';
+import { historyCsv, historyJson } from '../../engine/history-export';
 import type { CommandOf } from '../args';
 import { EXIT, out, withStore } from '../io';
 
 /** `labdrop history`: a table, or the app's JSON or CSV export. */
 export function history(command: CommandOf<'history'>): Promise<number> {
-  return withStore((store) => {
-    const rows = store.query({
+  return withStore(async (store) => {
+    const filter = {
       ...(command.status ? { status: command.status } : {}),
       ...(command.search ? { search: command.search } : {}),
-    });
-    if (command.format === 'json') process.stdout.write(historyToJson(rows));
-    else if (command.format === 'csv') process.stdout.write(historyToCsv(rows));
-    else printHistory(rows);
+    };
+    if (command.format === 'json' || command.format === 'csv') {
+      // Page by page, as the app exports: a history of a million uploads is not held in memory.
+      const pages = store.historyPages(filter);
+      for (const text of command.format === 'json' ? historyJson(pages) : historyCsv(pages)) {
+        if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+      }
+    } else printHistory(store.query(filter));
     return EXIT.ok;
   });
 }

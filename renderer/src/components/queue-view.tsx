@@ -7,6 +7,7 @@ import {
   bulkAvailability,
   cancelNeedsConfirm,
   heldLine,
+  itemOf,
   queueTotals,
   rowView,
 } from '../state/queue.logic';
@@ -54,7 +55,7 @@ function QueueHeader() {
 
 /** One row; subscribes to its own upload only, so a batch re-renders just the rows it changed. */
 const QueueRow = memo(function QueueRow({ id }: { id: string }) {
-  const progress = useApp((s) => s.queue.items[id]);
+  const progress = useApp((s) => itemOf(s.queue, id));
   const store = useAppStore();
   const [confirming, setConfirming] = useState(false);
   if (!progress) return null;

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isUnfinished } from '../../../shared/lifecycle';
 import type { UploadProgress } from '../../../shared/types';
 import {
   addMissing,
@@ -8,6 +10,7 @@ import {
   cancelNeedsConfirm,
   EMPTY_QUEUE,
   heldLine,
+  itemOf,
   queueTotals,
   replaceQueue,
   rowView,
@@ -113,15 +116,86 @@ describe('bulkAvailability', () => {
 });
 
 describe('applyProgressBatch', () => {
-  it('replaces the map, keeps untouched rows as they were, and appends new rows in order', () => {
+  it('replaces the rows, keeps untouched rows as they were, and appends new rows in order', () => {
     const start = replaceQueue({ items: [p('a'), p('b')] });
     const next = applyProgressBatch(start, { items: [p('b', { uploadedBytes: 10 }), p('c')] });
     expect(next).not.toBe(start);
-    expect(next.items).not.toBe(start.items);
-    expect(next.items.a).toBe(start.items.a);
-    expect(next.items.b?.uploadedBytes).toBe(10);
+    expect(itemOf(next, 'a')).toBe(itemOf(start, 'a'));
+    expect(itemOf(next, 'b')?.uploadedBytes).toBe(10);
     expect(next.order).toEqual(['a', 'b', 'c']);
-    expect(start.items.b?.uploadedBytes).toBe(0); // never mutated
+    expect(itemOf(start, 'b')?.uploadedBytes).toBe(0); // never mutated
+    expect(itemOf(next, 'nothing')).toBeUndefined();
+  });
+
+  it('copies only the chunks of rows a batch changes', () => {
+    const start = replaceQueue({ items: Array.from({ length: 3000 }, (_, i) => p(`f${i}`)) });
+    const next = applyProgressBatch(start, { items: [p('f2500', { uploadedBytes: 5 })] });
+    expect(next.chunks.map((chunk, i) => chunk === start.chunks[i])).toEqual([true, true, false]);
+    expect(next.position).toBe(start.position);
+    expect(itemOf(next, 'f2500')?.uploadedBytes).toBe(5);
+  });
+
+  it('keeps the totals, the toolbar and the count as counting every row again would', () => {
+    const statuses = [
+      'queued',
+      'hashing',
+      'uploading',
+      'verifying',
+      'waiting',
+      'done',
+      'skipped',
+      'paused',
+      'failed',
+      'cancelled',
+    ] as const;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(
+            fc.record({
+              id: fc.integer({ min: 0, max: 30 }),
+              status: fc.constantFrom(...statuses),
+              size: fc.integer({ min: 0, max: 5000 }),
+              uploaded: fc.integer({ min: 0, max: 5000 }),
+              speed: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e9, noNaN: true })),
+            }),
+            { maxLength: 40 },
+          ),
+          { maxLength: 8 },
+        ),
+        (batches) => {
+          let state = EMPTY_QUEUE;
+          const rows = new Map<string, UploadProgress>();
+          for (const batch of batches) {
+            const items = batch.map((r) =>
+              p(`f${r.id}`, {
+                status: r.status,
+                size: r.size,
+                uploadedBytes: Math.min(r.uploaded, r.size),
+                speed: r.speed,
+              }),
+            );
+            state = applyProgressBatch(state, { items });
+            for (const item of items) rows.set(item.id, item);
+          }
+          // From scratch: the same rows as one list.
+          const fresh = replaceQueue({
+            items: state.order.map((id) => rows.get(id) as UploadProgress),
+          });
+          for (const id of rows.keys()) expect(itemOf(state, id)).toBe(rows.get(id));
+          const totals = queueTotals(state);
+          const expected = queueTotals(fresh);
+          expect({ ...totals, speed: 0 }).toEqual({ ...expected, speed: 0 });
+          expect(totals.speed).toBeCloseTo(expected.speed, 0);
+          expect(bulkAvailability(state)).toEqual(bulkAvailability(fresh));
+          expect(unfinishedCount(state)).toBe(unfinishedCount(fresh));
+          expect(unfinishedCount(state)).toBe(
+            [...rows.values()].filter((r) => isUnfinished(r.status)).length,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('keeps the same order array when no row is new, and ignores an empty batch', () => {
@@ -142,7 +216,7 @@ describe('addMissing', () => {
   it('adds rows an answer created without undoing a newer batch', () => {
     const start = replaceQueue({ items: [p('a', { status: 'failed' })] });
     const next = addMissing(start, [p('a', { status: 'queued' }), p('b', { status: 'queued' })]);
-    expect(next.items.a?.status).toBe('failed');
+    expect(itemOf(next, 'a')?.status).toBe('failed');
     expect(next.order).toEqual(['b', 'a']); // the new, unfinished row above the failed one
     expect(addMissing(next, [p('b')])).toBe(next);
   });
@@ -189,6 +263,10 @@ describe('queueTotals', () => {
       'Held to 40 MB/s by your bandwidth limit. Change it in Settings.',
     );
     expect(heldLine(running(null))).toBeNull();
+    // Released by a batch: the line goes with the last row held back.
+    const held = replaceQueue({ items: [p('b', { heldTo: 40_000_000 })] });
+    const released = applyProgressBatch(held, { items: [p('b', { heldTo: null })] });
+    expect(heldLine(queueTotals(released))).toBeNull();
   });
 
   it('has nothing left to send when nothing runs', () => {

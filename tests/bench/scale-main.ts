@@ -1,0 +1,91 @@
+// The main process's side of a 100,000-file drop, in a process of its own so
+// that its peak RSS is the app's: the composition root the app is built
+// with (createAppCore), the plan (uploads:plan) and the bucket review
+// (uploads:review) against the bench endpoint.
+// Prints one JSON line, and writes the two answers the window got to
+// OUT/plan.json and OUT/review.json. Run by scale-section.ts:
+//   tsx tests/bench/scale-main.ts FOLDER ENDPOINT BUCKET OUT
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createAppCore } from '../../electron/app/core';
+import type { IpcResult } from '../../shared/ipc';
+import { HASH_WORKER } from '../helpers/build';
+
+export interface ScaleMainFigures {
+  files: number;
+  planMs: number;
+  reviewMs: number;
+  /** The answers' sizes as JSON: what IPC would copy to the window. */
+  planBytes: number;
+  reviewBytes: number;
+  newFiles: number;
+  /** VmHWM: the most resident memory the process had. */
+  peakAfterReviewMb: number;
+}
+
+async function peakRssMb(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function value<T>(answer: IpcResult<T>): T {
+  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+  return answer.value;
+}
+
+async function main(): Promise<void> {
+  const [folder, endpoint, bucket, out] = process.argv.slice(2);
+  if (!folder || !endpoint || !bucket || !out) {
+    throw new Error('usage: scale-main.ts FOLDER ENDPOINT BUCKET OUT');
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'labdrop-bench-scale-'));
+  const core = await createAppCore({
+    dataDir,
+    secrets: null,
+    version: 'bench',
+    hashWorker: HASH_WORKER,
+    openPaths: async () => [],
+    openJsonFile: async () => null,
+    openFolder: async () => '',
+    copyText: () => undefined,
+    savePath: async () => null,
+    broadcast: () => undefined,
+  });
+  try {
+    core.chosen.allow([folder]);
+    const target = { bucket, endpoint, region: 'us-east-1', awsProfile: null };
+    let started = performance.now();
+    const plan = value(
+      await core.handlers['uploads:plan']({ paths: [folder], prefix: 'center/scale' }),
+    );
+    const planMs = performance.now() - started;
+    started = performance.now();
+    const review = value(await core.handlers['uploads:review']({ planId: plan.planId, target }));
+    const reviewMs = performance.now() - started;
+    const peakAfterReviewMb = await peakRssMb();
+    await writeFile(join(out, 'plan.json'), JSON.stringify(plan));
+    await writeFile(join(out, 'review.json'), JSON.stringify(review));
+    const figures: ScaleMainFigures = {
+      files: plan.fileCount,
+      planMs,
+      reviewMs,
+      planBytes: JSON.stringify(plan).length,
+      reviewBytes: JSON.stringify(review).length,
+      newFiles: review.new.count,
+      peakAfterReviewMb,
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    await core.dispose();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
