@@ -4,10 +4,11 @@ export type { UploadStatus } from './lifecycle';
 
 /**
  * How the object was checked once sent: read back (HeadObject: size,
- * `content-md5`, CRC32), or from S3's answers to the upload itself (ETag and
- * checksums) where these credentials may not read it back.
+ * `content-md5`, CRC32); from S3's answers to the upload itself (ETag and
+ * checksums) where these credentials may not read it back; or, for a single
+ * PutObject, from its answer's ETag, the file's MD5 (see verifiedFromPutAnswer).
  */
-export type Verification = 'read-back' | 'responses';
+export type Verification = 'read-back' | 'responses' | 'put-answer';
 
 /**
  * The check the server applied to the bytes as they arrived: a CRC32 of each

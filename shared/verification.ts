@@ -15,6 +15,8 @@ export function describeChecks(
   const verified = {
     'read-back': 'verified by reading it back (size and content-md5)',
     responses: "verified from the upload's responses; read-back not allowed for these credentials",
+    'put-answer':
+      "verified from S3's answer to the upload: its ETag is the file's MD5, and the metadata and grants went with the bytes",
   } as const;
   const parts: string[] = [];
   if (record.serverCheck) parts.push(server[record.serverCheck]);

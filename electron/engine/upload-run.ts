@@ -11,7 +11,13 @@ import type { RetryOptions } from './retry';
 import type { Endpoint } from './s3-client';
 import type { Store, UploadPatch } from './store';
 import type { Hasher, Transfer } from './transfer';
-import { headObject, isReadDenied, verifiedFromResponses, verifiedObject } from './verify';
+import {
+  headObject,
+  isReadDenied,
+  verifiedFromPutAnswer,
+  verifiedFromResponses,
+  verifiedObject,
+} from './verify';
 
 /** Failures that pause the whole queue until the user signs in again. */
 const SIGN_IN_AGAIN = new Set(['ExpiredToken', 'NoCredentials']);
@@ -80,14 +86,8 @@ export async function runUpload(deps: RunDeps, job: Job): Promise<void> {
       deps.move(job.id, 'uploading', 'verify');
       signal.throwIfAborted();
       const verifying = deps.record(job.id);
-      const retry = deps.retryOptions(verifying, signal);
-      const head = await headObject(client, verifying, signal, retry).catch((error: unknown) => {
-        if (isReadDenied(error)) return null;
-        throw error;
-      });
-      const verified = head
-        ? verifiedObject(verifying, head, deps.md5Key(verifying))
-        : verifiedFromResponses(verifying, deps.store.completedParts(job.id));
+      const verified =
+        verifiedFromPutAnswer(verifying) ?? (await readBack(deps, client, verifying, signal));
       deps.store.clearParts(job.id);
       deps.move(job.id, 'verifying', 'finish', { ...verified, finishedAt: deps.now() });
     } finally {
@@ -107,6 +107,23 @@ export async function runUpload(deps: RunDeps, job: Job): Promise<void> {
     }
     settleFailure(deps, job, error);
   }
+}
+
+/** Reads the object back; where that is denied, verifies it from S3's answers to the upload. */
+async function readBack(
+  deps: RunDeps,
+  client: S3Client,
+  record: UploadRecord,
+  signal: AbortSignal,
+): Promise<UploadPatch> {
+  const retry = deps.retryOptions(record, signal);
+  const head = await headObject(client, record, signal, retry).catch((error: unknown) => {
+    if (isReadDenied(error)) return null;
+    throw error;
+  });
+  return head
+    ? verifiedObject(record, head, deps.md5Key(record))
+    : verifiedFromResponses(record, deps.store.completedParts(record.id));
 }
 
 function settleFailure(deps: RunDeps, job: Job, error: unknown): void {

@@ -91,6 +91,21 @@ export function verifiedObject(
   };
 }
 
+/**
+ * Verifies a single PutObject from S3's answer, without reading it back
+ * (which would cost every small file a second round trip): S3 stores the
+ * body only if it matches the Content-MD5 sent with it, and the metadata
+ * (`content-md5`) and grants were in that same request; the answer's ETag is
+ * the MD5 of the bytes stored. Null where that ETag is not the file's MD5
+ * (SSE-KMS, or a store whose ETags are not MD5s): then the object is read
+ * back.
+ */
+export function verifiedFromPutAnswer(record: UploadRecord): UploadPatch | null {
+  if (sendsMultipart(record) || !record.etag || !record.md5Base64) return null;
+  if (!etagIsMd5(record.etag, record.md5Base64)) return null;
+  return { bytesUploaded: record.size, lastError: null, verification: 'put-answer' };
+}
+
 /** S3's ETag of a multipart object: the MD5 of its parts' MD5s (their ETags), and `-N`. */
 export function multipartEtag(parts: readonly Pick<CompletedPart, 'etag'>[]): string {
   const digests = parts.map((p) => Buffer.from(p.etag.replaceAll('"', ''), 'hex'));

@@ -3,7 +3,7 @@
 //
 //   BENCH_QUICK=1    smaller files and fewer runs (about 3 minutes)
 //   BENCH_RUNS=N     runs per figure (default 5; 2 against moto, 1 of the documented workflow on the small files)
-//   BENCH_ONLY=a,b   sections: hash, put, e2e, moto, memory, ui, ratelimit
+//   BENCH_ONLY=a,b   sections: hash, put, e2e, moto, memory, ui, link (link-section.ts), ratelimit, scale
 //   BENCH_DIR=path   where the data files go (default the system temp folder)
 //   BENCH_KEEP=1     keep the data files
 //   BENCH_NO_DOC=1   print only; leave docs/benchmarks.md alone
@@ -24,21 +24,20 @@ import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createBucket, startMoto, testClient, type Moto } from '../helpers/moto';
 import { freeBytes, randomFile, randomFiles, sparseFile, warm } from './data';
 import { describeMachine } from './machine';
-import { check, timed, type Timed } from './processes';
+import { BUCKET, documentedUpload, labdropUpload, phases } from './clients';
+import { check, timed } from './processes';
 import { measurePutRate } from './put-client';
-import { writeReport, type Section } from './report';
+import { writeReport, type Section, type SectionResult } from './report';
 import { startEndpointProcess, type EndpointProcess } from './s3-endpoint';
 import { GiB, MB, MiB, describe, format, median, met, sizeText, value, type Figure } from './stats';
 import { rateLimitSection } from './rate-limit-section';
 import { uiSection } from './ui';
 import { scaleSection } from './scale-section';
+import { linkSection } from './link-section';
+import { LINK_PROFILES, startLink, type LinkProfile } from './link';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'bin/labdrop.js');
-const WORKFLOW = join(ROOT, 'tests/bench/documented-workflow.sh');
 const REQUEST_COST = join(ROOT, 'tests/bench/request-cost.ts');
-const BUCKET = 'bench';
-const GRANTS = CENTER_PROFILE.fullControlIds.map((id) => `id=${id}`).join(',');
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = process.env.BENCH_RUNS ? Math.max(1, Number(process.env.BENCH_RUNS)) : null;
@@ -79,13 +78,14 @@ interface Rates {
 
 const figures: Figure[] = [];
 const sections: Section[] = [];
-/** 1-minute load average at the start and end of each section: how busy the machine was. */
-const loads: Array<{ section: string; start: number; end: number; minutes: number }> = [];
+/** What each section run measured, with how busy the machine was meanwhile. */
+const results: Array<Omit<SectionResult, 'machine' | 'quick'>> = [];
 
 /** Runs a section; one that fails is reported in the document and the run goes on. */
-async function timedSection(name: string, fn: () => Promise<void>): Promise<void> {
+async function timedSection(id: string, name: string, fn: () => Promise<void>): Promise<void> {
   const start = loadavg()[0] ?? 0;
   const began = performance.now();
+  const [firstFigure, firstSection] = [figures.length, sections.length];
   try {
     await fn();
   } catch (error) {
@@ -96,11 +96,13 @@ async function timedSection(name: string, fn: () => Promise<void>): Promise<void
       text: ['The section failed; nothing it measured is above.', `\`\`\`\n${message}\n\`\`\``],
     });
   }
-  loads.push({
-    section: name,
-    start,
-    end: loadavg()[0] ?? 0,
+  results.push({
+    id,
+    name,
+    load: { start, end: loadavg()[0] ?? 0 },
     minutes: (performance.now() - began) / 60_000,
+    figures: figures.slice(firstFigure),
+    sections: sections.slice(firstSection),
   });
 }
 
@@ -112,24 +114,6 @@ function add(figure: Figure): Figure {
     : '';
   log(`  ${figure.name}: ${describe(figure)}${target}`);
   return figure;
-}
-
-function env(home: string): NodeJS.ProcessEnv {
-  const inherited = { ...process.env };
-  delete inherited.AWS_PROFILE;
-  delete inherited.AWS_ENDPOINT_URL;
-  return {
-    ...inherited,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(home, 'aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
-    AWS_PAGER: '',
-    LABDROP_HOME: join(home, 'labdrop'),
-  };
 }
 
 async function prepare(): Promise<Data> {
@@ -394,63 +378,6 @@ function statSize(path: string): number {
   return sizes.get(path) ?? 0;
 }
 
-async function labdropUpload(
-  home: string,
-  endpointUrl: string,
-  path: string,
-  prefix: string,
-  extra: { sampleRss?: number; cpuProf?: string } = {},
-): Promise<Timed> {
-  const args = [
-    ...(extra.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${extra.cpuProf}`] : []),
-    CLI,
-    'upload',
-    path,
-    '--bucket',
-    BUCKET,
-    '--prefix',
-    prefix,
-    '--endpoint',
-    endpointUrl,
-    '--yes',
-    '--json',
-  ];
-  await rm(join(home, 'labdrop'), { recursive: true, force: true });
-  return check(
-    'labdrop upload',
-    await timed(process.execPath, args, {
-      env: env(home),
-      lines: true,
-      sampleRss: extra.sampleRss,
-    }),
-  );
-}
-
-async function documentedUpload(
-  home: string,
-  endpointUrl: string,
-  c: Case,
-  prefix: string,
-): Promise<Timed> {
-  return check(
-    'the documented workflow',
-    await timed('bash', [WORKFLOW, endpointUrl, BUCKET, prefix, GRANTS, c.root, ...c.files], {
-      env: env(home),
-    }),
-  );
-}
-
-/** Seconds from spawn to each status Labdrop printed first (--json). */
-function phases(run: Timed): Record<string, number> {
-  const first: Record<string, number> = {};
-  for (const { at, line } of run.lines) {
-    if (!line.startsWith('{"type":"status"')) continue;
-    const status = (JSON.parse(line) as { status: string }).status;
-    first[status] ??= at;
-  }
-  return first;
-}
-
 /** Both clients' objects: every file there, with its size, the same content-md5, and both grantees. */
 async function verifyObjects(
   endpoint: EndpointProcess,
@@ -512,7 +439,9 @@ async function e2eSection(
     await endpoint.reset();
     const l = await labdropUpload(home, endpoint.url, c.labdropPath, `center/l-md5-${c.id}`);
     const d =
-      c.id === 'big' ? await documentedUpload(home, endpoint.url, c, `center/d-md5-${c.id}`) : null;
+      c.id === 'big'
+        ? await documentedUpload(home, endpoint.url, c.root, c.files, `center/d-md5-${c.id}`)
+        : null;
     const stats = await endpoint.stats();
     const badDigests = stats.errors['BadDigest'] ?? 0;
     if (
@@ -570,7 +499,7 @@ async function e2eCase(
     ];
     if (i < documentedRuns) {
       steps.push(async () => {
-        const run = await documentedUpload(home, endpoint.url, c, prefixes[1]!);
+        const run = await documentedUpload(home, endpoint.url, c.root, c.files, prefixes[1]!);
         documented.push(run.seconds);
         if (run.cpuSeconds !== null) cpu.documented.push(run.cpuSeconds);
       });
@@ -745,7 +674,8 @@ async function motoSection(data: Data, home: string): Promise<void> {
           },
           async () => {
             documented.push(
-              (await documentedUpload(home, motoEndpoint, c, `center/d-${c.id}-${i}`)).seconds,
+              (await documentedUpload(home, motoEndpoint, c.root, c.files, `center/d-${c.id}-${i}`))
+                .seconds,
             );
           },
         ];
@@ -864,43 +794,55 @@ async function main(): Promise<void> {
   );
   await writeFile(join(home, 'aws-credentials'), '');
   if (wanted('scale')) {
-    await timedSection('Scale', async () => {
+    await timedSection('scale', 'Scale', async () => {
       sections.push(await scaleSection({ add, log, rendererDir: join(ROOT, 'out/renderer') }));
     });
   }
-  const data = await prepare();
-  for (const path of [data.big, data.big2]) sizes.set(path, config.bigSize);
-  for (const path of data.many) sizes.set(path, config.manySize);
+  const data = ['hash', 'put', 'e2e', 'moto', 'memory', 'ui'].some(wanted) ? await prepare() : null;
+  for (const path of data ? [data.big, data.big2] : []) sizes.set(path, config.bigSize);
+  for (const path of data?.many ?? []) sizes.set(path, config.manySize);
   const endpoint = await startEndpointProcess('off', [BUCKET]);
   const rates: Rates = {};
   try {
-    if (wanted('hash')) await timedSection('Hashing', () => hashSection(data));
+    if (wanted('hash') && data) await timedSection('hash', 'Hashing', () => hashSection(data));
     // The end-to-end notes quote the CPU per request measured here.
     if (wanted('put') || wanted('e2e')) {
-      await timedSection('Endpoint rate', () => putSection(endpoint, rates));
+      await timedSection('put', 'Endpoint rate', () => putSection(endpoint, rates));
     }
-    if (wanted('e2e')) {
-      await timedSection('End to end', () => e2eSection(data, home, endpoint, rates));
+    if (wanted('e2e') && data) {
+      await timedSection('e2e', 'End to end', () => e2eSection(data, home, endpoint, rates));
     }
-    if (wanted('moto')) await timedSection('moto', () => motoSection(data, home));
+    if (wanted('moto') && data) await timedSection('moto', 'moto', () => motoSection(data, home));
     if (wanted('ratelimit')) {
-      await timedSection('Bandwidth limit', async () => {
-        sections.push(
-          await rateLimitSection({
-            add,
-            log,
-            endpointUrl: endpoint.url,
-            bucket: BUCKET,
-            dir: data.dir,
-          }),
-        );
+      // On the far lab's emulated link (200 Mbit/s, 120 ms), a limit below its rate.
+      await timedSection('ratelimit', 'Bandwidth limit', async () => {
+        const far = LINK_PROFILES.find((p) => p.id === 'far') as LinkProfile;
+        const { hostname, port } = new URL(endpoint.url);
+        const wan = await startLink(far, hostname, Number(port));
+        const dir = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'labdrop-ratelimit-'));
+        try {
+          log(`  through the emulated link: ${far.label}`);
+          sections.push(
+            await rateLimitSection({
+              add,
+              log,
+              endpointUrl: wan.url,
+              bucket: BUCKET,
+              dir,
+              rate: 10 * MB,
+            }),
+          );
+        } finally {
+          await wan.stop();
+          await rm(dir, { recursive: true, force: true });
+        }
       });
     }
-    if (wanted('memory')) {
-      await timedSection('Memory', () => memorySection(data, home, endpoint));
+    if (wanted('memory') && data) {
+      await timedSection('memory', 'Memory', () => memorySection(data, home, endpoint));
     }
-    if (wanted('ui')) {
-      await timedSection('UI', async () => {
+    if (wanted('ui') && data) {
+      await timedSection('ui', 'UI', async () => {
         // The memory section's 20 GiB read pushed these out of the page cache:
         // progress is measured on warm files, like every other figure.
         await warm([data.big, ...data.many]);
@@ -923,9 +865,18 @@ async function main(): Promise<void> {
         );
       });
     }
+    if (wanted('link')) {
+      await timedSection('link', 'Link', async () => {
+        const base = process.env.BENCH_DIR ?? tmpdir();
+        sections.push(
+          await linkSection({ add, log, home, base, keep: process.env.BENCH_KEEP === '1' }),
+        );
+      });
+    }
   } finally {
     await endpoint.stop();
-    if (process.env.BENCH_KEEP !== '1') await rm(data.dir, { recursive: true, force: true });
+    if (data && process.env.BENCH_KEEP !== '1')
+      await rm(data.dir, { recursive: true, force: true });
     await rm(home, { recursive: true, force: true });
   }
   const minutes = (performance.now() - began) / 60_000;
@@ -938,7 +889,11 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_NO_DOC !== '1') {
     const file = join(ROOT, 'docs/benchmarks.md');
-    await writeReport(file, { machine, figures, sections, loads, quick: QUICK, minutes, config });
+    await writeReport(
+      file,
+      join(ROOT, 'docs/bench'),
+      results.map((r) => ({ ...r, machine, quick: QUICK })),
+    );
     log(`\nWrote ${file}`);
   }
 }

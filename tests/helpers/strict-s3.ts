@@ -22,6 +22,8 @@ export interface StrictS3 {
   corrupt: ((r: StrictRequest) => boolean) | null;
   /** Answer this request with a bare status and an empty body, as a HEAD's 403 comes. */
   bare: ((r: StrictRequest) => number | null) | null;
+  /** Answer this request with another ETag, as a store whose ETags are not MD5s does (SSE-KMS). */
+  etag: ((r: StrictRequest) => string | null) | null;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startStrictS3(target: string): Promise<StrictS3> {
     checkMd5: true,
     corrupt: null,
     bare: null,
+    etag: null,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -98,7 +101,12 @@ export async function startStrictS3(target: string): Promise<StrictS3> {
         },
         (reply) => {
           recorded.status = reply.statusCode;
-          res.writeHead(reply.statusCode ?? 502, { ...reply.headers, ...echo });
+          const etag = proxy.etag?.(recorded);
+          res.writeHead(reply.statusCode ?? 502, {
+            ...reply.headers,
+            ...echo,
+            ...(etag ? { etag } : {}),
+          });
           reply.pipe(res);
         },
       );
