@@ -67,6 +67,11 @@ describe('the desktop app started with arguments', () => {
 
   it('gives the command line what parseCommand reads as that command', () => {
     const typed = appCommandLine([MAC, 'resume', '--all', '--json'], false);
-    expect(typed && parseCommand(typed)).toEqual({ name: 'resume', id: null, json: true });
+    expect(typed && parseCommand(typed)).toEqual({
+      name: 'resume',
+      id: null,
+      json: true,
+      maxRate: null,
+    });
   });
 });
