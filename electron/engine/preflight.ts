@@ -51,19 +51,13 @@ export async function bucketEncryption(
   target: Endpoint & { bucket: string },
   policy: RetryPolicy,
 ): Promise<string | null> {
-  try {
-    const answer = await withRetry(
-      () => client.send(new GetBucketEncryptionCommand({ Bucket: target.bucket })),
-      { policy, context: { bucket: target.bucket, endpoint: target.endpoint } },
-    );
-    const rules = answer.ServerSideEncryptionConfiguration?.Rules ?? [];
-    return rules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null;
-  } catch (error) {
-    // Not there, not allowed, or a store without the API: unknown. Only an
-    // endpoint that cannot be reached stops the add, as it would anyway.
-    if (error instanceof UploadFailure && error.transient) throw error;
-    return null;
-  }
+  const answer = await bucketSetting(
+    () => client.send(new GetBucketEncryptionCommand({ Bucket: target.bucket })),
+    target,
+    policy,
+  );
+  const rules = answer?.ServerSideEncryptionConfiguration?.Rules ?? [];
+  return rules[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? null;
 }
 
 /**
@@ -78,14 +72,44 @@ export async function bucketAcceleration(
   target: Endpoint & { bucket: string },
   policy: RetryPolicy,
 ): Promise<'Enabled' | 'Suspended' | 'off' | 'unknown'> {
+  const answer = await bucketSetting(
+    () => client.send(new GetBucketAccelerateConfigurationCommand({ Bucket: target.bucket })),
+    target,
+    policy,
+  );
+  return answer === null ? 'unknown' : (answer.Status ?? 'off');
+}
+
+/**
+ * Why uploads through Transfer Acceleration would be refused, given the
+ * bucket's setting (bucketAcceleration), or null when they would not.
+ */
+export function accelerationRefusal(
+  bucket: string,
+  status: Awaited<ReturnType<typeof bucketAcceleration>>,
+): string | null {
+  if (status !== 'off' && status !== 'Suspended') return null;
+  return `S3 Transfer Acceleration is ${status === 'off' ? 'not turned on' : 'suspended'} for bucket "${bucket}", so uploads through it would be refused. Upload without acceleration, or ask the data coordinating center to turn it on.`;
+}
+
+/**
+ * A bucket setting's answer, or null where it cannot be had: not there, not
+ * allowed (uploaders often lack the permission), or a store without the API.
+ * Only an endpoint that cannot be reached is thrown, as it would stop the
+ * upload anyway.
+ */
+async function bucketSetting<T>(
+  ask: () => Promise<T>,
+  target: Endpoint & { bucket: string },
+  policy: RetryPolicy,
+): Promise<T | null> {
   try {
-    const answer = await withRetry(
-      () => client.send(new GetBucketAccelerateConfigurationCommand({ Bucket: target.bucket })),
-      { policy, context: { bucket: target.bucket, endpoint: target.endpoint } },
-    );
-    return answer.Status ?? 'off';
+    return await withRetry(ask, {
+      policy,
+      context: { bucket: target.bucket, endpoint: target.endpoint },
+    });
   } catch (error) {
     if (error instanceof UploadFailure && error.transient) throw error;
-    return 'unknown';
+    return null;
   }
 }

@@ -18,7 +18,12 @@ import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure, type Classified } from './errors';
 import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
-import { bucketAcceleration, bucketEncryption, bucketRegion } from './preflight';
+import {
+  accelerationRefusal,
+  bucketAcceleration,
+  bucketEncryption,
+  bucketRegion,
+} from './preflight';
 import { liveCounts, projectProgress } from './progress';
 import { NetworkWait } from './network-wait';
 import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
@@ -279,13 +284,11 @@ export class UploadQueue {
       target.region;
     const settings = this.options.clientFor({ ...regional, region });
     if (target.accelerate) {
-      const status = await bucketAcceleration(settings, target, this.preflightRetry);
-      if (status === 'off' || status === 'Suspended') {
-        throw new UploadFailure({
-          code: 'AccelerationOff',
-          message: `S3 Transfer Acceleration is ${status === 'off' ? 'not turned on' : 'suspended'} for bucket "${target.bucket}", so uploads through it would be refused. Upload without acceleration, or ask the data coordinating center to turn it on.`,
-        });
-      }
+      const refused = accelerationRefusal(
+        target.bucket,
+        await bucketAcceleration(settings, target, this.preflightRetry),
+      );
+      if (refused) throw new UploadFailure({ code: 'AccelerationOff', message: refused });
     }
     return { client: this.options.clientFor({ ...target, region }), settings, region };
   }

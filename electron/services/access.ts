@@ -14,7 +14,7 @@ import { isKms } from '../../shared/parts';
 import { grantFullControlHeader, type SubmissionProfile } from '../../shared/profile';
 import { UploadFailure } from '../engine/errors';
 import { describeRoutes, routesFor, trustFor, type NetworkOptions } from '../engine/network';
-import { bucketAcceleration, bucketEncryption } from '../engine/preflight';
+import { accelerationRefusal, bucketAcceleration, bucketEncryption } from '../engine/preflight';
 import { PREFLIGHT_RETRY } from '../engine/retry';
 import { createRequestHandler, serviceUrl, type Endpoint } from '../engine/s3-client';
 import type {
@@ -352,12 +352,9 @@ async function accelerationStep(
     () => 'unknown' as const,
   );
   if (target.accelerate) {
-    if (status === 'off' || status === 'Suspended') {
-      step(
-        'acceleration',
-        'failed',
-        `S3 Transfer Acceleration is ${status === 'off' ? 'not turned on' : 'suspended'} for bucket "${target.bucket}", so uploads through it would be refused. Upload without acceleration, or ask the data coordinating center to turn it on.`,
-      );
+    const refused = accelerationRefusal(target.bucket, status);
+    if (refused) {
+      step('acceleration', 'failed', refused);
       return 'refused';
     }
     step(
