@@ -9,7 +9,7 @@ import { CENTER_PROFILE } from '../shared/profile';
 import type { UploadError } from '../shared/types';
 import { UploadFailure } from '../electron/engine/errors';
 import { HashPool } from '../electron/engine/hash-pool';
-import { historyToCsv, historyToJson } from '../electron/engine/history-export';
+import { historyToCsv, historyToJson } from './helpers/history';
 import { UploadQueue } from '../electron/engine/queue';
 import { createS3Client, type Endpoint } from '../electron/engine/s3-client';
 import { planUpload } from '../electron/engine/scan';

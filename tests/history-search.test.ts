@@ -9,15 +9,11 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadStatus } from '../shared/lifecycle';
 import type { HistoryQuery, UploadRecord } from '../shared/types';
-import {
-  exportHistory,
-  historyRow,
-  historyToCsv,
-  historyToJson,
-} from '../electron/engine/history-export';
+import { exportHistory, historyRow } from '../electron/engine/history-export';
 import { fold, queryHistory, trigramQuery } from '../electron/engine/history-search';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../electron/engine/migrations';
 import { Store, type NewUpload } from '../electron/engine/store';
+import { historyToCsv, historyToJson } from './helpers/history';
 import { fromRow, type SqlValue } from '../electron/engine/upload-row';
 import { moveTo } from './helpers/engine';
 

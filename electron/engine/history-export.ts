@@ -136,14 +136,6 @@ export function* historyJson(pages: Iterable<readonly UploadRecord[]>): Generato
   yield first ? '[]\n' : '\n]\n';
 }
 
-export function historyToCsv(rows: readonly UploadRecord[]): string {
-  return [...historyCsv([rows])].join('');
-}
-
-export function historyToJson(rows: readonly UploadRecord[]): string {
-  return [...historyJson([rows])].join('');
-}
-
 /**
  * Writes the history to `path` as it is read, page by page (Store.historyPages),
  * with the file's back-pressure: memory holds one page, whatever the history's
