@@ -67,19 +67,18 @@ describe('BatchWatcher', () => {
 describe('SuspendGuard', () => {
   it('pauses what runs on suspend and resumes only that on wake', async () => {
     const calls: string[] = [];
+    // The queue's pauseAll answers what it paused: not c, which the user paused before.
     const guard = new SuspendGuard({
-      snapshot: () => [
-        progress('a', 'uploading'),
-        progress('b', 'hashing'),
-        progress('c', 'paused'),
-      ],
-      requestPause: async (id) => void calls.push(`pause ${id}`),
-      resume: (id) => void calls.push(`resume ${id}`),
+      pauseAll: async () => {
+        calls.push('pause all');
+        return ['a', 'b'];
+      },
+      resumeMany: (ids) => void calls.push(`resume ${ids.join(' ')}`),
     });
     await guard.suspend();
     guard.resume();
     guard.resume();
-    expect(calls).toEqual(['pause a', 'pause b', 'resume a', 'resume b']);
+    expect(calls).toEqual(['pause all', 'resume a b', 'resume ']);
   });
 
   it('asks before quitting only while something runs', () => {

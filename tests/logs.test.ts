@@ -92,6 +92,7 @@ async function uploadThrough(
     return record as UploadRecord;
   } finally {
     stop();
+    log.flush();
   }
 }
 
@@ -163,6 +164,7 @@ describe('labdrop.log', () => {
     gate.hashed();
     await queue.idle();
     stop();
+    log.flush();
     const failed = store.getUpload((record as UploadRecord).id);
     expect(failed?.status).toBe('failed');
     const last = (await lines(log.path)).at(-1);
@@ -175,7 +177,11 @@ describe('labdrop.log', () => {
   it('rotates at the size limit into labdrop.old.log, losing no line between the two', async () => {
     const maxBytes = 4096;
     const log = openActivityLog({ home: dir, source: 'cli', maxBytes });
-    for (let i = 0; i < 200; i++) log.note(`line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`);
+    // Each line a moment of its own: a burst of lines goes in one write.
+    for (let i = 0; i < 200; i++) {
+      log.note(`line ${String(i).padStart(3, '0')} ${'x'.repeat(40)}`);
+      log.flush();
+    }
     const old = join(dir, 'logs', 'labdrop.old.log');
     const current = await lines(log.path);
     const archived = await lines(old);
@@ -191,6 +197,7 @@ describe('labdrop.log', () => {
     const log = openActivityLog({ home: dir, source: 'app', maxBytes });
     while (!existsSync(log.path) || (await stat(log.path)).size < maxBytes - 200) {
       log.note(`app line ${'y'.repeat(40)}`);
+      log.flush();
     }
     // The other process rotates it and writes a line of its own.
     const old = join(dir, 'logs', 'labdrop.old.log');
@@ -198,6 +205,7 @@ describe('labdrop.log', () => {
     const archive = await readFile(old, 'utf8');
     await writeFile(log.path, 'the command line wrote this\n');
     for (let i = 0; i < 5; i++) log.note(`app goes on ${i}`);
+    log.flush();
     expect(await readFile(old, 'utf8')).toBe(archive);
     const text = await readFile(log.path, 'utf8');
     expect(text).toContain('the command line wrote this');

@@ -266,6 +266,7 @@ async function compose(options: AppCoreOptions, disposables: Disposables): Promi
       // parts is waited for.
       await queue.pauseAll();
       await queue.idle();
+      log.flush();
       await disposables.dispose();
     },
   };

@@ -219,6 +219,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX uploads_status_created_at ON uploads (status, created_at);
     `,
   },
+  {
+    version: 11,
+    description:
+      'which process queued an upload that waits its turn, so that another Labdrop leaves it alone',
+    // See UploadQueue's note on the uploads waiting their turn: the process
+    // that queued them, and when (a pid from before the machine started is
+    // someone else's now), without a lock file for each of 100,000 files.
+    up: `
+      ALTER TABLE uploads ADD COLUMN queued_by INTEGER;
+      ALTER TABLE uploads ADD COLUMN queued_at INTEGER;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -39,8 +39,13 @@ export class NetworkWait {
     return this.changed.promise;
   }
 
+  /** Whether uploads to this upload's place (endpoint and bucket) wait for it to answer. */
+  holds(record: UploadRecord): boolean {
+    return this.watches.has(placeKey(record));
+  }
+
   wait(record: UploadRecord): void {
-    const key = JSON.stringify([record.endpoint, record.region, record.awsProfile, record.bucket]);
+    const key = placeKey(record);
     let watch = this.watches.get(key);
     if (!watch) {
       watch = { ids: new Set(), record, timer: null, attempt: 0 };
@@ -102,6 +107,10 @@ export class NetworkWait {
     this.changed = deferred();
     resolve();
   }
+}
+
+function placeKey(record: UploadRecord): string {
+  return JSON.stringify([record.endpoint, record.region, record.awsProfile, record.bucket]);
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

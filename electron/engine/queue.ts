@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   isActive,
   isFinal,
+  isUnfinished,
   startEvent,
   type UploadEvent,
   type UploadRequest,
@@ -30,6 +31,7 @@ import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from '
 import type { Endpoint } from './s3-client';
 import type { Plan } from './scan';
 import { CANCEL_INCOMPLETE, type Store, type UploadPatch } from './store';
+import { StoreError } from './store-error';
 import { TokenBucket } from './token-bucket';
 import { Transfer, type Hasher } from './transfer';
 import type { UploadLocks } from './upload-lock';
@@ -93,6 +95,16 @@ const REQUEST_POLL_MS = 1_000;
  */
 export class UploadQueue {
   private readonly jobs = new Map<string, Job>();
+  /**
+   * Note on waiting one's turn: uploads queued here that wait for room to
+   * run, in order, each with whether a changed file is hashed afresh. A job
+   * (its lock file, its first move, its place in the limiters) starts only
+   * when there is room for it (see pump()), so 100,000 files added cost a
+   * row each and no more. The rows say which process queued them
+   * (Store.markQueued): another Labdrop leaves them alone while this one
+   * runs, and takes them up once it is gone, as with a lock.
+   */
+  private readonly ready = new Map<string, boolean>();
   /** Cancels still at work, removing what their uploads left. */
   private readonly cancelling = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(progress: UploadProgress) => void>();
@@ -125,9 +137,8 @@ export class UploadQueue {
       clientFor: options.clientFor,
       policy: options.networkProbe ?? NETWORK_PROBE,
       onBack: (ids) => {
-        for (const id of ids) {
-          if (this.options.store.getUpload(id)?.status === 'waiting') this.start(id);
-        }
+        const back = ids.map((id) => this.record(id)).filter((r) => r.status === 'waiting');
+        this.runSoon(back, { first: true });
       },
     });
     const shared = {
@@ -231,14 +242,10 @@ export class UploadQueue {
       found,
       replace,
     );
-    for (const record of records) {
-      if (queued.has(record.id)) {
-        this.resume(record.id);
-        continue;
-      }
-      this.emit({ type: 'added', record });
-      if (!isFinal(record.status)) this.start(record.id);
-    }
+    const fresh = records.filter((record) => !queued.has(record.id));
+    for (const record of fresh) this.emit({ type: 'added', record });
+    for (const id of queued) this.resume(id);
+    this.runSoon(fresh.filter((record) => !isFinal(record.status)));
     return records;
   }
 
@@ -298,10 +305,16 @@ export class UploadQueue {
    * those it started (not those another Labdrop process is working on).
    */
   resumeAll(): UploadRecord[] {
-    return this.options.store.unfinished().filter((record) => this.resume(record.id));
+    return this.runSoon(this.options.store.unfinished());
   }
 
-  /** Returns whether the upload is running here now. */
+  /** Resumes these uploads (e.g. the window's); returns those that run or wait their turn here. */
+  resumeMany(ids: readonly string[]): UploadRecord[] {
+    const records = ids.flatMap((id) => this.options.store.getUpload(id) ?? []);
+    return this.runSoon(records.filter((record) => isUnfinished(record.status)));
+  }
+
+  /** Returns whether the upload runs here now, or waits its turn here. */
   resume(id: string): boolean {
     const record = this.record(id);
     const job = this.jobs.get(id);
@@ -311,16 +324,15 @@ export class UploadQueue {
       if (job.stop === 'pause') job.resumeAfter = true;
       return true;
     }
-    if (isFinal(record.status)) return false;
-    return this.start(id);
+    return this.runSoon([record]).length > 0;
   }
 
   /** Starts a failed upload again; a file that changed is hashed afresh. */
   retryUpload(id: string): boolean {
     const record = this.record(id);
-    if (this.jobs.has(id)) return true;
-    if (record.status !== 'failed' || !this.lock(id)) return false;
-    return this.start(id, true);
+    if (this.jobs.has(id) || this.ready.has(id)) return true;
+    if (record.status !== 'failed') return false;
+    return this.runSoon([record], { rehash: true }).length > 0;
   }
 
   /**
@@ -330,6 +342,7 @@ export class UploadQueue {
    * nothing runs it (one a crash left active).
    */
   requestPause(id: string): Promise<'paused' | 'requested'> {
+    this.ready.delete(id);
     return this.stopOrRequest(id, 'pause', async (job): Promise<'paused'> => {
       if (job) {
         job.stop ??= 'pause';
@@ -344,10 +357,18 @@ export class UploadQueue {
     });
   }
 
-  /** Pauses what runs here, and what waits here for the network. */
-  async pauseAll(): Promise<void> {
-    const ids = new Set([...this.jobs.keys(), ...this.network.ids]);
-    await Promise.all([...ids].map((id) => this.requestPause(id)));
+  /**
+   * Pauses what runs here, what waits its turn here and what waits here for
+   * the network; returns the uploads it paused.
+   */
+  async pauseAll(): Promise<string[]> {
+    const waiting = [...this.ready.keys()];
+    // First: the jobs stopping now must not start those waiting their turn.
+    this.ready.clear();
+    const paused = this.moveMany(waiting, 'queued', 'pause').map((record) => record.id);
+    const ids = [...new Set([...this.jobs.keys(), ...this.network.ids])];
+    await Promise.all(ids.map((id) => this.requestPause(id)));
+    return [...paused, ...ids];
   }
 
   /**
@@ -360,6 +381,7 @@ export class UploadQueue {
    * (removeLeftovers when the app starts, or `labdrop cancel ID`).
    */
   requestCancel(id: string): Promise<'cancelled' | 'requested'> {
+    this.ready.delete(id);
     const cancelled = this.stopOrRequest(id, 'cancel', (job) => this.cancelHere(id, job));
     // idle() waits for it: removing the parts comes after the upload stopped.
     this.cancelling.add(cancelled);
@@ -412,6 +434,7 @@ export class UploadQueue {
   setPartConcurrency(limit: number): void {
     this.parts.setMax(limit);
     this.files.setMax(limit);
+    this.pump();
   }
 
   /**
@@ -436,6 +459,8 @@ export class UploadQueue {
       return await here(job);
     } finally {
       if (!this.jobs.has(id)) this.options.locks?.release(id);
+      // It may have been what held the others to its place back (see pump()).
+      this.pump();
     }
   }
 
@@ -508,11 +533,92 @@ export class UploadQueue {
     return this.options.locks?.acquire(id).ok ?? true;
   }
 
-  private start(id: string, rehash = false): boolean {
-    if (!this.lock(id)) return false;
+  /**
+   * Queues these uploads to run here in turn (`first`: ahead of those
+   * already waiting), moving each that is not queued by the event that
+   * starts it again, and starts as many as there is room for. Returns those
+   * that run or wait their turn here: not those another Labdrop runs or
+   * queued, nor those done or cancelled.
+   */
+  private runSoon(
+    records: readonly UploadRecord[],
+    { rehash = false, first = false }: { rehash?: boolean; first?: boolean } = {},
+  ): UploadRecord[] {
+    const here: UploadRecord[] = [];
+    const fresh: UploadRecord[] = [];
+    const byStatus = new Map<UploadStatus, string[]>();
+    for (const record of records) {
+      if (this.jobs.has(record.id) || this.ready.has(record.id)) here.push(record);
+      else if (record.status === 'queued') fresh.push(record);
+      else if (isFinal(record.status)) continue;
+      else if (isActive(record.status) && record.status !== 'waiting') {
+        // Left mid-way by a crash, or running in another Labdrop: its lock says which.
+        if (!this.lock(record.id)) continue;
+        fresh.push(this.move(record.id, record.status, 'recover', { lastError: null }));
+        this.options.locks?.release(record.id);
+      } else {
+        byStatus.set(record.status, [...(byStatus.get(record.status) ?? []), record.id]);
+      }
+    }
+    const locks = this.options.locks;
+    const queuedBy = locks ? this.options.store.queuedBy(fresh.map((r) => r.id)) : new Map();
+    const mine = fresh.filter((record) => {
+      const by = queuedBy.get(record.id);
+      return !(by && locks?.queuedElsewhere(by));
+    });
+    for (const [status, all] of byStatus) {
+      const event = startEvent(status);
+      // Paused, failed or waiting: moved here unless another Labdrop is taking it up now.
+      const ids = all.filter((id) => !locks?.heldElsewhere(id));
+      if (event === null) continue;
+      for (const id of ids) this.network.forget(id);
+      mine.push(...this.moveMany(ids, status, event, { lastError: null }));
+    }
+    if (locks)
+      this.options.store.markQueued(
+        mine.map((r) => r.id),
+        locks.queuer(),
+      );
+    const entries = mine.map((r): [string, boolean] => [r.id, rehash]);
+    if (first) {
+      const rest = [...this.ready];
+      this.ready.clear();
+      for (const [id, again] of [...entries, ...rest]) this.ready.set(id, again);
+    } else {
+      for (const [id, again] of entries) this.ready.set(id, again);
+    }
+    this.pump();
+    return [...here, ...mine];
+  }
+
+  /** Jobs at once: those sending, those hashing, and as many again hashed ahead. */
+  private room(): number {
+    return this.files.limit + 2 * this.hashing.limit;
+  }
+
+  /**
+   * Starts uploads waiting their turn while there is room, in order; one to
+   * a place that waits for the network waits with the others there.
+   */
+  private pump(): void {
+    for (const [id, rehash] of this.ready) {
+      if (this.jobs.size >= this.room()) return;
+      const record = this.options.store.getUpload(id);
+      if (record && this.network.holds(record)) return;
+      this.ready.delete(id);
+      // Paused or cancelled meanwhile by another Labdrop (`labdrop pause ID`): left so.
+      if (record?.status === 'queued') this.start(id, rehash);
+    }
+  }
+
+  private start(id: string, rehash: boolean): void {
+    if (!this.lock(id)) return;
     const record = this.record(id);
     const event = startEvent(record.status);
-    if (event === null) return false;
+    if (event === null) {
+      this.options.locks?.release(id);
+      return;
+    }
     const job: Job = {
       id,
       record,
@@ -525,13 +631,19 @@ export class UploadQueue {
       done: Promise.resolve(),
     };
     this.jobs.set(id, job);
-    this.requestPoll ??= setInterval(() => this.applyRequests(), REQUEST_POLL_MS);
-    this.requestPoll.unref?.();
-    job.done = (async () => {
+    try {
       // A new attempt: what stopped the last one no longer shows.
       this.move(id, record.status, event, { lastError: null });
-      await runUpload(this.runDeps, job);
-    })().finally(() => {
+    } catch (error) {
+      this.jobs.delete(id);
+      this.options.locks?.release(id);
+      // Moved meanwhile by another Labdrop, between its lock and its move: it runs there.
+      if (error instanceof StoreError && error.code === 'StaleStatus') return;
+      throw error;
+    }
+    this.requestPoll ??= setInterval(() => this.applyRequests(), REQUEST_POLL_MS);
+    this.requestPoll.unref?.();
+    job.done = runUpload(this.runDeps, job).finally(() => {
       this.jobs.delete(id);
       this.options.locks?.release(id);
       if (this.jobs.size === 0 && this.requestPoll) {
@@ -539,8 +651,8 @@ export class UploadQueue {
         this.requestPoll = null;
       }
       if (job.resumeAfter) this.resume(id);
+      this.pump();
     });
-    return true;
   }
 
   private retryOptions(record: UploadRecord, signal: AbortSignal) {
@@ -598,6 +710,23 @@ export class UploadQueue {
       for (const listener of this.listeners) listener(progress);
     }
     return record;
+  }
+
+  /** Moves many uploads that run nowhere by one event, in one write, and announces each. */
+  private moveMany(
+    ids: readonly string[],
+    from: UploadStatus,
+    event: UploadEvent,
+    patch: UploadPatch = {},
+  ): UploadRecord[] {
+    const moved = this.options.store.transitionMany(ids, from, event, patch);
+    for (const record of moved) {
+      this.emit({ type: 'move', record, from, event });
+      if (record.status === from) continue;
+      const progress = projectProgress(record, undefined, this.now());
+      for (const listener of this.listeners) listener(progress);
+    }
+    return moved;
   }
 
   private profileOf(record: UploadRecord): SubmissionProfile {

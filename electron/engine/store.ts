@@ -38,6 +38,12 @@ export interface StoreOptions {
 }
 
 /** What a writer may change of an upload besides its status, which moves only by transition(). */
+/** The process that queued an upload waiting its turn, and when (see Store.markQueued). */
+export interface QueuedBy {
+  pid: number;
+  at: number;
+}
+
 export type UploadPatch = Partial<Omit<UploadRecord, 'id' | 'status' | 'requested'>>;
 
 const UNFINISHED_STATUSES = UPLOAD_STATUSES.filter(isUnfinished);
@@ -223,6 +229,67 @@ export class Store {
         this.path,
       );
     });
+  }
+
+  /**
+   * Moves many uploads by one event in one write (pause all, resume all), as
+   * transition() moves each; those no longer in `from` (another process
+   * moved them meanwhile) are left as they are and out of the answer.
+   */
+  transitionMany(
+    ids: readonly string[],
+    from: UploadStatus,
+    event: UploadEvent,
+    patch: UploadPatch = {},
+  ): UploadRecord[] {
+    const moved: UploadRecord[] = [];
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (const id of ids) {
+          try {
+            moved.push(this.transition(id, from, event, patch));
+          } catch (error) {
+            if (!(error instanceof StoreError && error.code === 'StaleStatus')) throw error;
+          }
+        }
+      })(),
+    );
+    return moved;
+  }
+
+  /**
+   * Records that this process queued these uploads and will start them in
+   * turn (see UploadQueue's note on waiting one's turn), one write per 500.
+   */
+  markQueued(ids: readonly string[], by: QueuedBy): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          this.sql(
+            `UPDATE uploads SET queued_by = ?, queued_at = ?
+               WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+          ).run(by.pid, by.at, ...chunk);
+        }
+      })(),
+    );
+  }
+
+  /** Which process queued those of these uploads that are queued, where one did (one read per 500). */
+  queuedBy(ids: readonly string[]): Map<string, QueuedBy> {
+    const found = new Map<string, QueuedBy>();
+    this.guard(() => {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT id, queued_by, queued_at FROM uploads
+             WHERE status = 'queued' AND queued_by IS NOT NULL
+               AND id IN (${chunk.map(() => '?').join(', ')})`,
+        ).all(...chunk) as Array<{ id: string; queued_by: number; queued_at: number }>;
+        for (const row of rows) found.set(row.id, { pid: row.queued_by, at: row.queued_at });
+      }
+    });
+    return found;
   }
 
   /**

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -9,6 +10,7 @@ import {
 } from 'node:fs';
 import { uptime } from 'node:os';
 import { join } from 'node:path';
+import type { QueuedBy } from './store';
 
 /** How far the clock may have moved since boot without a live lock looking older than the boot. */
 const CLOCK_SLACK_MS = 5 * 60_000;
@@ -50,7 +52,7 @@ export class UploadLocks {
         this.held.add(id);
         return { ok: true };
       }
-      if (Number.isInteger(owner) && owner > 0 && alive(owner) && !beforeBoot(file)) {
+      if (Number.isInteger(owner) && owner > 0 && alive(owner) && !beforeBoot(lockTime(file))) {
         return { ok: false, pid: owner };
       }
       try {
@@ -60,6 +62,32 @@ export class UploadLocks {
       }
     }
     return { ok: false, pid: Number(readFileSync(file, 'utf8').trim()) };
+  }
+
+  /**
+   * Whether another live process holds the upload's lock now: one look for
+   * the file where there is none, as for most of 100,000 paused uploads
+   * resumed at once.
+   */
+  heldElsewhere(id: string): boolean {
+    if (this.held.has(id) || !existsSync(this.file(id))) return false;
+    if (!this.acquire(id).ok) return true;
+    this.release(id);
+    return false;
+  }
+
+  /** This process, as the one that queued an upload waiting its turn (Store.markQueued). */
+  queuer(): QueuedBy {
+    return { pid: this.pid, at: Date.now() };
+  }
+
+  /**
+   * Whether an upload queued by `by` waits its turn in another Labdrop that
+   * is still running (the rule of a lock: a live process, since the machine
+   * started), so that this one leaves it alone.
+   */
+  queuedElsewhere(by: QueuedBy): boolean {
+    return by.pid !== this.pid && alive(by.pid) && !beforeBoot(by.at);
   }
 
   release(id: string): void {
@@ -85,10 +113,15 @@ function alive(pid: number): boolean {
   }
 }
 
-function beforeBoot(file: string): boolean {
+/** When the lock was written; now if it was released meanwhile (answered as held, as a moment ago). */
+function lockTime(file: string): number {
   try {
-    return statSync(file).mtimeMs < Date.now() - uptime() * 1000 - CLOCK_SLACK_MS;
+    return statSync(file).mtimeMs;
   } catch {
-    return false; // released meanwhile: answered as held, as a moment ago
+    return Date.now();
   }
+}
+
+function beforeBoot(atMs: number): boolean {
+  return atMs < Date.now() - uptime() * 1000 - CLOCK_SLACK_MS;
 }

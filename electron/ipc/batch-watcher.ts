@@ -22,15 +22,19 @@ interface Entry {
  */
 export class BatchWatcher {
   private readonly batch = new Map<string, Entry>();
+  /** How many of the batch's uploads are active: counted, not looked for, at 100,000 uploads. */
+  private running = 0;
 
   get active(): boolean {
-    for (const entry of this.batch.values()) if (isActive(entry.status)) return true;
-    return false;
+    return this.running > 0;
   }
 
   /** A status change; returns the batch's summary when this change ended it. */
   observe(progress: UploadProgress): BatchSummary | null {
     const wasActive = this.active;
+    const before = this.batch.get(progress.id);
+    if (before && isActive(before.status)) this.running--;
+    if (isActive(progress.status)) this.running++;
     this.batch.set(progress.id, {
       status: progress.status,
       size: progress.size,
@@ -98,25 +102,19 @@ export class SuspendGuard {
 
   constructor(
     private readonly queue: {
-      snapshot(): UploadProgress[];
-      requestPause(id: string): Promise<unknown>;
-      resume(id: string): void;
+      pauseAll(): Promise<string[]>;
+      resumeMany(ids: readonly string[]): unknown;
     },
   ) {}
 
   async suspend(): Promise<void> {
-    const running = this.queue
-      .snapshot()
-      .filter((p) => isActive(p.status))
-      .map((p) => p.id);
-    this.paused.push(...running);
-    await Promise.all(running.map((id) => this.queue.requestPause(id)));
+    this.paused.push(...(await this.queue.pauseAll()));
   }
 
   resume(): void {
     const ids = this.paused;
     this.paused = [];
-    for (const id of ids) this.queue.resume(id);
+    this.queue.resumeMany(ids);
   }
 }
 

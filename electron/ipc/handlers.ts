@@ -21,7 +21,7 @@ import {
 } from '../../shared/ipc';
 import { keyWarnings, type KeyRules, type KeyWarning } from '../../shared/keys';
 import { MiB } from '../../shared/parts';
-import { isFinal, isUnfinished } from '../../shared/lifecycle';
+import { isFinal } from '../../shared/lifecycle';
 import type { SubmissionProfile } from '../../shared/profile';
 import type { BucketReview } from '../engine/bucket-review';
 import { UploadFailure } from '../engine/errors';
@@ -548,9 +548,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     // Only the window's uploads: the database may hold another process's.
     'uploads:resumeAll': async () => {
-      for (const record of session.records()) {
-        if (isUnfinished(record.status)) queue.resume(record.id);
-      }
+      queue.resumeMany(session.records().map((record) => record.id));
       return null;
     },
 

@@ -16,15 +16,14 @@ export class UploadSession {
 
   constructor(
     private readonly store: Pick<Store, 'getUpload' | 'unfinished'>,
-    private readonly queue: Pick<UploadQueue, 'snapshot' | 'resume' | 'removeLeftovers'>,
+    private readonly queue: Pick<UploadQueue, 'snapshot' | 'resumeMany' | 'removeLeftovers'>,
   ) {}
 
   /** Also removes, in the background, what earlier cancels could not remove from the bucket. */
   restore(): void {
-    for (const record of this.store.unfinished()) {
-      this.ids.add(record.id);
-      if (isActive(record.status)) this.queue.resume(record.id);
-    }
+    const unfinished = this.store.unfinished();
+    for (const record of unfinished) this.ids.add(record.id);
+    this.queue.resumeMany(unfinished.filter((r) => isActive(r.status)).map((r) => r.id));
     void this.queue.removeLeftovers();
   }
 

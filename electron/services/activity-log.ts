@@ -3,6 +3,7 @@
 // upload's ID. The one module that knows the logging library; the engine only
 // reports what it does (UploadQueue.onEvent).
 import { statSync, renameSync } from 'node:fs';
+import { EOL } from 'node:os';
 import { join, parse } from 'node:path';
 import electronLog from 'electron-log/node';
 import type { UploadEvent } from '../../shared/lifecycle';
@@ -36,6 +37,8 @@ export interface ActivityLog {
   accessChecked(report: AccessReport): void;
   /** A line of its own, e.g. that the app started. */
   note(text: string): void;
+  /** Writes the lines not written yet (they go in one write at the end of each burst). */
+  flush(): void;
 }
 
 // The library's default logger is never used; its console transport is how
@@ -56,8 +59,8 @@ export function openActivityLog(options: ActivityLogOptions): ActivityLog {
   const file = logger.transports.file;
   file.resolvePathFn = () => path;
   file.maxSize = maxBytes;
-  // An ISO time in UTC: the center reads it next to S3's own logs.
-  file.format = `{iso} [{level}] ${options.source}[${process.pid}] {text}`;
+  // Lines come formatted (see write below): a burst of them is one message.
+  file.format = '{text}';
   file.archiveLogFn = (current) => {
     const at = current.toString();
     // The app and the command line append to the same file: the one that
@@ -79,10 +82,25 @@ export function openActivityLog(options: ActivityLogOptions): ActivityLog {
     data: message.data.map((part) => (typeof part === 'string' ? redactSecrets(part) : part)),
   }));
 
-  const write = (level: 'info' | 'warn' | 'error', text: string) => logger[level](text);
+  // Lines wait for the end of the burst that made them (100,000 files
+  // added, or paused at once) and go to the file in one write: the library
+  // opens and writes the file for every message.
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const lines = pending.join(EOL);
+    pending = [];
+    logger.info(lines);
+  };
+  const write = (level: 'info' | 'warn' | 'error', text: string) => {
+    // An ISO time in UTC: the center reads it next to S3's own logs.
+    const line = `${new Date().toISOString()} [${level}] ${options.source}[${process.pid}] ${text}`;
+    if (pending.push(line) === 1) queueMicrotask(flush);
+  };
   return {
     path,
     folder,
+    flush,
     follow: (queue) => queue.onEvent((event) => writeEvent(write, event)),
     accessChecked: (report) => {
       const where = checkedPlace(report.target);

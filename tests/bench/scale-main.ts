@@ -23,6 +23,16 @@ export interface ScaleMainFigures {
   newFiles: number;
   /** VmHWM: the most resident memory the process had. */
   peakAfterReviewMb: number;
+  /** `uploads:add` of every file: recorded, queued and the first ones started. */
+  addMs: number;
+  peakAfterAddMb: number;
+  /** Uploads done in the seconds the queue then ran. */
+  doneWhileRunning: number;
+  runningMs: number;
+  /** `uploads:pauseAll` with the queue running. */
+  pauseAllMs: number;
+  paused: number;
+  peakMb: number;
 }
 
 async function peakRssMb(): Promise<number> {
@@ -65,6 +75,20 @@ async function main(): Promise<void> {
     const review = value(await core.handlers['uploads:review']({ planId: plan.planId, target }));
     const reviewMs = performance.now() - started;
     const peakAfterReviewMb = await peakRssMb();
+    started = performance.now();
+    const added = value(
+      await core.handlers['uploads:add']({ planId: plan.planId, target, acceptWarnings: false }),
+    );
+    const addMs = performance.now() - started;
+    const peakAfterAddMb = await peakRssMb();
+    const runningMs = 3_000;
+    await new Promise((resolve) => setTimeout(resolve, runningMs));
+    started = performance.now();
+    value(await core.handlers['uploads:pauseAll'](undefined));
+    const pauseAllMs = performance.now() - started;
+    const statuses = value(await core.handlers['uploads:list'](undefined)).map(
+      (item) => item.status,
+    );
     await writeFile(join(out, 'plan.json'), JSON.stringify(plan));
     await writeFile(join(out, 'review.json'), JSON.stringify(review));
     const figures: ScaleMainFigures = {
@@ -75,7 +99,16 @@ async function main(): Promise<void> {
       reviewBytes: JSON.stringify(review).length,
       newFiles: review.new.count,
       peakAfterReviewMb,
+      addMs,
+      peakAfterAddMb,
+      doneWhileRunning: statuses.filter((status) => status === 'done').length,
+      runningMs,
+      pauseAllMs,
+      paused: statuses.filter((status) => status === 'paused').length,
+      peakMb: await peakRssMb(),
     };
+    if (added.length !== plan.fileCount)
+      throw new Error(`${added.length} of ${plan.fileCount} added`);
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     await core.dispose();

@@ -1,0 +1,154 @@
+// Uploads that wait their turn (UploadQueue's note): many files added start
+// jobs only as there is room, pause all reaches those still waiting, and
+// another Labdrop's queued uploads are left to it while it runs.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CENTER_PROFILE, grantFullControlHeader } from '../shared/profile';
+import type { UploadRecord } from '../shared/types';
+import { HashPool } from '../electron/engine/hash-pool';
+import type { Target, UploadQueue } from '../electron/engine/queue';
+import { planUpload } from '../electron/engine/scan';
+import { Store } from '../electron/engine/store';
+import { UploadLocks } from '../electron/engine/upload-lock';
+import { HASH_WORKER } from './helpers/build';
+import { TEST_PART_SIZE, testQueue } from './helpers/engine';
+import { createBucket, startMoto, TEST_CREDENTIALS, type Moto } from './helpers/moto';
+import { expectObjectMatches, writeTestFile } from './helpers/objects';
+
+const BUCKET = 'turns-bucket';
+/** Two files sent at once and one hashed: room for 2 + 2 × 1 jobs. */
+const ROOM = 4;
+
+let moto: Moto;
+let pool: HashPool;
+let dir: string;
+let store: Store;
+
+beforeAll(async () => {
+  Object.assign(process.env, TEST_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
+  moto = await startMoto();
+  await createBucket(moto.endpoint, BUCKET);
+  pool = new HashPool({ threads: 1, workerFile: HASH_WORKER });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'labdrop-turns-'));
+  store = Store.open(join(dir, 'labdrop.db'));
+});
+
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const target = (): Target => ({
+  bucket: BUCKET,
+  endpoint: moto.endpoint,
+  region: 'us-east-1',
+  awsProfile: null,
+});
+
+function queue(pid = process.pid): UploadQueue {
+  return testQueue(store, pool, {
+    partConcurrency: 2,
+    hashConcurrency: 1,
+    locks: new UploadLocks(join(dir, 'locks'), pid),
+  });
+}
+
+async function files(count: number, prefix: string): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => writeTestFile(dir, `${prefix}/f-${i}.bin`, 100 + i, i)),
+  );
+}
+
+const statuses = (records: readonly UploadRecord[]) =>
+  records.map((r) => store.getUpload(r.id)?.status);
+
+describe('uploads waiting their turn', () => {
+  it('run a few at a time, and every file arrives whole with its metadata and grants', async () => {
+    const paths = await files(40, 'many');
+    const q = queue();
+    let most = 0;
+    q.onChange(() => (most = Math.max(most, q.snapshot().length)));
+    const records = await q.add(await planUpload([join(dir, 'many')], 'turns'), target());
+    expect(records).toHaveLength(40);
+    // Recorded at once, started as there is room.
+    expect(q.snapshot().length).toBeLessThanOrEqual(ROOM);
+    expect(statuses(records).filter((s) => s === 'queued').length).toBeGreaterThan(30);
+    await q.idle();
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(ROOM);
+    expect(new Set(statuses(records))).toEqual(new Set(['done']));
+    for (const [i, path] of paths.entries()) {
+      await expectObjectMatches(moto.endpoint, BUCKET, `turns/many/f-${i}.bin`, path);
+    }
+  });
+
+  it('pause all pauses those still waiting, and says which; resuming them finishes all', async () => {
+    await files(30, 'pause');
+    const q = queue();
+    const records = await q.add(await planUpload([join(dir, 'pause')], 'turns'), target());
+    const paused = await q.pauseAll();
+    await q.idle();
+    const now = records.map((r) => store.getUpload(r.id) as UploadRecord);
+    const stopped = now.filter((r) => r.status === 'paused').map((r) => r.id);
+    // Every upload not finished was paused, and pauseAll named each of them.
+    expect(now.every((r) => r.status === 'paused' || r.status === 'done')).toBe(true);
+    expect(stopped.length).toBeGreaterThan(20);
+    expect(new Set(paused)).toEqual(new Set(stopped));
+    // Nothing started after the pause.
+    expect(q.snapshot()).toEqual([]);
+
+    expect(q.resumeMany(stopped)).toHaveLength(stopped.length);
+    await q.idle();
+    expect(new Set(statuses(records))).toEqual(new Set(['done']));
+  });
+
+  it('are left to the Labdrop that queued them while it runs, and taken up once it is gone', async () => {
+    const paths = await files(6, 'other');
+    const plan = await planUpload([join(dir, 'other')], 'turns');
+    // What another Labdrop leaves while its uploads wait their turn there.
+    const records = plan.files.map((file) =>
+      store.createUpload({
+        id: randomUUID(),
+        localPath: file.localPath,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        bucket: BUCKET,
+        key: file.key,
+        endpoint: moto.endpoint,
+        region: 'us-east-1',
+        awsProfile: null,
+        submissionProfile: CENTER_PROFILE.name,
+        grants: grantFullControlHeader(CENTER_PROFILE),
+        partSize: TEST_PART_SIZE,
+      }),
+    );
+    const ids = records.map((r) => r.id);
+    // A live process: our parent.
+    store.markQueued(ids, { pid: process.ppid, at: Date.now() });
+    const here = queue();
+    expect(here.resumeAll()).toEqual([]);
+    expect(here.resume(ids[0] as string)).toBe(false);
+    await here.idle();
+    expect(new Set(statuses(records))).toEqual(new Set(['queued']));
+
+    // A process that is gone (no pid is above 2^22).
+    store.markQueued(ids, { pid: 2 ** 22 + 17, at: Date.now() });
+    expect(here.resumeAll().map((r) => r.id)).toEqual(ids);
+    await here.idle();
+    expect(new Set(statuses(records))).toEqual(new Set(['done']));
+    for (const [i, record] of records.entries()) {
+      await expectObjectMatches(moto.endpoint, BUCKET, record.key, paths[i] as string);
+    }
+  });
+});
