@@ -54,29 +54,34 @@ export function recordPlan(
           return found.upload;
         }
         const replaced = found.kind === 'different' && (replace === 'all' || replace.has(file.key));
-        const record = store.createUpload({
-          id: randomUUID(),
-          localPath: file.localPath,
-          size: file.size,
-          mtimeMs: file.mtimeMs,
-          bucket: place.bucket,
-          key: file.key,
-          endpoint: place.endpoint,
-          region: place.region,
-          awsProfile: place.awsProfile,
-          accelerate: place.accelerate === true,
-          submissionProfile: place.profile.name,
-          synapseId: place.synapseId ?? null,
-          grants,
-          partSize: choosePartSize(file.size, place.partSize),
-          createdAt: place.createdAt,
-        });
         const patch = {
           ...(found.md5 ?? {}),
           encryption: place.encryption,
           bucketCheck: replaced ? { ...found.check, verdict: 'replace' as const } : found.check,
         };
-        if (found.kind === 'new' || replaced) return store.updateUpload(record.id, patch);
+        const sent = found.kind === 'new' || replaced;
+        const record = store.createUpload(
+          {
+            id: randomUUID(),
+            localPath: file.localPath,
+            size: file.size,
+            mtimeMs: file.mtimeMs,
+            bucket: place.bucket,
+            key: file.key,
+            endpoint: place.endpoint,
+            region: place.region,
+            awsProfile: place.awsProfile,
+            accelerate: place.accelerate === true,
+            submissionProfile: place.profile.name,
+            synapseId: place.synapseId ?? null,
+            grants,
+            partSize: choosePartSize(file.size, place.partSize),
+            createdAt: place.createdAt,
+          },
+          // What the review found goes in with the row; what is not sent is then skipped.
+          sent ? patch : {},
+        );
+        if (sent) return record;
         return store.transition(record.id, 'queued', 'skip', {
           ...patch,
           finishedAt: place.createdAt,

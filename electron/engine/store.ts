@@ -129,8 +129,10 @@ export class Store {
   /** The schema version this build writes. */
   static readonly schemaVersion = LATEST_SCHEMA_VERSION;
 
-  createUpload(rec: NewUpload): UploadRecord {
-    const record = newRecord(rec);
+  /** Records a new upload, queued, with `patch`'s fields set in the same write. */
+  createUpload(rec: NewUpload, patch: UploadPatch = {}): UploadRecord {
+    this.patchFields(patch);
+    const record = { ...newRecord(rec), ...definedFields(patch) };
     const columns = FIELDS.map((f) => COLUMNS[f]);
     const values = FIELDS.map((f) => toSql(f, record[f]));
     return this.guard(() => {
@@ -160,6 +162,21 @@ export class Store {
       const row = this.sql('SELECT * FROM uploads WHERE id = ?').get(id) as Row | undefined;
       return row && fromRow(row);
     });
+  }
+
+  /** These uploads, in this order; ids not in the store are left out (one read per 500). */
+  getUploads(ids: readonly string[]): UploadRecord[] {
+    const byId = new Map<string, UploadRecord>();
+    this.guard(() => {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const rows = this.sql(
+          `SELECT * FROM uploads WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        ).all(...chunk) as Row[];
+        for (const row of rows) byId.set(row.id as string, fromRow(row));
+      }
+    });
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /**
@@ -281,12 +298,20 @@ export class Store {
     this.guard(() => {
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
+        // By id alone: a filter on the status would read every queued row for each chunk.
         const rows = this.sql(
-          `SELECT id, queued_by, queued_at FROM uploads
-             WHERE status = 'queued' AND queued_by IS NOT NULL
-               AND id IN (${chunk.map(() => '?').join(', ')})`,
-        ).all(...chunk) as Array<{ id: string; queued_by: number; queued_at: number }>;
-        for (const row of rows) found.set(row.id, { pid: row.queued_by, at: row.queued_at });
+          `SELECT id, status, queued_by, queued_at FROM uploads
+             WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        ).all(...chunk) as Array<{
+          id: string;
+          status: UploadStatus;
+          queued_by: number | null;
+          queued_at: number | null;
+        }>;
+        for (const row of rows) {
+          if (row.status !== 'queued' || row.queued_by === null) continue;
+          found.set(row.id, { pid: row.queued_by, at: row.queued_at ?? 0 });
+        }
       }
     });
     return found;
@@ -657,4 +682,9 @@ export class Store {
       throw describeStoreFailure(err, this.path);
     }
   }
+}
+
+/** The fields a patch sets: an undefined one leaves the field alone, as updateUpload does. */
+function definedFields(patch: UploadPatch): UploadPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 }

@@ -15,7 +15,7 @@ export class UploadSession {
   private readonly ids = new Set<string>();
 
   constructor(
-    private readonly store: Pick<Store, 'getUpload' | 'unfinished'>,
+    private readonly store: Pick<Store, 'getUploads' | 'unfinished'>,
     private readonly queue: Pick<UploadQueue, 'snapshot' | 'resumeMany' | 'removeLeftovers'>,
   ) {}
 
@@ -36,11 +36,11 @@ export class UploadSession {
   }
 
   records(): UploadRecord[] {
-    const records: UploadRecord[] = [];
-    for (const id of this.ids) {
-      const record = this.store.getUpload(id);
-      if (record) records.push(record);
-      else this.ids.delete(id);
+    const records = this.store.getUploads([...this.ids]);
+    if (records.length < this.ids.size) {
+      // Gone from the database (another process cleared the history): gone from the view.
+      this.ids.clear();
+      for (const record of records) this.ids.add(record.id);
     }
     return records;
   }
