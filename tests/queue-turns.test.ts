@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTER_PROFILE, grantFullControlHeader } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
+import { recordPlan } from '../electron/engine/enqueue';
 import { HashPool } from '../electron/engine/hash-pool';
 import type { Target, UploadQueue } from '../electron/engine/queue';
 import { planUpload } from '../electron/engine/scan';
@@ -150,5 +151,54 @@ describe('uploads waiting their turn', () => {
     for (const [i, record] of records.entries()) {
       await expectObjectMatches(moto.endpoint, BUCKET, record.key, paths[i] as string);
     }
+  });
+
+  it('are recorded all or none: a failure part-way through 5,000 files leaves no row', async () => {
+    const check = {
+      verdict: 'new' as const,
+      etag: null,
+      size: null,
+      lastModified: null,
+      contentMd5: null,
+      evidence: 'no object there',
+      checkedAt: Date.now(),
+    };
+    const planned = Array.from({ length: 5_000 }, (_, i) => ({
+      localPath: join(dir, `gen/${i}.bin`),
+      key: `turns/gen/${i}.bin`,
+      size: i,
+      mtimeMs: 1,
+    }));
+    // The review covers all but the last file: recording it fails, after two writes went in.
+    const review = {
+      files: planned.slice(0, -1).map(() => ({ kind: 'new' as const, md5: null, check })),
+      note: null,
+    };
+    const place = {
+      ...target(),
+      encryption: null,
+      profile: CENTER_PROFILE,
+      partSize: TEST_PART_SIZE,
+      createdAt: Date.now(),
+    };
+    const plan = { files: planned, problems: [], warnings: [] };
+    await expect(recordPlan(store, plan, place, review, 'all')).rejects.toThrow(/does not cover/);
+    expect(store.query({ search: 'turns/gen/' })).toEqual([]);
+    // With the whole review, every file is there, once.
+    review.files.push({ kind: 'new', md5: null, check });
+    const { records } = await recordPlan(store, plan, place, review, 'all');
+    expect(records.map((r) => r.key)).toEqual(planned.map((f) => f.key));
+    expect(store.getUploads(records.map((r) => r.id))).toHaveLength(5_000);
+  });
+
+  it('added while pause all is asked are paused too', async () => {
+    await files(10, 'late');
+    const q = queue();
+    const adding = q.add(await planUpload([join(dir, 'late')], 'turns'), target());
+    // Asked while the add reads the bucket and records the files.
+    await q.pauseAll();
+    const records = await adding;
+    await q.idle();
+    expect(new Set(statuses(records))).toEqual(new Set(['paused']));
   });
 });

@@ -105,6 +105,8 @@ export class UploadQueue {
    * runs, and takes them up once it is gone, as with a lock.
    */
   private readonly ready = new Map<string, boolean>();
+  /** Pause alls so far: an add that was recording files meanwhile pauses them too. */
+  private pauses = 0;
   /** Cancels still at work, removing what their uploads left. */
   private readonly cancelling = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(progress: UploadProgress) => void>();
@@ -230,22 +232,27 @@ export class UploadQueue {
     if (plan.problems.length > 0) {
       throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
     }
+    const pauses = this.pauses;
     const { client, settings, region } = await this.placeOf(target);
     const found = review ?? (await this.reviewWith(client, plan, target, profile));
     const encryption =
       (await bucketEncryption(settings, target, this.preflightRetry)) ??
       (target.kms ? 'aws:kms' : null);
-    const { records, queued } = recordPlan(
+    const { records, queued } = await recordPlan(
       this.options.store,
       plan,
       { ...target, region, encryption, profile, partSize: this.partSize, createdAt: this.now() },
       found,
       replace,
+      this.options.locks?.queuer(),
     );
     const fresh = records.filter((record) => !queued.has(record.id));
     for (const record of fresh) this.emit({ type: 'added', record });
     for (const id of queued) this.resume(id);
-    this.runSoon(fresh.filter((record) => !isFinal(record.status)));
+    const waiting = fresh.filter((record) => !isFinal(record.status)).map((r) => r.id);
+    // Pause all while the files were being recorded: they are paused too.
+    if (this.pauses !== pauses) this.moveMany(waiting, 'queued', 'pause');
+    else this.enqueue(waiting);
     return records;
   }
 
@@ -362,6 +369,7 @@ export class UploadQueue {
    * the network; returns the uploads it paused.
    */
   async pauseAll(): Promise<string[]> {
+    this.pauses++;
     const waiting = [...this.ready.keys()];
     // First: the jobs stopping now must not start those waiting their turn.
     this.ready.clear();
@@ -574,21 +582,22 @@ export class UploadQueue {
       for (const id of ids) this.network.forget(id);
       mine.push(...this.moveMany(ids, status, event, { lastError: null }));
     }
-    if (locks)
-      this.options.store.markQueued(
-        mine.map((r) => r.id),
-        locks.queuer(),
-      );
-    const entries = mine.map((r): [string, boolean] => [r.id, rehash]);
-    if (first) {
-      const rest = [...this.ready];
-      this.ready.clear();
-      for (const [id, again] of [...entries, ...rest]) this.ready.set(id, again);
-    } else {
-      for (const [id, again] of entries) this.ready.set(id, again);
-    }
-    this.pump();
+    const ids = mine.map((r) => r.id);
+    if (locks) this.options.store.markQueued(ids, locks.queuer());
+    this.enqueue(ids, { rehash, first });
     return [...here, ...mine];
+  }
+
+  /** Puts uploads queued by this process in line to run here, and starts what there is room for. */
+  private enqueue(
+    ids: readonly string[],
+    { rehash = false, first = false }: { rehash?: boolean; first?: boolean } = {},
+  ): void {
+    const rest = first ? [...this.ready] : [];
+    if (first) this.ready.clear();
+    for (const id of ids) this.ready.set(id, rehash);
+    for (const [id, again] of rest) this.ready.set(id, again);
+    this.pump();
   }
 
   /** Jobs at once: those sending, those hashing, and as many again hashed ahead. */

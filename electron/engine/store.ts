@@ -274,6 +274,20 @@ export class Store {
     return moved;
   }
 
+  /** Removes uploads never started, e.g. those an add recorded before it failed (one write). */
+  deleteUploads(ids: readonly string[]): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          this.sql(`DELETE FROM uploads WHERE id IN (${chunk.map(() => '?').join(', ')})`).run(
+            ...chunk,
+          );
+        }
+      })(),
+    );
+  }
+
   /**
    * Records that this process queued these uploads and will start them in
    * turn (see UploadQueue's note on waiting one's turn), one write per 500.
