@@ -244,8 +244,11 @@ async function pageWorkload(seconds: number): Promise<Omit<PageFigures, 'firstRo
   observer.disconnect();
 
   // Worst case: every row changes in one batch ("pause all" on 10,000 files).
+  // Made before the clock starts, as the batches above and the replaced list
+  // are: what is timed is the window applying it, not the page building it.
+  const paused = rows.map((r) => ({ ...r, status: 'paused' as const }));
   started = performance.now();
-  bench.progress({ items: rows.map((r) => ({ ...r, status: 'paused' })) });
+  bench.progress({ items: paused });
   const allRowsBatchMs = (await nextPaint()) - started;
   return {
     replaceMs,
