@@ -352,7 +352,8 @@ export async function scaleSection(options: ScaleOptions): Promise<Section> {
       unit: 'ms',
       samples: [queue.replaceMs],
       target: { op: '<=', value: 50, text: '≤ 50 ms a frame' },
-      bound: 'building the queue state for 100,000 rows in one set, and rendering the visible ones',
+      bound:
+        'one pass over the rows for their order and totals (the index by id is learnt while the window is idle), the visible rows rendered, then the display’s next frame',
     });
     add({
       section,
@@ -369,7 +370,7 @@ export async function scaleSection(options: ScaleOptions): Promise<Section> {
       samples: [queue.allRowsBatchMs],
       target: { op: '<=', value: 50, text: '≤ 50 ms a frame' },
       bound:
-        'applying 100,000 updates to the queue state (totals recomputed), then the visible rows',
+        'each update found after the one before (else by the index), its totals adjusted (old row out, new row in) and its chunk of 1,024 rows copied once; then the visible rows and the display’s next frame',
     });
     notes.push(
       `Window (ui.ts’s stand-in bridge, ${FILES.toLocaleString('en-US')} rows): loaded to rows painted in ${queue.firstRowsMs.toFixed(0)} ms; ${queue.domRows} row elements in the DOM; long tasks while updating: ${queue.longTasks.length ? queue.longTasks.map((d) => d.toFixed(0)).join(', ') + ' ms' : 'none'}.`,

@@ -244,8 +244,11 @@ async function pageWorkload(seconds: number): Promise<Omit<PageFigures, 'firstRo
   observer.disconnect();
 
   // Worst case: every row changes in one batch ("pause all" on 10,000 files).
+  // Made before the clock starts, as the batches above and the replaced list
+  // are: what is timed is the window applying it, not the page building it.
+  const paused = rows.map((r) => ({ ...r, status: 'paused' as const }));
   started = performance.now();
-  bench.progress({ items: rows.map((r) => ({ ...r, status: 'paused' })) });
+  bench.progress({ items: paused });
   const allRowsBatchMs = (await nextPaint()) - started;
   return {
     replaceMs,
@@ -399,7 +402,7 @@ export async function uiSection(options: UiOptions): Promise<Section> {
     samples: [page.replaceMs],
     target: { op: '<=', value: 50, text: '≤ 50 ms' },
     bound:
-      'building the queue state for 10,000 rows in one set, and rendering the ~30 visible ones',
+      'one pass over the rows for their order and totals (the index by id is learnt while the window is idle), the visible rows rendered, then the display’s next frame',
   });
   const sorted = [...page.frames].sort((a, b) => a - b);
   add({
@@ -416,7 +419,8 @@ export async function uiSection(options: UiOptions): Promise<Section> {
     unit: 'ms',
     samples: [page.allRowsBatchMs],
     target: { op: '<=', value: 50, text: '≤ 50 ms' },
-    bound: 'applying 10,000 updates to the queue state (totals recomputed), then the visible rows',
+    bound:
+      'each update found after the one before (else by the index), its totals adjusted (old row out, new row in) and its chunk of 1,024 rows copied once; then the visible rows and the display’s next frame',
   });
   const notes = [
     `Built renderer (out/renderer) served on 127.0.0.1, Chromium ${CHROMIUM.executablePath} headless, 1280×900; a stand-in window.labdrop answers with ${options.rows.toLocaleString('en-US')} uploads and pushes batches like the main process does. ${page.domRows} row elements were in the DOM (virtualized). Batch to paint: median ${median(page.batchToPaint).toFixed(1)} ms, max ${Math.max(...page.batchToPaint).toFixed(1)} ms; long tasks (> 50 ms) while updating: ${page.longTasks.length ? page.longTasks.map((d) => d.toFixed(0)).join(', ') + ' ms' : 'none'}.`,

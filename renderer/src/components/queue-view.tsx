@@ -7,7 +7,7 @@ import {
   bulkAvailability,
   cancelNeedsConfirm,
   heldLine,
-  itemOf,
+  itemAt,
   queueTotals,
   rowView,
 } from '../state/queue.logic';
@@ -53,9 +53,12 @@ function QueueHeader() {
   );
 }
 
-/** One row; subscribes to its own upload only, so a batch re-renders just the rows it changed. */
-const QueueRow = memo(function QueueRow({ id }: { id: string }) {
-  const progress = useApp((s) => itemOf(s.queue, id));
+/**
+ * One row; subscribes to its own upload only, so a batch re-renders just the
+ * rows it changed. It reads its upload at its place in the list (`at`).
+ */
+const QueueRow = memo(function QueueRow({ id, at }: { id: string; at: number }) {
+  const progress = useApp((s) => itemAt(s.queue, at, id));
   const store = useAppStore();
   const [confirming, setConfirming] = useState(false);
   if (!progress) return null;
@@ -325,7 +328,7 @@ export function QueueView() {
         count={order.length}
         rowHeight={ROW_HEIGHT}
         rowKey={(index) => order[index] ?? String(index)}
-        renderRow={(index) => <QueueRow id={order[index] ?? ''} />}
+        renderRow={(index) => <QueueRow id={order[index] ?? ''} at={index} />}
         header={<QueueHeader />}
         className="queue-table"
         empty={<p className="empty">No uploads yet. Files you add appear here.</p>}

@@ -10,9 +10,11 @@ import {
   cancelNeedsConfirm,
   EMPTY_QUEUE,
   heldLine,
+  itemAt,
   itemOf,
   queueTotals,
   replaceQueue,
+  RowIndex,
   rowView,
   settledAny,
   unfinishedCount,
@@ -131,7 +133,7 @@ describe('applyProgressBatch', () => {
     const start = replaceQueue({ items: Array.from({ length: 3000 }, (_, i) => p(`f${i}`)) });
     const next = applyProgressBatch(start, { items: [p('f2500', { uploadedBytes: 5 })] });
     expect(next.chunks.map((chunk, i) => chunk === start.chunks[i])).toEqual([true, true, false]);
-    expect(next.position).toBe(start.position);
+    expect(next.index).toBe(start.index);
     expect(itemOf(next, 'f2500')?.uploadedBytes).toBe(5);
   });
 
@@ -197,6 +199,151 @@ describe('applyProgressBatch', () => {
     const state = applyProgressBatch(EMPTY_QUEUE, { items });
     expect(state.order).toHaveLength(10_000);
     expect(state.order[9999]).toBe('f9999');
+  });
+});
+
+describe('a queue of 100,000 rows', () => {
+  /** The queue as the window shows it, made the slow, obvious way. */
+  function model(rows: readonly UploadProgress[]): UploadProgress[] {
+    return [
+      ...rows.filter((r) => isUnfinished(r.status)),
+      ...rows.filter((r) => !isUnfinished(r.status)),
+    ];
+  }
+
+  const step = fc.oneof(
+    // main's whole list: some of the ids seen before, some new
+    fc.record({
+      replace: fc.array(
+        fc.record({
+          id: fc.integer({ min: 0, max: 40 }),
+          status: fc.constantFrom(...UPLOAD_STATUSES),
+        }),
+        { maxLength: 30 },
+      ),
+    }),
+    // a batch: rows moving on, and rows added elsewhere
+    fc.record({
+      batch: fc.array(
+        fc.record({
+          id: fc.integer({ min: 0, max: 40 }),
+          status: fc.constantFrom(...UPLOAD_STATUSES),
+          size: fc.integer({ min: 0, max: 5000 }),
+          uploaded: fc.integer({ min: 0, max: 5000 }),
+          speed: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e9, noNaN: true })),
+          heldTo: fc.option(fc.integer({ min: 1, max: 1e8 })),
+        }),
+        { maxLength: 30 },
+      ),
+    }),
+    // rows an answer created
+    fc.record({ add: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 5 }) }),
+  );
+
+  it('tallies as counting every row again would, after any replaces and batches', () => {
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        let state = EMPTY_QUEUE;
+        let rows: UploadProgress[] = [];
+        for (const s of steps) {
+          if ('replace' in s) {
+            const unique = new Map(s.replace.map((r) => [`f${r.id}`, r]));
+            const items = [...unique].map(([id, r]) => p(id, { status: r.status }));
+            state = replaceQueue({ items });
+            rows = model(items);
+          } else if ('batch' in s) {
+            const items = s.batch.map((r) =>
+              p(`f${r.id}`, {
+                status: r.status,
+                size: r.size,
+                uploadedBytes: Math.min(r.uploaded, r.size),
+                speed: r.speed,
+                heldTo: r.heldTo,
+              }),
+            );
+            state = applyProgressBatch(state, { items });
+            const fresh = new Map<string, UploadProgress>();
+            for (const item of items) {
+              const at = rows.findIndex((r) => r.id === item.id);
+              if (at >= 0) rows[at] = item;
+              else fresh.set(item.id, item);
+            }
+            if (fresh.size > 0) rows = model([...rows, ...fresh.values()]);
+          } else {
+            const items = s.add.map((id) => p(`f${id}`, { status: 'queued' }));
+            state = addMissing(state, items);
+            const known = new Set(rows.map((r) => r.id));
+            const fresh = new Map(items.filter((r) => !known.has(r.id)).map((r) => [r.id, r]));
+            if (fresh.size > 0) rows = model([...rows, ...fresh.values()]);
+          }
+        }
+        expect(state.order).toEqual(rows.map((r) => r.id));
+        rows.forEach((row, at) => {
+          expect(itemOf(state, row.id)).toBe(row);
+          expect(itemAt(state, at, row.id)).toBe(row);
+        });
+        const fresh = replaceQueue({ items: rows });
+        const totals = queueTotals(state);
+        const expected = queueTotals(fresh);
+        expect({ ...totals, speed: 0, heldTo: 0 }).toEqual({ ...expected, speed: 0, heldTo: 0 });
+        expect(totals.speed).toBeCloseTo(expected.speed, 0);
+        // The limit is the latest one a row was held to: both say one, or neither.
+        expect(totals.heldTo === null).toBe(expected.heldTo === null);
+        expect(bulkAvailability(state)).toEqual(bulkAvailability(fresh));
+        expect(unfinishedCount(state)).toBe(rows.filter((r) => isUnfinished(r.status)).length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds every row by id however much of the index was learnt, and no row that is not there', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 500 }), { maxLength: 200 }),
+        fc.array(fc.oneof(fc.integer({ min: -50, max: 600 }), fc.constant(Infinity))),
+        fc.integer({ min: 0, max: 300 }),
+        (ids, asks, atOnce) => {
+          const order = ids.map((id) => `f${id}`);
+          const index = new RowIndex(order, atOnce);
+          for (const ask of asks) {
+            // Infinity: a slice learnt between frames.
+            if (ask === Infinity) index.learn(7);
+            else
+              expect(index.placeOf(`f${ask}`)).toBe(
+                order.indexOf(`f${ask}`) >= 0 ? order.indexOf(`f${ask}`) : undefined,
+              );
+          }
+          order.forEach((id, at) => expect(index.placeOf(id)).toBe(at));
+          expect(index.complete).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('is shown and changed without learning every id at once', () => {
+    const items = Array.from({ length: 100_000 }, (_, i) =>
+      p(`f${i}`, { status: i % 3 === 0 ? 'done' : 'queued' }),
+    );
+    const state = replaceQueue({ items });
+    expect(state.index.complete).toBe(false);
+    // What the rows on screen read, by their place.
+    expect(itemAt(state, 0, 'f1')).toBe(items[1]);
+    expect(itemAt(state, 0, 'f0')).toBeUndefined(); // done: below the unfinished ones
+    expect(queueTotals(state)).toMatchObject({ files: 100_000, done: 33_334, active: 66_666 });
+    // "Pause all", in the queue's order, and one row far down.
+    const paused = state.order.map((id) => p(id, { status: 'paused' }));
+    const next = applyProgressBatch(state, { items: paused.slice(0, 66_666) });
+    expect(queueTotals(next)).toMatchObject({ paused: 66_666, active: 0, done: 33_334 });
+    expect(itemOf(next, 'f99999')).toBe(items[99_999]);
+    expect(next.index).toBe(state.index);
+    expect(next.order).toBe(state.order);
+  });
+
+  it('reads a row on screen only where it is', () => {
+    const state = replaceQueue({ items: [p('a'), p('b')] });
+    expect(itemAt(state, 1, 'b')?.id).toBe('b');
+    expect(itemAt(state, 0, 'b')).toBeUndefined();
+    expect(itemAt(state, 5, 'b')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,12 @@
 import { etaSeconds, formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { ProgressBatch, QueueList } from '../../../shared/ipc';
-import { isActive, isFinal, isUnfinished, startEvent } from '../../../shared/lifecycle';
+import {
+  isActive,
+  isFinal,
+  isUnfinished,
+  startEvent,
+  UPLOAD_STATUSES,
+} from '../../../shared/lifecycle';
 import { formatRate } from '../../../shared/rate';
 import type { SkipReason, UploadProgress, UploadStatus } from '../../../shared/types';
 
@@ -10,6 +16,11 @@ import type { SkipReason, UploadProgress, UploadStatus } from '../../../shared/t
  * copying every row and counting them all again ten times a second took
  * longer than a frame. So the rows are kept in chunks (a batch copies only
  * those its rows are in) and the totals are tallied as rows change.
+ *
+ * Note on 100,000 rows in a frame: a replace touches every row once (its
+ * place, its tally) and builds nothing keyed by id, because a Map of
+ * 100,000 ids alone takes longer than a frame (see RowIndex). The tally of
+ * a row reads one table per status (KINDS), not the lifecycle's predicates.
  */
 export interface QueueState {
   /**
@@ -19,9 +30,9 @@ export interface QueueState {
    * below hundreds of finished ones.
    */
   order: readonly string[];
-  /** Each row's place in `order`; made again only when the order changes. */
-  position: ReadonlyMap<string, number>;
-  /** The rows in `order`'s order, CHUNK at a time (see itemOf). */
+  /** Each row's place in `order` (see RowIndex); made again only when the order changes. */
+  index: RowIndex;
+  /** The rows in `order`'s order, CHUNK at a time (see rowAt). */
   chunks: ReadonlyArray<readonly UploadProgress[]>;
   /** What the totals line and the toolbar need, over every row. */
   tally: Tally;
@@ -29,6 +40,54 @@ export interface QueueState {
 
 /** Rows a chunk holds. */
 const CHUNK = 1024;
+
+/** Places a new index learns at once: a queue this long is indexed before it is shown. */
+const INDEX_AT_ONCE = 4096;
+
+/**
+ * Each row's place in an order, for what names rows by id (batches, rows on
+ * screen). It is a cache of that order, which never changes under it: it
+ * learns places as they are asked for (the rows up to the one asked for),
+ * and the rest a slice at a time between frames (learnSoon in
+ * queue.slice.ts). Learning changes no answer, only how fast it comes, so
+ * states that share an order share their index.
+ */
+export class RowIndex {
+  private readonly places = new Map<string, number>();
+  /** `order[0..known)` are in `places`. */
+  private known = 0;
+
+  constructor(
+    private readonly order: readonly string[],
+    atOnce = INDEX_AT_ONCE,
+  ) {
+    this.learn(atOnce);
+  }
+
+  get complete(): boolean {
+    return this.known === this.order.length;
+  }
+
+  placeOf(id: string): number | undefined {
+    const place = this.places.get(id);
+    if (place !== undefined || this.complete) return place;
+    while (this.known < this.order.length) {
+      const at = this.known++;
+      const next = this.order[at] as string;
+      this.places.set(next, at);
+      if (next === id) return at;
+    }
+    return undefined;
+  }
+
+  /** Learns up to `count` more places; whether it knows them all now. */
+  learn(count: number): boolean {
+    const end = Math.min(this.order.length, this.known + count);
+    for (let at = this.known; at < end; at++) this.places.set(this.order[at] as string, at);
+    this.known = end;
+    return this.complete;
+  }
+}
 
 export interface QueueTotals {
   files: number;
@@ -82,14 +141,37 @@ const NO_TALLY: Tally = {
   heldBack: 0,
 };
 
+/** What the tally counts a status as: the lifecycle's predicates, asked once per status. */
+interface Kind {
+  running: boolean;
+  resumable: boolean;
+  retryable: boolean;
+  settled: boolean;
+  unfinished: boolean;
+}
+
+const KINDS = Object.fromEntries(
+  UPLOAD_STATUSES.map((status): [UploadStatus, Kind] => [
+    status,
+    {
+      running: isActive(status),
+      resumable: startEvent(status) === 'resume',
+      retryable: startEvent(status) === 'retry',
+      settled: isFinal(status),
+      unfinished: isUnfinished(status),
+    },
+  ]),
+) as Record<UploadStatus, Kind>;
+
 /** Adds one row's part to `tally` (`sign` -1: takes it away). */
 function count(tally: Tally, p: UploadProgress, sign: 1 | -1): void {
+  const kind = KINDS[p.status];
   tally.files += sign;
-  if (isActive(p.status)) tally.running += sign;
-  if (startEvent(p.status) === 'resume') tally.resumable += sign;
-  if (startEvent(p.status) === 'retry') tally.retryable += sign;
-  if (isFinal(p.status)) tally.settled += sign;
-  if (isUnfinished(p.status)) tally.unfinished += sign;
+  if (kind.running) tally.running += sign;
+  if (kind.resumable) tally.resumable += sign;
+  if (kind.retryable) tally.retryable += sign;
+  if (kind.settled) tally.settled += sign;
+  if (kind.unfinished) tally.unfinished += sign;
   if (p.status === 'cancelled') {
     tally.cancelled += sign;
     return;
@@ -115,30 +197,51 @@ function count(tally: Tally, p: UploadProgress, sign: 1 | -1): void {
   }
 }
 
-/** The row of upload `id`, if the queue shows it. */
-export function itemOf(state: QueueState, id: string): UploadProgress | undefined {
-  const at = state.position.get(id);
-  return at === undefined ? undefined : state.chunks[Math.floor(at / CHUNK)]?.[at % CHUNK];
+/** The row at place `at` of the order. */
+function rowAt(state: QueueState, at: number): UploadProgress | undefined {
+  return state.chunks[Math.floor(at / CHUNK)]?.[at % CHUNK];
 }
 
-/** The state for these rows, unfinished first (see `order`). */
-function build(rows: ReadonlyMap<string, UploadProgress>, ids: readonly string[]): QueueState {
-  const unfinished = (id: string) => {
-    const item = rows.get(id);
-    return item !== undefined && isUnfinished(item.status);
-  };
-  const order = [...ids.filter(unfinished), ...ids.filter((id) => !unfinished(id))];
-  const position = new Map<string, number>();
-  const chunks: UploadProgress[][] = [];
+/** The row of upload `id`, if the queue shows it. */
+export function itemOf(state: QueueState, id: string): UploadProgress | undefined {
+  const at = state.index.placeOf(id);
+  return at === undefined ? undefined : rowAt(state, at);
+}
+
+/**
+ * The row at place `at`, if it is upload `id`'s: what a row on screen reads,
+ * which knows its place. Not its row (the rows moved, or `id` is gone): the
+ * list renders that place again with whatever row is there, so asking the
+ * index (all of it, for an id that is gone) would buy nothing.
+ */
+export function itemAt(state: QueueState, at: number, id: string): UploadProgress | undefined {
+  const row = rowAt(state, at);
+  return row?.id === id ? row : undefined;
+}
+
+/**
+ * The state for these rows (ids unique, as main's list and a batch's new
+ * rows are), unfinished first (see `order`).
+ */
+function build(rows: readonly UploadProgress[]): QueueState {
   const tally = { ...NO_TALLY };
-  order.forEach((id, at) => {
-    const row = rows.get(id) as UploadProgress;
-    position.set(id, at);
-    if (at % CHUNK === 0) chunks.push([]);
-    chunks[chunks.length - 1]?.push(row);
+  const order: string[] = [];
+  const chunks: UploadProgress[][] = [];
+  let chunk: UploadProgress[] = [];
+  const place = (row: UploadProgress) => {
+    if (order.length % CHUNK === 0) chunks.push((chunk = []));
+    chunk.push(row);
+    order.push(row.id);
+  };
+  // Two passes and no copies between: at 100,000 rows each pass over them counts.
+  for (const row of rows) {
     count(tally, row, 1);
-  });
-  return { order, position, chunks, tally };
+    if (KINDS[row.status].unfinished) place(row);
+  }
+  if (order.length < rows.length) {
+    for (const row of rows) if (!KINDS[row.status].unfinished) place(row);
+  }
+  return { order, index: new RowIndex(order), chunks, tally };
 }
 
 /** What the Upload tab's count says: uploads not yet settled, not every row. */
@@ -146,7 +249,7 @@ export function unfinishedCount(state: QueueState): number {
   return state.tally.unfinished;
 }
 
-export const EMPTY_QUEUE: QueueState = build(new Map(), []);
+export const EMPTY_QUEUE: QueueState = build([]);
 
 /** Applies one coalesced batch; rows not yet known (added elsewhere) join the unfinished ones. */
 export function applyProgressBatch(state: QueueState, batch: ProgressBatch): QueueState {
@@ -155,15 +258,21 @@ export function applyProgressBatch(state: QueueState, batch: ProgressBatch): Que
   const chunks = [...state.chunks];
   const copied = new Set<number>();
   const tally = { ...state.tally };
+  let at: number | undefined = -1;
   for (const progress of batch.items) {
-    const at = state.position.get(progress.id);
+    // A long batch ("pause all") tends to name rows in the queue's order:
+    // the row after the one before is tried first, then the index.
+    at =
+      at !== undefined && state.order[at + 1] === progress.id
+        ? at + 1
+        : state.index.placeOf(progress.id);
     if (at === undefined) {
       fresh.set(progress.id, progress);
       continue;
     }
     const c = Math.floor(at / CHUNK);
     if (!copied.has(c)) {
-      chunks[c] = [...(chunks[c] ?? [])];
+      chunks[c] = (chunks[c] ?? []).slice();
       copied.add(c);
     }
     const chunk = chunks[c] as UploadProgress[];
@@ -173,11 +282,8 @@ export function applyProgressBatch(state: QueueState, batch: ProgressBatch): Que
   }
   // Sums of fractions taken away can leave a trace: nothing running moves at 0.
   if (tally.active === 0) tally.speed = 0;
-  const next = { ...state, chunks, tally };
-  if (fresh.size === 0) return next;
-  const rows = new Map(next.order.map((id) => [id, itemOf(next, id) as UploadProgress]));
-  for (const [id, progress] of fresh) rows.set(id, progress);
-  return build(rows, [...state.order, ...fresh.keys()]);
+  if (fresh.size === 0) return { ...state, chunks, tally };
+  return build([...chunks.flat(), ...fresh.values()]);
 }
 
 /**
@@ -186,15 +292,13 @@ export function applyProgressBatch(state: QueueState, batch: ProgressBatch): Que
  * (events and answers travel separately).
  */
 export function addMissing(state: QueueState, items: readonly UploadProgress[]): QueueState {
-  const fresh = items.filter((p) => !state.position.has(p.id));
+  const fresh = items.filter((p) => state.index.placeOf(p.id) === undefined);
   return fresh.length === 0 ? state : applyProgressBatch(state, { items: fresh });
 }
 
-/** The whole list from main (after uploads were added or cleared). */
+/** The whole list from main (after uploads were added or cleared); its ids are unique. */
 export function replaceQueue(list: QueueList): QueueState {
-  const rows = new Map<string, UploadProgress>();
-  for (const progress of list.items) rows.set(progress.id, progress);
-  return build(rows, [...rows.keys()]);
+  return build(list.items);
 }
 
 export function queueTotals(state: QueueState): QueueTotals {
