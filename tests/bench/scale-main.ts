@@ -1,14 +1,15 @@
 // The main process's side of a 100,000-file drop, in a process of its own so
 // that its peak RSS is the app's: the composition root the app is built
-// with (createAppCore), the plan (uploads:plan) and the bucket review
-// (uploads:review) against the bench endpoint.
+// with (createAppCore), the plan (uploads:plan), the bucket review
+// (uploads:review) against the bench endpoint, adding every file to the
+// queue (uploads:add), a few seconds of uploading, and pause all.
 // Prints one JSON line, and writes the two answers the window got to
 // OUT/plan.json and OUT/review.json. Run by scale-section.ts:
 //   tsx tests/bench/scale-main.ts FOLDER ENDPOINT BUCKET OUT
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createAppCore } from '../../electron/app/core';
 import type { IpcResult } from '../../shared/ipc';
 import { HASH_WORKER } from '../helpers/build';
@@ -25,6 +26,8 @@ export interface ScaleMainFigures {
   peakAfterReviewMb: number;
   /** `uploads:add` of every file: recorded, queued and the first ones started. */
   addMs: number;
+  /** The longest the event loop did not turn while adding: the app's main process not answering. */
+  addStallMs: number;
   peakAfterAddMb: number;
   /** Uploads done in the seconds the queue then ran. */
   doneWhileRunning: number;
@@ -75,11 +78,14 @@ async function main(): Promise<void> {
     const review = value(await core.handlers['uploads:review']({ planId: plan.planId, target }));
     const reviewMs = performance.now() - started;
     const peakAfterReviewMb = await peakRssMb();
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     started = performance.now();
     const added = value(
       await core.handlers['uploads:add']({ planId: plan.planId, target, acceptWarnings: false }),
     );
     const addMs = performance.now() - started;
+    stalls.disable();
     const peakAfterAddMb = await peakRssMb();
     const runningMs = 3_000;
     await new Promise((resolve) => setTimeout(resolve, runningMs));
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
       newFiles: review.new.count,
       peakAfterReviewMb,
       addMs,
+      addStallMs: stalls.max / 1e6,
       peakAfterAddMb,
       doneWhileRunning: statuses.filter((status) => status === 'done').length,
       runningMs,
