@@ -256,8 +256,9 @@ export async function checkAccess(target: AccessTarget, deps: AccessDeps): Promi
   // 6. Transfer Acceleration: whether the bucket has it, and whether uploads use it.
   const regional = client;
   const accelerated = await accelerationStep(regional, target, region, step);
-  if (accelerated === 'refused') {
-    report.problem = { code: 'AccelerationOff', message: report.steps.at(-1)?.message ?? '' };
+  if (typeof accelerated === 'object') {
+    // The queue's codes: AccelerationUnavailable (an endpoint or bucket name it cannot serve), AccelerationOff.
+    report.problem = { code: accelerated.refused, message: report.steps.at(-1)?.message ?? '' };
     step('write', 'skipped', 'Not tried: uploads through Transfer Acceleration would be refused.');
     return report;
   }
@@ -334,19 +335,20 @@ type Step = (name: AccessStepName, status: AccessStepStatus, message: string) =>
 
 /**
  * Reads the bucket's Transfer Acceleration setting and says what it means
- * for these uploads: 'used' when they go through it, 'refused' (a failed
- * step) when they are meant to and cannot, 'direct' otherwise.
+ * for these uploads: 'used' when they go through it, refused (a failed
+ * step, with why as UploadQueue.add says it) when they are meant to and
+ * cannot, 'direct' otherwise.
  */
 async function accelerationStep(
   regional: S3Client,
   target: AccessTarget,
   region: string,
   step: Step,
-): Promise<'used' | 'refused' | 'direct'> {
+): Promise<'used' | 'direct' | { refused: 'AccelerationUnavailable' | 'AccelerationOff' }> {
   const problem = target.accelerate ? accelerationProblem(target) : null;
   if (problem) {
     step('acceleration', 'failed', problem);
-    return 'refused';
+    return { refused: 'AccelerationUnavailable' };
   }
   const status = await bucketAcceleration(regional, target, PREFLIGHT_RETRY).catch(
     () => 'unknown' as const,
@@ -355,7 +357,7 @@ async function accelerationStep(
     const refused = accelerationRefusal(target.bucket, status);
     if (refused) {
       step('acceleration', 'failed', refused);
-      return 'refused';
+      return { refused: 'AccelerationOff' };
     }
     step(
       'acceleration',
