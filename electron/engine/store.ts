@@ -507,9 +507,10 @@ export class Store {
     this.guard(() => {
       for (let i = 0; i < keys.length; i += 500) {
         const chunk = keys.slice(i, i + 500);
+        // +status: looked up by key (uploads_key); by status, each chunk would read every unfinished row.
         const rows = this.sql(
           `SELECT * FROM uploads WHERE bucket = ? AND endpoint IS ?
-             AND status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
+             AND +status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
              AND key IN (${chunk.map(() => '?').join(', ')}) ORDER BY created_at`,
         ).all(place.bucket, place.endpoint, ...UNFINISHED_STATUSES, ...chunk) as Row[];
         for (const row of rows) found.set(String(row.key), fromRow(row));
@@ -557,9 +558,10 @@ export class Store {
   /** The MD5 of the file a finished upload wrote as this object (by its ETag), if one did. */
   md5OfUploaded(place: Pick<UploadRecord, 'bucket' | 'endpoint' | 'key' | 'etag'>): string | null {
     return this.guard(() => {
+      // +status: looked up by key; the done uploads of a long history are many.
       const row = this.sql(
         `SELECT md5_base64 FROM uploads WHERE bucket = ? AND endpoint IS ? AND key = ? AND etag = ?
-           AND status = 'done' ORDER BY created_at DESC LIMIT 1`,
+           AND +status = 'done' ORDER BY created_at DESC LIMIT 1`,
       ).get(place.bucket, place.endpoint, place.key, place.etag) as
         { md5_base64: string | null } | undefined;
       return row?.md5_base64 ?? null;
