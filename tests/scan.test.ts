@@ -51,4 +51,26 @@ describe('planning a large folder', () => {
     expect(plan.files[1]).toMatchObject({ localPath: join(study, 'a', 's-0001.txt'), size: 1 });
     expect(plan.files.at(-1)?.size).toBe(699);
   });
+
+  it('leaves out what Finder, Explorer and the drives themselves put there', async () => {
+    const drive = join(dir, 'drive');
+    await mkdir(join(drive, 'run', 'reads'), { recursive: true });
+    for (const folder of ['.Spotlight-V100', '.fseventsd', '.Trashes', '$RECYCLE.BIN']) {
+      await mkdir(join(drive, folder));
+      await writeFile(join(drive, folder, 'store.db'), 'index');
+    }
+    await writeFile(join(drive, 'run', 'reads', 'a.fastq'), '@a');
+    // macOS on a share: the attributes of a.fastq beside it, and Finder's view settings.
+    await writeFile(join(drive, 'run', 'reads', '._a.fastq'), 'attributes');
+    await writeFile(join(drive, 'run', '.DS_Store'), 'view');
+    await writeFile(join(drive, 'run', 'Thumbs.db'), 'thumbnails');
+    // A file of its own that only looks like one: nothing named "notes.txt" beside it.
+    await writeFile(join(drive, 'run', '._notes.txt'), 'kept');
+    const plan = await planUpload([drive], 'center');
+    expect(plan.problems).toEqual([]);
+    expect(plan.files.map((f) => f.key)).toEqual([
+      'center/drive/run/._notes.txt',
+      'center/drive/run/reads/a.fastq',
+    ]);
+  });
 });

@@ -38,8 +38,30 @@ export interface KeyRename {
 /** This platform's paths, for keyBuilder (tests give it Windows' or macOS's). */
 const PATHS = process.platform === 'win32' ? win32 : posix;
 
-/** Operating-system clutter nobody means to submit. */
-const IGNORED_NAMES = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
+/**
+ * Operating-system clutter nobody means to submit: Finder's and Explorer's
+ * files, and the folders macOS and Windows keep at the top of a drive.
+ */
+const IGNORED_NAMES = new Set([
+  '.DS_Store',
+  'Thumbs.db',
+  'desktop.ini',
+  '.Spotlight-V100',
+  '.fseventsd',
+  '.Trashes',
+  '.TemporaryItems',
+  '$RECYCLE.BIN',
+  'System Volume Information',
+]);
+
+/**
+ * Whether an entry is clutter: one of IGNORED_NAMES, or the "._name" file
+ * macOS writes beside `name` on a share or a drive that cannot keep its
+ * extended attributes (AppleDouble). A "._name" with no `name` is kept.
+ */
+function isClutter(name: string, names: ReadonlySet<string>): boolean {
+  return IGNORED_NAMES.has(name) || (name.startsWith('._') && names.has(name.slice(2)));
+}
 
 /**
  * Expands dropped files and folders into the objects they become. A folder
@@ -84,8 +106,9 @@ export async function planUpload(
     }
     const within = new Set(above).add(real);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = new Set(entries.map((entry) => entry.name));
     for (const entry of entries) {
-      if (IGNORED_NAMES.has(entry.name)) continue;
+      if (isClutter(entry.name, names)) continue;
       const child = join(dir, entry.name);
       if (entry.isDirectory()) await walk(child, keyOf, within);
       else if (entry.isFile()) await addFile(child, keyOf);
