@@ -112,17 +112,47 @@ function byIndex(prepare: Prepare, q: HistoryQuery, fewOfAStatus: number): strin
   return ofStatus < fewOfAStatus ? null : trigrams;
 }
 
+/** Newest first: created_at, then rowid (search_rowid), descending. */
+function newestFirst(a: Row, b: Row): number {
+  return (
+    (b.created_at as number) - (a.created_at as number) ||
+    (b.search_rowid as number) - (a.search_rowid as number)
+  );
+}
+
+/** A search with no more matches than this is read whole from the index (see searchHistory). */
+export const ALL_UP_TO = 2_000;
+
+export interface SearchOptions {
+  /** A status with fewer uploads than this is searched by walking them (default 50,000). */
+  fewOfAStatus?: number;
+  /** A search of the index with no more matches than this is read whole (default ALL_UP_TO; 0: never). */
+  allUpTo?: number;
+}
+
+export interface Found {
+  rows: Row[];
+  /** How many uploads match (limit and cursor aside), where the index's route counted them: up to `allUpTo`, or more. */
+  total: HistoryTotal | null;
+}
+
 /**
  * History, newest first (created_at, then rowid, descending), as
- * historySql selects it, from `q.after` on when that is given. A search of
- * three characters or more asks the trigram index for the matching uploads
- * newest-inserted first (below the cursor's rowid) and stops at the limit;
- * as insertion order is creation order but for a clock set back (or a date
- * given), it then adds, from the dates' index, any match dated no earlier
- * than the oldest among those but inserted before them or after the cursor's
- * row, and sorts: the same rows as historySql, without reading the whole
- * history, and a next page reads none of the ones before it. A status with few
- * uploads is searched by walking them instead.
+ * historySql selects it, from `q.after` on when that is given, without
+ * reading the whole history for a search of three characters or more. A
+ * status with few uploads is searched by walking them instead, and so is a
+ * shorter search.
+ *
+ * The trigram index gives matches by rowid, which is insertion order:
+ * creation order but for a clock set back (or a date given). So a search
+ * first asks it for up to `allUpTo` + 1 matches' rowids (also its count).
+ * No more than `allUpTo`: the page is picked from all of them by their
+ * dates. More: the matches are common, and it asks the index for the
+ * `limit` matches after the cursor newest-inserted first (below the
+ * cursor's rowid), then adds, from the dates' index, any match dated no
+ * earlier than the oldest among those but inserted before them or after
+ * the cursor's row, and sorts. Either way a next page reads none of the
+ * ones before it.
  *
  * Why that is every row: let F be what the index gave, the `limit`
  * matches after the cursor with the highest rowids below the cursor's. A
@@ -132,20 +162,45 @@ function byIndex(prepare: Prepare, q: HistoryQuery, fewOfAStatus: number): strin
  * than y (later, if inserted before it), so no earlier than F's oldest date.
  * When F is not full, it holds every match inserted before the cursor's row.
  */
-export function queryHistory(
+export function searchHistory(
   prepare: Prepare,
   q: HistoryQuery,
-  fewOfAStatus = FEW_OF_A_STATUS,
-): Row[] {
+  { fewOfAStatus = FEW_OF_A_STATUS, allUpTo = ALL_UP_TO }: SearchOptions = {},
+): Found {
   const needle = fold(q.search);
   const trigrams = byIndex(prepare, q, fewOfAStatus);
   if (trigrams === null) {
     const { sql, params } = historySql(q);
-    return prepare(sql).all(...params) as Row[];
+    return { rows: prepare(sql).all(...params) as Row[], total: null };
   }
   const limit = limitOf(q);
   const { where, params } = filters(q);
   const after = q.after;
+  let total: HistoryTotal | null = null;
+  if (allUpTo > 0) {
+    // The rowids travel as one JSON array, not a row each.
+    const matches = prepare(
+      `SELECT count(*) AS n, json_group_array(id) AS ids FROM (SELECT s.rowid AS id
+         FROM history_search s JOIN history_text t ON t.id = s.rowid${
+           where.length ? ' JOIN uploads u ON u.rowid = s.rowid' : ''
+         } WHERE history_search MATCH ? AND ${[MATCHES, ...where].join(' AND ')} LIMIT ?)`,
+    ).get(trigrams, needle, needle, needle, ...params, allUpTo + 1) as { n: number; ids: string };
+    if (matches.n <= allUpTo) {
+      // The page's rowids by their dates (only created_at read), then their rows.
+      const page = prepare(
+        `SELECT json_group_array(id) AS ids FROM (SELECT u.rowid AS id
+           FROM json_each(?) j JOIN uploads u ON u.rowid = j.value${after ? ` WHERE ${AFTER}` : ''}
+           ORDER BY u.created_at DESC, u.rowid DESC LIMIT ?)`,
+      ).get(matches.ids, ...(after ? [after.createdAt, after.rowid] : []), limit) as {
+        ids: string;
+      };
+      const rows = prepare(
+        'SELECT u.rowid AS search_rowid, u.* FROM json_each(?) j JOIN uploads u ON u.rowid = j.value',
+      ).all(page.ids) as Row[];
+      return { rows: rows.sort(newestFirst), total: { count: matches.n, exact: true } };
+    }
+    total = { count: allUpTo, exact: false };
+  }
   if (after) {
     where.push(AFTER);
     params.push(after.createdAt, after.rowid);
@@ -196,12 +251,13 @@ export function queryHistory(
     ).all(...(full ? [oldest] : []), ...values, needle, needle, needle, ...params) as Row[];
     found.push(...more);
   }
-  found.sort(
-    (a, b) =>
-      (b.created_at as number) - (a.created_at as number) ||
-      (b.search_rowid as number) - (a.search_rowid as number),
-  );
-  return limit > 0 ? found.slice(0, limit) : found;
+  found.sort(newestFirst);
+  return { rows: limit > 0 ? found.slice(0, limit) : found, total };
+}
+
+/** searchHistory's rows. */
+export function queryHistory(prepare: Prepare, q: HistoryQuery, options?: SearchOptions): Row[] {
+  return searchHistory(prepare, q, options).rows;
 }
 
 /** Counting a search's matches stops here: "more than 10,000 uploads match" (see countHistory). */

@@ -17,11 +17,13 @@ import { defaultDatabasePath } from './app-home';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import { describeStoreFailure, StoreError } from './store-error';
 import {
+  COUNT_CAP,
   countHistory,
   cursorOf,
   fold,
   historySql,
   queryHistory,
+  searchHistory,
   type Prepare,
 } from './history-search';
 import { COLUMNS, FIELDS, fromRow, newRecord, toSql, type NewUpload, type Row } from './upload-row';
@@ -506,8 +508,13 @@ export class Store {
     const limit = Math.max(1, Math.floor(q.limit));
     return this.guard(() => {
       const prepare = (text: string) => this.rowsSql(text);
-      // One row more than the page says whether there is a next one.
-      const found = queryHistory(prepare, { ...q, limit: limit + 1 });
+      // One row more than the page says whether there is a next one. A
+      // first page has a search's matches counted up to COUNT_CAP by the way.
+      const { rows: found, total } = searchHistory(
+        prepare,
+        { ...q, limit: limit + 1 },
+        q.after ? {} : { allUpTo: COUNT_CAP },
+      );
       const rows = found.slice(0, limit);
       const last = rows.at(-1);
       const more = found.length > limit;
@@ -516,9 +523,9 @@ export class Store {
         next: more && last ? cursorOf(last) : null,
         total: q.after
           ? null
-          : more
-            ? countHistory(prepare, q)
-            : { count: rows.length, exact: true },
+          : !more
+            ? { count: rows.length, exact: true }
+            : (total ?? countHistory(prepare, q)),
       };
     });
   }
