@@ -45,6 +45,8 @@ export interface HistorySlice {
 }
 
 const SEARCH_DELAY_MS = 200;
+/** How far down the history "Show in history" looks for a queue row's upload (the view's old limit). */
+const SEEK_ROWS = 10_000;
 const REFRESH_DELAY_MS = 500;
 
 export const createHistorySlice =
@@ -53,6 +55,8 @@ export const createHistorySlice =
     // Answers to an older refresh (other filters) are dropped, and so is a
     // next page asked for before a refresh: it follows rows no longer shown.
     let generation = 0;
+    /** The upload "Show in history" opened the view on: the first load reads on until it has it. */
+    let seek: string | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const later = (ms: number, keep: boolean) => {
       if (timer) clearTimeout(timer);
@@ -73,6 +77,9 @@ export const createHistorySlice =
       const { search, status, rows: loaded } = get().history;
       const filter = historyFilter(search, status);
       const want = keep ? Math.max(HISTORY_PAGE_SIZE, loaded.length) : HISTORY_PAGE_SIZE;
+      const sought = seek;
+      seek = null;
+      let found = sought === null;
       patch({ loading: true, loadingMore: false });
       const rows: UploadRecord[] = [];
       let next: HistoryCursor | null = null;
@@ -92,7 +99,8 @@ export const createHistorySlice =
         rows.push(...answer.value.rows);
         next = answer.value.next;
         total ??= answer.value.total;
-      } while (next !== null && rows.length < want);
+        found ||= answer.value.rows.some((row) => row.id === sought);
+      } while (next !== null && (rows.length < want || (!found && rows.length < SEEK_ROWS)));
       const filtered = Object.keys(filter).length > 0;
       patch({ rows, next, total, filtered, loading: false, error: null });
     };
@@ -151,6 +159,7 @@ export const createHistorySlice =
       selectHistory: (id) => patch({ selectedId: id }),
       showInHistory: (id) => {
         patch({ search: '', status: 'all', selectedId: id });
+        seek = id;
         get().setView('history');
       },
       exportHistory: async (format) => {

@@ -899,5 +899,13 @@ describe('the window store', () => {
       next: null,
     });
     expect(store.getState().history.rows).toHaveLength(120);
+
+    // "Show in history" on an upload below the first page: pages are read until it is loaded.
+    store.getState().showInHistory('h1100');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().history).toMatchObject({ selectedId: 'h1100', filtered: false });
+    expect(store.getState().history.rows.map((r) => r.id)).toEqual(
+      all.slice(0, 1500).map((r) => r.id),
+    );
   });
 });
