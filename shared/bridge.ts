@@ -88,7 +88,7 @@ export function createLabdropApi(transport: BridgeTransport): LabdropApi {
     retryAll: () => call('uploads:retryAll'),
     cancelAll: () => call('uploads:cancelAll'),
     clearFinished: () => call('uploads:clearFinished'),
-    queryHistory: (filter) => call('history:query', filter),
+    queryHistory: (request) => call('history:query', request),
     exportHistory: (format, filter) => call('history:export', { format, filter }),
     getSettings: () => call('settings:get'),
     setSettings: (patch) => call('settings:set', patch),

@@ -17,7 +17,7 @@ import type { KeyWarning } from './keys';
 import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from './parts';
 import { MAX_RATE, MIN_RATE } from './rate';
 import { UPLOAD_STATUSES } from './lifecycle';
-import type { UploadError, UploadProgress, UploadRecord } from './types';
+import type { HistoryPage, UploadError, UploadProgress, UploadRecord } from './types';
 import type {
   AccessReport,
   BucketList,
@@ -110,12 +110,29 @@ export const TargetSchema = z.strictObject({
 });
 export type TargetInput = z.infer<typeof TargetSchema>;
 
+/** Which uploads of the history: an export takes all of them, the history view a page at a time. */
 export const HistoryFilterSchema = z.strictObject({
   search: z.string().max(1024).optional(),
   status: z.enum(UPLOAD_STATUSES).optional(),
-  limit: z.number().int().min(1).max(100_000).optional(),
 });
 export type HistoryFilter = z.infer<typeof HistoryFilterSchema>;
+
+/** Rows a page of the history holds unless asked for fewer; the most one may ask for. */
+export const HISTORY_PAGE_SIZE = 500;
+export const HISTORY_PAGE_MAX = 1000;
+
+/**
+ * A page of the history (`history:query`): the newest `limit` matching rows
+ * after `after`, the last row of the page before (HistoryPage.next, handed
+ * back as it came). Keyset paging, never an offset: a next page costs what
+ * the first does, however far down the history it is.
+ */
+export const HistoryPageRequestSchema = z.strictObject({
+  ...HistoryFilterSchema.shape,
+  limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+  after: z.strictObject({ createdAt: z.number().int(), rowid: z.number().int().min(1) }).optional(),
+});
+export type HistoryPageRequest = z.infer<typeof HistoryPageRequestSchema>;
 
 /** What a user may change in Settings; the last target is remembered between runs. */
 export const SettingsSchema = z.strictObject({
@@ -281,7 +298,7 @@ export const requestSchemas = {
   'uploads:retryAll': none,
   'uploads:cancelAll': none,
   'uploads:clearFinished': none,
-  'history:query': HistoryFilterSchema,
+  'history:query': HistoryPageRequestSchema,
   'history:export': z.strictObject({
     format: z.enum(['csv', 'json']),
     filter: HistoryFilterSchema,
@@ -489,7 +506,7 @@ export interface Responses {
   'uploads:retryAll': null;
   'uploads:cancelAll': null;
   'uploads:clearFinished': null;
-  'history:query': UploadRecord[];
+  'history:query': HistoryPage;
   'history:export': ExportResult;
   'settings:get': SettingsView;
   'settings:set': SettingsView;
@@ -587,7 +604,8 @@ export interface LabdropApi {
   cancelAll(): Promise<IpcResult<null>>;
   /** Removes done and cancelled rows from the queue view (history keeps them). */
   clearFinished(): Promise<IpcResult<null>>;
-  queryHistory(filter: HistoryFilter): Promise<IpcResult<UploadRecord[]>>;
+  /** A page of the history; the next one after `page.next`. */
+  queryHistory(request: HistoryPageRequest): Promise<IpcResult<HistoryPage>>;
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<IpcResult<ExportResult>>;
   getSettings(): Promise<IpcResult<SettingsView>>;
   setSettings(patch: Partial<AppSettings>): Promise<IpcResult<SettingsView>>;
@@ -633,4 +651,4 @@ export function describeIssues(error: z.ZodError): string {
   return `Labdrop could not use ${named}: check ${fields.length === 1 ? 'it' : 'them'} and try again.`;
 }
 
-export type { UploadError, UploadProgress, UploadRecord };
+export type { HistoryPage, UploadError, UploadProgress, UploadRecord };

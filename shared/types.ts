@@ -135,4 +135,32 @@ export interface HistoryQuery {
   from?: number;
   to?: number;
   limit?: number;
+  /** Only the rows after this one in the history's order: the next page (keyset, never an offset). */
+  after?: HistoryCursor;
+}
+
+/**
+ * Where a page of the history ends: its last row's place in the history's
+ * order (newest first: createdAt, then the row's insertion order, rowid,
+ * which breaks ties between uploads added in the same millisecond).
+ */
+export interface HistoryCursor {
+  createdAt: number;
+  rowid: number;
+}
+
+/** How many uploads match a history query, or at least how many when counting them all would cost too much. */
+export interface HistoryTotal {
+  count: number;
+  /** False: `count` uploads were counted and there are more. */
+  exact: boolean;
+}
+
+/** A page of the history, newest first. */
+export interface HistoryPage {
+  rows: UploadRecord[];
+  /** Where the next page starts; null when these were the last matching rows. */
+  next: HistoryCursor | null;
+  /** Counted on a first page (no `after`); null on the pages after it. */
+  total: HistoryTotal | null;
 }

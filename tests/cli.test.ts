@@ -787,5 +787,19 @@ describe('labdrop history', () => {
     const run = await done;
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toHaveLength(3000);
+
+    // The table reads the history a page of 1,000 at a time, a search by the trigram index.
+    const rowsOf = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('00000000'));
+    const table = await labdrop(['history']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +STATUS +SIZE +FINISHED +OBJECT$/);
+    const all = rowsOf(table.stdout);
+    expect(all).toHaveLength(3000);
+    expect(new Set(all).size).toBe(3000);
+    const searched = rowsOf((await labdrop(['history', '--search', 'SAMPLE-1'])).stdout);
+    // sample-1, -10 … -19, -100 … -199 and -1000 … -1999, newest first.
+    expect(searched).toHaveLength(1111);
+    expect(searched[0]).toContain('s3://cli-bucket/history/sample-1999.fastq');
+    expect(searched.at(-1)).toContain('s3://cli-bucket/history/sample-1.fastq');
   });
 });

@@ -1,6 +1,7 @@
 // The history's search (Store.query, electron/engine/history-search.ts)
 // against the plain definition it keeps: a case-insensitive substring of the
-// local path, bucket or key, newest first; and its export, page by page.
+// local path, bucket or key, newest first; the history view's pages of it
+// (Store.historyPage, a cursor each); and its export, page by page.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,9 +9,17 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UploadStatus } from '../shared/lifecycle';
-import type { HistoryQuery, UploadRecord } from '../shared/types';
+import type { HistoryCursor, HistoryQuery, HistoryTotal, UploadRecord } from '../shared/types';
 import { exportHistory, historyRow } from '../electron/engine/history-export';
-import { fold, queryHistory, trigramQuery } from '../electron/engine/history-search';
+import {
+  countHistory,
+  fold,
+  queryHistory,
+  searchHistory,
+  trigramQuery,
+  type Prepare,
+  type SearchOptions,
+} from '../electron/engine/history-search';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../electron/engine/migrations';
 import { Store, type NewUpload } from '../electron/engine/store';
 import { historyToCsv, historyToJson } from './helpers/history';
@@ -109,6 +118,67 @@ const row = fc.record({
   status: fc.constantFrom(...STATUSES),
 });
 
+/** More rows than any test here has: pages that repeat rows would go on forever. */
+const MAX_ROWS = 10_000;
+
+/** Every page of `q`, `size` rows each, one after another as the history view asks for them. */
+function allPages(
+  store: Store,
+  q: HistoryQuery,
+  size: number,
+): { ids: string[]; pages: number; total: HistoryTotal | null } {
+  const ids: string[] = [];
+  let after: HistoryCursor | undefined;
+  let pages = 0;
+  let total: HistoryTotal | null = null;
+  for (;;) {
+    const page = store.historyPage({ ...q, limit: size, ...(after ? { after } : {}) });
+    if (pages === 0) total = page.total;
+    else expect(page.total).toBeNull();
+    pages++;
+    expect(page.rows.length).toBeLessThanOrEqual(size);
+    ids.push(...page.rows.map((r) => r.id));
+    if (page.next === null) return { ids, pages, total };
+    if (ids.length > MAX_ROWS) throw new Error('the pages do not end');
+    // A page before the last one is full.
+    expect(page.rows).toHaveLength(size);
+    after = page.next;
+  }
+}
+
+/**
+ * The trigram index's routes even for a status with few uploads: every
+ * match read from it (and sorted by date), and the newest-inserted ones
+ * with those the dates' index adds (allUpTo 0).
+ */
+const INDEX_ROUTES: SearchOptions[] = [{ fewOfAStatus: 0 }, { fewOfAStatus: 0, allUpTo: 0 }];
+
+/** queryHistory by one of the index's routes, a page at a time. */
+function allPagesByIndex(
+  store: Store,
+  q: HistoryQuery,
+  size: number,
+  options: SearchOptions,
+): string[] {
+  return store.withDatabase((db) => {
+    const prepare: Prepare = (sql) => db.prepare<SqlValue[]>(sql);
+    const ids: string[] = [];
+    let after: HistoryCursor | undefined;
+    for (;;) {
+      const rows = queryHistory(
+        prepare,
+        { ...q, limit: size, ...(after ? { after } : {}) },
+        options,
+      );
+      ids.push(...rows.map((r) => fromRow(r).id));
+      const last = rows.at(-1);
+      if (rows.length < size || !last) return ids;
+      if (ids.length > MAX_ROWS) throw new Error('the pages do not end');
+      after = { createdAt: last.created_at as number, rowid: last.search_rowid as number };
+    }
+  });
+}
+
 function sometimes<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
   return fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary, weight: 1 });
 }
@@ -147,18 +217,111 @@ describe('history search', () => {
           const seeded = seed(store, rows);
           const expected = plainQuery(seeded, q);
           expect(store.query(q).map((r) => r.id)).toEqual(expected);
-          // The trigram route even for a status with few uploads.
-          const byIndex = store.withDatabase((db) =>
-            queryHistory((sql) => db.prepare<SqlValue[]>(sql), q, 0).map(fromRow),
-          );
-          expect(byIndex.map((r) => r.id)).toEqual(expected);
+          for (const options of INDEX_ROUTES) {
+            const byIndex = store.withDatabase((db) =>
+              queryHistory((sql) => db.prepare<SqlValue[]>(sql), q, options).map(fromRow),
+            );
+            expect(byIndex.map((r) => r.id)).toEqual(expected);
+          }
           // The export's pages, without the limit.
+          const whole = plainQuery(seeded, { ...q, limit: undefined });
           const paged = [...store.historyPages(q, 3)].flat().map((r) => r.id);
-          expect(paged).toEqual(plainQuery(seeded, { ...q, limit: undefined }));
+          expect(paged).toEqual(whole);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('pages through exactly the rows of one query, in its order, by either route', () => {
+    const store = openStore();
+    fc.assert(
+      fc.property(
+        fc.array(row, { minLength: 0, maxLength: 60 }),
+        fc.record({
+          search: fc.oneof(fc.constant(''), text, fc.constantFrom('/D/', 'k/a', '/d/', 'b')),
+          status: sometimes(fc.constantFrom(...STATUSES)),
+        }),
+        fc.integer({ min: 1, max: 9 }),
+        (rows, q, size) => {
+          store.withDatabase((db) => db.exec('DELETE FROM uploads'));
+          const seeded = seed(store, rows);
+          const whole = plainQuery(seeded, q);
+          const { ids, pages, total } = allPages(store, q, size);
+          expect(ids).toEqual(whole);
+          expect(pages).toBe(Math.max(1, Math.ceil(whole.length / size)));
+          expect(total).toEqual({ count: whole.length, exact: true });
+          for (const options of INDEX_ROUTES) {
+            expect(allPagesByIndex(store, q, size, options)).toEqual(whole);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('pages a few thousand rows with equal dates, a search and a status as one query does', () => {
+    const store = openStore();
+    store.withDatabase((db) =>
+      db.transaction(() => {
+        for (let i = 0; i < 4000; i++) {
+          store.createUpload(
+            upload(`row-${i}`, {
+              localPath: `/data/${i % 3 ? 'run-1' : 'RUN-2'}/s${i}.fastq`,
+              // 25 uploads a millisecond, and every 7th added with an older date (a clock set back).
+              createdAt: i % 7 ? Math.floor(i / 25) : Math.floor(i / 25) - 30,
+            }),
+          );
+          if (i % 5 === 0) moveTo(store, `row-${i}`, 'failed');
+        }
+      })(),
+    );
+    for (const q of [{ search: 'run-2/', status: 'failed' as const }, { search: 'Run' }, {}]) {
+      const one = store.query(q).map((r) => r.id);
+      expect(one.length).toBeGreaterThan(200);
+      for (const size of [50, 500]) {
+        const { ids, total } = allPages(store, q, size);
+        expect(ids).toEqual(one);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(total).toEqual({ count: one.length, exact: true });
+        for (const options of INDEX_ROUTES) {
+          expect(allPagesByIndex(store, q, size, options)).toEqual(one);
+        }
+      }
+    }
+  });
+
+  it('counts a search up to a cap, and says when there are more', () => {
+    const store = openStore();
+    for (let i = 0; i < 30; i++) store.createUpload(upload(`u${i}`, { createdAt: i }));
+    const count = (q: HistoryQuery, cap: number) =>
+      store.withDatabase((db) => countHistory((sql) => db.prepare<SqlValue[]>(sql), q, cap));
+    expect(count({ search: 'dcc' }, 10)).toEqual({ count: 10, exact: false });
+    expect(count({ search: 'dcc' }, 30)).toEqual({ count: 30, exact: true });
+    expect(count({ search: 'u1' }, 10)).toEqual({ count: 10, exact: false });
+    expect(count({ search: 'u2' }, 20)).toEqual({ count: 11, exact: true });
+    // Without a search every row is counted, whatever the cap.
+    expect(count({}, 10)).toEqual({ count: 30, exact: true });
+    expect(count({ status: 'failed' }, 10)).toEqual({ count: 0, exact: true });
+    // The index's route counts what it reads whole, or says there are more.
+    const found = (q: HistoryQuery, allUpTo: number) =>
+      store.withDatabase(
+        (db) =>
+          searchHistory((sql) => db.prepare<SqlValue[]>(sql), q, { allUpTo, fewOfAStatus: 0 })
+            .total,
+      );
+    expect(found({ search: '/u2', limit: 1 }, 11)).toEqual({ count: 11, exact: true });
+    expect(found({ search: '/u2', limit: 1 }, 10)).toEqual({ count: 10, exact: false });
+    expect(found({ search: '/u2', status: 'failed' }, 10)).toEqual({ count: 0, exact: true });
+    // A first page with more after it counts; one that holds them all needs not.
+    expect(store.historyPage({ search: 'u2', limit: 5 }).total).toEqual({
+      count: 11,
+      exact: true,
+    });
+    expect(store.historyPage({ search: 'u2', limit: 11 })).toMatchObject({
+      next: null,
+      total: { count: 11, exact: true },
+    });
   });
 
   it('asks the index for every trigram of a search of three characters or more', () => {

@@ -192,6 +192,8 @@ describe('the contract at the boundary', () => {
       ['uploads:pause', { id: 42 }],
       ['uploads:pauseAll', { surprise: 1 }],
       ['history:query', { status: 'exploded' }],
+      ['history:query', { limit: 100_000 }],
+      ['history:query', { after: { createdAt: 1, rowid: '1 OR 1' } }],
       ['history:export', { format: 'xlsx', filter: {} }],
       ['settings:set', { partConcurrency: 0 }],
       ['credentials:saveKeys', { name: 'lab', accessKeyId: 'AKIAEXAMPLE' }],
@@ -371,7 +373,7 @@ describe('uploading through the handlers', () => {
     );
     expect(acl.Grants?.map((g) => g.Grantee?.ID)).toContain(GRANTEE_A);
 
-    const [row] = value(await handlers['history:query']({ search: 'SAMPLE.fastq' }));
+    const [row] = value(await handlers['history:query']({ search: 'SAMPLE.fastq' })).rows;
     expect(row).toMatchObject({ id, status: 'done', md5Hex: md5.digest('hex') });
 
     // The plan was used up: a second click cannot upload the batch twice.
@@ -1216,11 +1218,21 @@ describe('history and settings', () => {
     await queue.idle();
     const drop = store.query({ search: 'drop' })[0];
     writeStatus(store, drop?.id as string, 'failed');
-    expect(value(await handlers['history:query']({ status: 'failed' })).map((r) => r.key)).toEqual([
-      'center/drop.txt',
-    ]);
-    expect(value(await handlers['history:query']({ search: 'KEEP' }))).toHaveLength(1);
-    expect(value(await handlers['history:query']({ limit: 1 }))).toHaveLength(1);
+    expect(
+      value(await handlers['history:query']({ status: 'failed' })).rows.map((r) => r.key),
+    ).toEqual(['center/drop.txt']);
+    expect(value(await handlers['history:query']({ search: 'KEEP' })).rows).toHaveLength(1);
+    // A page at a time: the next one from the cursor the first answered with.
+    const first = value(await handlers['history:query']({ limit: 1 }));
+    expect(first).toMatchObject({ total: { count: 2, exact: true } });
+    expect(first.next).not.toBeNull();
+    const second = value(
+      await handlers['history:query']({ limit: 1, ...(first.next ? { after: first.next } : {}) }),
+    );
+    expect(second).toMatchObject({ next: null, total: null });
+    expect([...first.rows, ...second.rows].map((r) => r.key)).toEqual(
+      store.query().map((r) => r.key),
+    );
   });
 
   it('saves settings, applies concurrency at once and the part size after a restart', async () => {

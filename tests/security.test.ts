@@ -405,7 +405,7 @@ describe('no secret in answers, exports, logs or the database', () => {
     await call('credentials:summary', { profile: null });
     await call('credentials:choices', undefined);
     await call('uploads:list', undefined);
-    const rows = value<unknown[]>(await call('history:query', {}));
+    const { rows } = value<{ rows: unknown[] }>(await call('history:query', {}));
     expect(rows.length).toBeGreaterThan(0);
     for (const format of ['csv', 'json'] as const) {
       expect(await call('history:export', { format, filter: {} })).toMatchObject({ ok: true });

@@ -12,11 +12,20 @@ import {
   type UploadRequest,
   type UploadStatus,
 } from '../../shared/lifecycle';
-import type { HistoryQuery, Md5, UploadRecord } from '../../shared/types';
+import type { HistoryPage, HistoryQuery, Md5, UploadRecord } from '../../shared/types';
 import { defaultDatabasePath } from './app-home';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import { describeStoreFailure, StoreError } from './store-error';
-import { fold, historySql, queryHistory, type PageEnd, type Prepare } from './history-search';
+import {
+  COUNT_CAP,
+  countHistory,
+  cursorOf,
+  fold,
+  historySql,
+  queryHistory,
+  searchHistory,
+  type Prepare,
+} from './history-search';
 import { COLUMNS, FIELDS, fromRow, newRecord, toSql, type NewUpload, type Row } from './upload-row';
 
 export { StoreError, type StoreErrorCode } from './store-error';
@@ -588,11 +597,45 @@ export class Store {
   /**
    * History, newest first. `search` is a case-insensitive substring of the
    * local path, bucket or key; `from` and `to` bound createdAt (ms, both
-   * inclusive); `limit` caps the rows (none, 0 or negative means no cap).
+   * inclusive); `limit` caps the rows (none, 0 or negative means no cap);
+   * `after` starts after a page's last row (HistoryPage.next).
    */
   query(q: HistoryQuery = {}): UploadRecord[] {
     if (q.status !== undefined) checkStatus(q.status, this.path);
     return this.guard(() => queryHistory((text) => this.rowsSql(text), q).map(fromRow));
+  }
+
+  /**
+   * A page of query()'s rows: `q.limit` of them (at least 1) from
+   * `q.after` on, with the cursor of the next page, and on a first page how
+   * many uploads match (countHistory: exact, or "more than" for a common
+   * search). What the history view shows, a page at a time as it scrolls.
+   */
+  historyPage(q: HistoryQuery & { limit: number }): HistoryPage {
+    if (q.status !== undefined) checkStatus(q.status, this.path);
+    const limit = Math.max(1, Math.floor(q.limit));
+    return this.guard(() => {
+      const prepare = (text: string) => this.rowsSql(text);
+      // One row more than the page says whether there is a next one. A
+      // first page has a search's matches counted up to COUNT_CAP by the way.
+      const { rows: found, total } = searchHistory(
+        prepare,
+        { ...q, limit: limit + 1 },
+        q.after ? {} : { allUpTo: COUNT_CAP },
+      );
+      const rows = found.slice(0, limit);
+      const last = rows.at(-1);
+      const more = found.length > limit;
+      return {
+        rows: rows.map(fromRow),
+        next: more && last ? cursorOf(last) : null,
+        total: q.after
+          ? null
+          : !more
+            ? { count: rows.length, exact: true }
+            : (total ?? countHistory(prepare, q)),
+      };
+    });
   }
 
   /**
@@ -602,14 +645,13 @@ export class Store {
    */
   *historyPages(q: HistoryQuery = {}, pageSize = 1000): Generator<UploadRecord[]> {
     if (q.status !== undefined) checkStatus(q.status, this.path);
-    let after: PageEnd | undefined;
+    let after = q.after;
     for (;;) {
-      const { sql, params } = historySql({ ...q, limit: pageSize }, after);
+      const { sql, params } = historySql({ ...q, limit: pageSize, ...(after ? { after } : {}) });
       const rows = this.guard(() => this.sql(sql).all(...params) as Row[]);
       if (rows.length > 0) yield rows.map(fromRow);
       if (rows.length < pageSize) return;
-      const last = rows[rows.length - 1] as Row;
-      after = { createdAt: last.created_at as number, rowid: last.search_rowid as number };
+      after = cursorOf(rows[rows.length - 1] as Row);
     }
   }
 

@@ -3,6 +3,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   describeIssues,
+  HISTORY_PAGE_SIZE,
   isAbsolutePath,
   requestSchemas,
   type AppInfo,
@@ -573,7 +574,8 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
       return null;
     },
 
-    'history:query': async (filter) => store.query(filter),
+    'history:query': async ({ limit = HISTORY_PAGE_SIZE, ...request }) =>
+      store.historyPage({ ...request, limit }),
 
     'history:export': async ({ format, filter }) => {
       const path = await deps.savePath(exportName(format), format);

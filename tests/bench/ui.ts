@@ -125,7 +125,7 @@ function standInBridge(rows: number): void {
         profile: { name: 'center', fullControlIds: [], md5MetadataKey: 'content-md5' },
       }),
     listUploads: () => ok(progress),
-    queryHistory: () => ok([]),
+    queryHistory: () => ok({ rows: [], next: null, total: { count: 0, exact: true } }),
     openFiles: () => ok([]),
     exportHistory: () => ok({ path: null, rows: 0 }),
     getSettings: () =>

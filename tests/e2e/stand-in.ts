@@ -236,7 +236,34 @@ export async function openStandIn(
       getSettings: () => ok(d.settings),
       listUploads: () => ok([...items.values()]),
       listTargets: () => ok([]),
-      queryHistory: () => ok(d.history),
+      // A page at a time from a cursor, as main's Store.historyPage answers (rowid: the row's
+      // place counted from the oldest, so the newest has the highest).
+      queryHistory: (request: {
+        search?: string;
+        status?: string;
+        limit?: number;
+        after?: { createdAt: number; rowid: number };
+      }) => {
+        const needle = request.search?.toLowerCase() ?? '';
+        const matching = d.history
+          .map((row, i) => ({ row, rowid: d.history.length - i }))
+          .filter(
+            ({ row }) =>
+              (request.status === undefined || row.status === request.status) &&
+              [row.localPath, row.bucket, row.key].some((t) => t.toLowerCase().includes(needle)),
+          );
+        const after = request.after;
+        const from = after ? matching.findIndex(({ rowid }) => rowid < after.rowid) : 0;
+        const limit = request.limit ?? 500;
+        const page = from < 0 ? [] : matching.slice(from, from + limit);
+        const last = page.at(-1);
+        const more = from >= 0 && from + limit < matching.length;
+        return ok({
+          rows: page.map(({ row }) => row),
+          next: more && last ? { createdAt: last.row.createdAt, rowid: last.rowid } : null,
+          total: after ? null : { count: matching.length, exact: true },
+        });
+      },
       credentialChoices: () =>
         ok([
           {

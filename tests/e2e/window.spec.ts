@@ -167,6 +167,41 @@ test('every view works at the minimum size, 760×540', async ({ chromium }) => {
   await page.context().close();
 });
 
+test('the history shows a page, loads the next as the list scrolls to its end, and counts matches', async ({
+  chromium,
+}) => {
+  const history = historyRows(1200);
+  const { page, asked } = await openStandIn(await chromium(), { history });
+  await open(page, 'History');
+  const grid = page.getByRole('grid', { name: 'Upload history' });
+  const line = page.locator('.count-line');
+  await expect(line).toHaveText('1,200 uploads');
+  // The first page only: 500 rows and the header.
+  await expect(grid).toHaveAttribute('aria-rowcount', '501');
+  const toEnd = () =>
+    page.evaluate(() => {
+      const list = document.querySelector('.history-table .vtable-body') as HTMLElement;
+      list.scrollTop = list.scrollHeight;
+    });
+  await toEnd();
+  await expect(grid).toHaveAttribute('aria-rowcount', '1001');
+  await toEnd();
+  await expect(grid).toHaveAttribute('aria-rowcount', '1201');
+  // At the end, the oldest upload; and nothing more to ask for.
+  await toEnd();
+  await expect(page.getByRole('button', { name: /^scan-1199\.fastq\.gz/ })).toBeVisible();
+  await page.waitForTimeout(200);
+  expect((await asked()).filter((method) => method === 'queryHistory')).toHaveLength(3);
+
+  await page.getByRole('searchbox', { name: 'Search history' }).fill('SCAN-11');
+  // scan-1104 … scan-1199, and scan-114 and scan-119.
+  const matching = history.filter((row) => row.localPath.includes('scan-11')).length;
+  expect(matching).toBe(22);
+  await expect(line).toHaveText('22 uploads match');
+  await expect(grid).toHaveAttribute('aria-rowcount', String(matching + 1));
+  await page.context().close();
+});
+
 /** The focused element's row in the grid named `grid`, or null when focus is outside it. */
 async function focusedRow(page: Page, grid: string) {
   return page.evaluate((name) => {

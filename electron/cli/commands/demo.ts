@@ -46,7 +46,7 @@ export async function demo(command: CommandOf<'demo'>): Promise<number> {
     }
     say(`Grants sent with every object: x-amz-grant-full-control: ${records[0]?.grants}`);
     say('\nHistory of the demo:');
-    printHistory(store.query(), say);
+    printHistory([store.query()], say);
     return code;
   } finally {
     await services.close();

@@ -2,8 +2,9 @@ import { useEffect, useId, useMemo, useRef } from 'react';
 import { formatBytes } from '../../../shared/format';
 import type { UploadRecord } from '../../../shared/types';
 import {
+  countLine,
   formatTime,
-  HISTORY_LIMIT,
+  LOAD_MORE_WITHIN,
   recordDetails,
   STATUS_FILTERS,
   type StatusFilter,
@@ -181,11 +182,7 @@ export function HistoryView() {
         <p className="muted count-line" role="status" aria-live="polite">
           {history.loading && history.rows.length === 0
             ? 'Loading…'
-            : `${history.rows.length.toLocaleString('en-US')} ${history.rows.length === 1 ? 'upload' : 'uploads'}${
-                history.rows.length >= HISTORY_LIMIT
-                  ? ' (the newest; narrow the search to see older ones)'
-                  : ''
-              }`}
+            : countLine(history.total, history.rows.length, history.filtered)}
         </p>
         {history.error && (
           <p className="callout callout-error" role="alert">
@@ -207,6 +204,10 @@ export function HistoryView() {
           }}
           header={<HistoryHeader />}
           className="history-table"
+          onNearEnd={{
+            within: LOAD_MORE_WITHIN,
+            load: () => void store.getState().loadMoreHistory(),
+          }}
           empty={
             <p className="empty">
               {history.search || history.status !== 'all'

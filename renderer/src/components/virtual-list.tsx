@@ -27,6 +27,12 @@ export interface VirtualListProps {
   onRowActivate?(index: number): void;
   overscan?: number;
   empty?: ReactNode;
+  /**
+   * Rows are shown within `within` of the last: History loads its next page
+   * then. Called again on each render while that holds; the caller ignores
+   * what it already asked for.
+   */
+  onNearEnd?: { within: number; load(): void };
 }
 
 /** What a row's controls are: its buttons, links and fields. */
@@ -183,6 +189,11 @@ export function VirtualList(props: VirtualListProps) {
   };
 
   const { start, end } = visibleRange(scrollTop, height, rowHeight, count, overscan);
+  const { onNearEnd } = props;
+  const nearEnd = onNearEnd !== undefined && count > 0 && end >= count - onNearEnd.within;
+  useEffect(() => {
+    if (nearEnd) onNearEnd.load();
+  });
   const indexes: number[] = [];
   if (count > 0 && (activeIndex < start || activeIndex >= end)) indexes.push(activeIndex);
   for (let index = start; index < end; index++) indexes.push(index);

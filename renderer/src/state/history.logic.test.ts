@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadRecord } from '../../../shared/types';
-import { grantIds, historyFilter, recordDetails } from './history.logic';
+import { countLine, grantIds, historyFilter, recordDetails } from './history.logic';
 
 const A = 'd9df08ac799f2859d42a588b415111314cf66d0ffd072195f33b921db966b440';
 const B = 'eab4436941f355ce866fcf7944db42020c385ad1f19df8a95704dc4d7552fa06';
@@ -67,11 +67,18 @@ describe('history logic', () => {
   });
 
   it('asks main for what the filters say', () => {
-    expect(historyFilter('  reads ', 'failed')).toEqual({
-      search: 'reads',
-      status: 'failed',
-      limit: 10_000,
-    });
-    expect(historyFilter('', 'all', null)).toEqual({});
+    expect(historyFilter('  reads ', 'failed')).toEqual({ search: 'reads', status: 'failed' });
+    expect(historyFilter('', 'all')).toEqual({});
+  });
+
+  it('says how many uploads there are, match, or at least match', () => {
+    expect(countLine({ count: 1_000_000, exact: true }, 500, false)).toBe('1,000,000 uploads');
+    expect(countLine({ count: 1, exact: true }, 1, false)).toBe('1 upload');
+    expect(countLine({ count: 12_345, exact: true }, 500, true)).toBe('12,345 uploads match');
+    expect(countLine({ count: 10_000, exact: false }, 500, true)).toBe(
+      'More than 10,000 uploads match',
+    );
+    // Before the first answer: what is loaded.
+    expect(countLine(null, 0, false)).toBe('0 uploads');
   });
 });

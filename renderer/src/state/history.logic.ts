@@ -1,6 +1,6 @@
 import { formatBytes, formatDuration, formatSpeed } from '../../../shared/format';
 import type { HistoryFilter } from '../../../shared/ipc';
-import type { UploadRecord, UploadStatus } from '../../../shared/types';
+import type { HistoryTotal, UploadRecord, UploadStatus } from '../../../shared/types';
 import { describeChecks, describeSkip } from '../../../shared/verification';
 
 export type StatusFilter = UploadStatus | 'all';
@@ -19,21 +19,28 @@ export const STATUS_FILTERS: ReadonlyArray<{ value: StatusFilter; label: string 
   { value: 'queued', label: 'Queued' },
 ];
 
-/** History the view asks main for at most (newest first). */
-export const HISTORY_LIMIT = 10_000;
-
-/** What main is asked for; `limit: null` for everything (exports). */
-export function historyFilter(
-  search: string,
-  status: StatusFilter,
-  limit: number | null = HISTORY_LIMIT,
-): HistoryFilter {
+/** What main is asked for: the uploads the search box and status filter select. */
+export function historyFilter(search: string, status: StatusFilter): HistoryFilter {
   const text = search.trim();
   return {
     ...(text ? { search: text } : {}),
     ...(status === 'all' ? {} : { status }),
-    ...(limit === null ? {} : { limit }),
   };
+}
+
+/** Rows from the end of those loaded at which the view asks for the next page (a few screens). */
+export const LOAD_MORE_WITHIN = 100;
+
+/**
+ * The line above the history: how many uploads there are, or match the
+ * filters. Main counts a common search only up to a cap (countHistory),
+ * and then says there are more.
+ */
+export function countLine(total: HistoryTotal | null, loaded: number, filtered: boolean): string {
+  const count = total?.count ?? loaded;
+  const uploads = `${count.toLocaleString('en-US')} ${count === 1 ? 'upload' : 'uploads'}`;
+  if (total && !total.exact) return `More than ${uploads} match`;
+  return filtered ? `${uploads} match` : uploads;
 }
 
 /** The canonical IDs in an `x-amz-grant-full-control` value ("id=…, id=…"). */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type {
   AccessReport,
   BucketReviewSummary,
+  HistoryPageRequest,
   IpcError,
   IpcResult,
   LabdropApi,
@@ -11,7 +12,7 @@ import type {
   SavedTarget,
   SynapseRenames,
 } from '../../../shared/ipc';
-import type { UploadProgress } from '../../../shared/types';
+import type { HistoryPage, UploadProgress, UploadRecord } from '../../../shared/types';
 import { connectBridge } from './connect';
 import { createAppStore } from './store';
 
@@ -184,7 +185,7 @@ function fakeApi(overrides: Partial<LabdropApi> = {}) {
     retryAll: () => ok(null),
     cancelAll: () => ok(null),
     clearFinished: () => ok(null),
-    queryHistory: vi.fn(() => ok([])),
+    queryHistory: vi.fn(() => ok({ rows: [], next: null, total: { count: 0, exact: true } })),
     exportHistory: () => ok({ path: '/tmp/x.csv', rows: 1 }),
     getSettings: () => ok(settingsAt('center')),
     setSettings: (patch) =>
@@ -840,5 +841,71 @@ describe('the window store', () => {
       'No file manager.',
     ]);
     expect(failing.store.getState().settings.diagnostics).toBeNull();
+  });
+
+  it('shows the history a page at a time, loads the next as asked, and keeps them on a refresh', async () => {
+    // Main's history of 1,200 uploads, newest first, paged by a cursor as Store.historyPage does.
+    const all = Array.from({ length: 1200 }, (_, i) => ({ id: `h${i}` }) as UploadRecord);
+    const page = ({ limit = 500, after, search }: HistoryPageRequest): HistoryPage => {
+      const matching = search ? all.filter((r) => r.id.endsWith(search)) : all;
+      const from = after ? matching.findIndex((r) => Number(r.id.slice(1)) === after.rowid) + 1 : 0;
+      const rows = matching.slice(from, from + limit);
+      const last = rows.at(-1);
+      return {
+        rows,
+        next:
+          from + limit < matching.length && last
+            ? { createdAt: 0, rowid: Number(last.id.slice(1)) }
+            : null,
+        total: after ? null : { count: matching.length, exact: true },
+      };
+    };
+    const queryHistory = vi.fn((request: HistoryPageRequest) => ok(page(request)));
+    const { store } = await connected({ queryHistory });
+    store.getState().setView('history');
+    await vi.waitFor(() => expect(store.getState().history.rows).toHaveLength(500));
+    expect(store.getState().history).toMatchObject({ total: { count: 1200 }, filtered: false });
+    expect(queryHistory).toHaveBeenLastCalledWith({ limit: 500 });
+
+    await store.getState().loadMoreHistory();
+    await store.getState().loadMoreHistory();
+    const ids = store.getState().history.rows.map((r) => r.id);
+    expect(ids).toEqual(all.map((r) => r.id));
+    expect(store.getState().history.next).toBeNull();
+    // Nothing more to ask for.
+    const asked = queryHistory.mock.calls.length;
+    await store.getState().loadMoreHistory();
+    expect(queryHistory).toHaveBeenCalledTimes(asked);
+
+    // Uploads settle: every row loaded is read again, a page at a time, and shown at once.
+    vi.useFakeTimers();
+    store.getState().refreshHistorySoon();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(store.getState().history.rows.map((r) => r.id)).toEqual(ids);
+    expect(queryHistory.mock.calls.slice(asked).map(([r]) => r.limit)).toEqual([1000, 500]);
+
+    // The answer for the filters before a new search comes late, and is dropped.
+    let answer: (value: IpcResult<HistoryPage>) => void = () => undefined;
+    queryHistory.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    store.getState().setHistoryStatus('all');
+    await vi.advanceTimersByTimeAsync(0);
+    store.getState().setHistorySearch('7');
+    await vi.advanceTimersByTimeAsync(300);
+    answer({ ok: true, value: page({ limit: 500 }) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().history).toMatchObject({
+      total: { count: 120, exact: true },
+      filtered: true,
+      next: null,
+    });
+    expect(store.getState().history.rows).toHaveLength(120);
+
+    // "Show in history" on an upload below the first page: pages are read until it is loaded.
+    store.getState().showInHistory('h1100');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().history).toMatchObject({ selectedId: 'h1100', filtered: false });
+    expect(store.getState().history.rows.map((r) => r.id)).toEqual(
+      all.slice(0, 1500).map((r) => r.id),
+    );
   });
 });
