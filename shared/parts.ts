@@ -13,10 +13,18 @@ export const DEFAULT_PART_SIZE = 8 * MiB;
 export const MIN_PART_SIZE_MIB = MIN_PART_SIZE / MiB;
 export const MAX_PART_SIZE_MIB = MAX_PART_SIZE / MiB;
 /**
- * The most part requests in flight across all files that Settings allow; an
- * S3 client keeps sockets for twice as many (see electron/engine/clients.ts).
+ * The most parts in flight across all files that Settings allow; an S3
+ * client keeps sockets for twice as many (see electron/engine/clients.ts).
  */
 export const MAX_PART_CONCURRENCY = 64;
+/**
+ * Requests lighter than a part (a small file's PutObject) allowed in flight
+ * for each part of the part concurrency: a small file costs a round trip, not
+ * a part's memory (electron/engine/limiter.ts, "Note on what is in flight").
+ */
+export const SMALL_REQUESTS_PER_PART = 8;
+/** The most requests in flight, whatever the setting: the sockets an S3 client keeps. */
+export const MAX_REQUESTS_IN_FLIGHT = 2 * MAX_PART_CONCURRENCY;
 
 /**
  * The part size a file is uploaded (and hashed) with: the requested size,

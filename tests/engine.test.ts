@@ -12,7 +12,7 @@ import {
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SINGLE_PUT_MAX } from '../shared/parts';
+import { SINGLE_PUT_MAX, SMALL_REQUESTS_PER_PART } from '../shared/parts';
 import { CENTER_PROFILE } from '../shared/profile';
 import type { UploadRecord } from '../shared/types';
 import { crc32ToBase64 } from '../electron/engine/crc32';
@@ -262,6 +262,53 @@ describe('uploads with the center rules', () => {
       names.map((n) => `center/study/${n}`).sort(),
     );
     for (const name of names) await expectObject(`center/study/${name}`, join(dir, 'study', name));
+  });
+});
+
+describe('many small files', () => {
+  it('keeps many more small files than parts in flight, never more bytes than the parts’ worth', async () => {
+    const sizes = Array.from({ length: 200 }, (_, i) => 1 + ((i * 7919) % (64 * 1024)));
+    const wells = await Promise.all(
+      sizes.map((size, i) => file(`plate/well-${String(i).padStart(3, '0')}.tif`, size, i + 1)),
+    );
+    const scan = await file('plate/scan.bin', SINGLE_PUT_MAX + PART, 999);
+    // Each answer a round trip away, as across a long link: only what is in flight at once overlaps them.
+    proxy.delay = (request) => (request.method === 'PUT' ? 60 : 0);
+    Object.assign(proxy.putsInFlight, { max: 0, maxBytes: 0 });
+    proxy.partsInFlight.max = 0;
+    let records: UploadRecord[];
+    try {
+      records = await upload([join(dir, 'plate')], 'center', queue({ partConcurrency: 4 }));
+    } finally {
+      proxy.delay = null;
+    }
+    expect(records.map((r) => r.status)).toEqual(records.map(() => 'done'));
+    // Four parts' worth: up to 4 × 8 small files at once, but the big file's parts 4 at most.
+    expect(proxy.putsInFlight.max).toBeGreaterThan(8);
+    expect(proxy.putsInFlight.max).toBeLessThanOrEqual(4 * SMALL_REQUESTS_PER_PART);
+    expect(proxy.partsInFlight.max).toBeLessThanOrEqual(4);
+    expect(uploadPartRequests(proxy.requests, 'center/plate/scan.bin')).toHaveLength(5);
+    expect(proxy.putsInFlight.maxBytes).toBeLessThanOrEqual(4 * PART);
+
+    // Every small file is one PutObject with the center's rules, verified by its answer alone.
+    const listed = await testClient(moto.endpoint).send(
+      new ListObjectsV2Command({ Bucket: 'lab-bucket', Prefix: 'center/plate/' }),
+    );
+    const stored = new Map((listed.Contents ?? []).map((o) => [o.Key, o.Size]));
+    expect(stored.size).toBe(201);
+    for (const [i, path] of wells.entries()) {
+      const key = `center/plate/well-${String(i).padStart(3, '0')}.tif`;
+      expect(stored.get(key)).toBe(sizes[i]);
+      const puts = requestsFor('PUT', key);
+      expect(puts).toHaveLength(1);
+      expectGrantHeader(puts[0]);
+      const record = records.find((r) => r.key === key);
+      expect(puts[0]?.headers['x-amz-meta-content-md5']).toBe(record?.md5Base64);
+      expect(record?.etag).toBe(`"${record?.md5Hex}"`);
+      expect(requestsFor('HEAD', key)).toHaveLength(0);
+      if (i % 40 === 0) await expectObject(key, path);
+    }
+    await expectObject('center/plate/scan.bin', scan);
   });
 });
 

@@ -128,7 +128,7 @@ describe('retries', () => {
 
 describe('the part limiter', () => {
   it('halves on SlowDown and grows back one step per run of successes', async () => {
-    const limiter = new AdaptiveLimiter(8, 3);
+    const limiter = new AdaptiveLimiter(8, { recoverAfter: 3 });
     limiter.slowDown();
     expect(limiter.limit).toBe(4);
     limiter.slowDown();

@@ -68,7 +68,7 @@ export interface AppCoreOptions extends HostSide {
   hasher?: AppHasher;
   /** The part size uploads are cut to; default the saved setting (a new one applies after a restart). */
   partSizeMiB?: number;
-  /** Part requests in flight across all files; default the saved setting. */
+  /** Parts in flight across all files (small files weigh their share, limiter.ts); default the saved setting. */
   partConcurrency?: number;
   /** The queue's retry policies; default its patient ones (see retry.ts). */
   retry?: RetryPolicy;

@@ -40,7 +40,8 @@ Upload options:
   --endpoint URL      an S3-compatible endpoint instead of AWS
   --region R          AWS region (default: AWS_REGION, else us-east-1)
   --profile NAME      AWS profile from ~/.aws (default: AWS_PROFILE, else the default chain)
-  --concurrency N     parallel part uploads (default 8)
+  --concurrency N     parts in flight across all files (default 8); small files weigh
+                      their share of a part and go up to 8 per part at once
   --part-size MiB     part size in MiB (default 8; grown for files over 80 GiB)
   --max-rate R        bandwidth limit for all files together, e.g. 40MB/s, 500KiB/s,
                       100Mbit/s (default: none; the app's Settings limit is not read)

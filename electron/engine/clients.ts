@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { MAX_PART_CONCURRENCY } from '../../shared/parts';
+import { MAX_REQUESTS_IN_FLIGHT } from '../../shared/parts';
 import type { NetworkOptions } from './network';
 import { createS3Client, type CredentialsFor, type Endpoint } from './s3-client';
 
@@ -54,7 +54,7 @@ export function createClientCache(options: ClientCacheOptions = {}): ClientCache
         const credentials = credentialsOf(endpoint);
         client = createS3Client(endpoint, {
           // Sockets open lazily; enough for the highest setting, the queue's limits decide how many are used.
-          maxSockets: options.maxSockets ?? 2 * MAX_PART_CONCURRENCY,
+          maxSockets: options.maxSockets ?? MAX_REQUESTS_IN_FLIGHT,
           env: options.env,
           resolveProxy: options.resolveProxy,
           systemCertificates: options.systemCertificates,

@@ -8,7 +8,11 @@ import {
   type UploadRequest,
   type UploadStatus,
 } from '../../shared/lifecycle';
-import { DEFAULT_PART_SIZE } from '../../shared/parts';
+import {
+  DEFAULT_PART_SIZE,
+  MAX_REQUESTS_IN_FLIGHT,
+  SMALL_REQUESTS_PER_PART,
+} from '../../shared/parts';
 import type { SubmissionProfile } from '../../shared/profile';
 import { accelerationProblem } from '../../shared/targets';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
@@ -56,7 +60,10 @@ export interface QueueOptions {
   profile: SubmissionProfile;
   /** Finds the profile a recorded upload followed, so a resume keeps its rules. */
   profileNamed?: (name: string) => SubmissionProfile | undefined;
-  /** Global limit on parallel part requests across all files. */
+  /**
+   * Global limit on parts in flight across all files; small files weigh
+   * their share of a part (limiter.ts, "Note on what is in flight").
+   */
   partConcurrency?: number;
   /** Files hashed at once; match the hash pool's threads. */
   hashConcurrency?: number;
@@ -127,8 +134,13 @@ export class UploadQueue {
 
   constructor(private readonly options: QueueOptions) {
     const partConcurrency = options.partConcurrency ?? 8;
-    this.parts = new AdaptiveLimiter(partConcurrency);
-    this.files = new AdaptiveLimiter(partConcurrency);
+    // By what is in flight, not by count: see limiter.ts, "Note on what is in flight".
+    const inFlight = {
+      requestsPerPart: SMALL_REQUESTS_PER_PART,
+      maxRequests: MAX_REQUESTS_IN_FLIGHT,
+    };
+    this.parts = new AdaptiveLimiter(partConcurrency, inFlight);
+    this.files = new AdaptiveLimiter(partConcurrency, inFlight);
     this.hashing = new AdaptiveLimiter(options.hashConcurrency ?? 2);
     this.bandwidth = new TokenBucket(options.maxRate ?? null);
     this.retry = options.retry ?? UPLOAD_RETRY;

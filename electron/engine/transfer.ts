@@ -36,7 +36,7 @@ export type Hasher = Pick<HashPool, 'hashFile' | 'hashRange'>;
 export interface TransferDeps {
   store: Store;
   hasher: Hasher;
-  /** The one limit on part requests in flight across all files. */
+  /** The one limit on what is in flight across all files: parts, and small files' share of one. */
   parts: AdaptiveLimiter;
   partBuffers: PartBuffers;
   /** The one bandwidth limit on all request bodies. */
@@ -457,8 +457,9 @@ export class Transfer {
 
   /**
    * Sends one request whose body is a range of the file, under the global
-   * part limit, with retries (none after `signal` fired). The file must still be the version that was
-   * hashed; its bytes count into the live progress as they are read.
+   * limit on what is in flight, with retries (none after `signal` fired).
+   * The file must still be the version that was hashed; its bytes count into
+   * the live progress as they are read.
    */
   private sendRange<T>(
     record: UploadRecord,
@@ -474,7 +475,8 @@ export class Transfer {
     return withRetry(
       async () => {
         await assertUnchanged(record);
-        const release = await parts.acquire(signal);
+        // Weighed by its bytes: see limiter.ts, "Note on what is in flight".
+        const release = await parts.acquire(signal, (end - start) / record.partSize);
         live.inflight.set(slot, 0);
         // `runToEnd`: once its whole body is handed over, the request is not
         // cut short. Before that S3 cannot store the object, so a pause does
@@ -502,7 +504,8 @@ export class Transfer {
             },
           },
           partBuffers,
-          record.partSize,
+          // A small file's buffer is its size, not a part's: many go at once.
+          sendsMultipart(record) ? record.partSize : record.size,
         ).catch((error: unknown) => {
           signal.removeEventListener('abort', stopUnsent);
           release();

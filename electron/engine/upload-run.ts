@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { UploadEvent, UploadRequest, UploadStatus } from '../../shared/lifecycle';
 import { isBase64Md5 } from '../../shared/md5';
-import { choosePartSize } from '../../shared/parts';
+import { choosePartSize, sendsMultipart } from '../../shared/parts';
 import type { UploadError, UploadRecord } from '../../shared/types';
 import { classifyError, contextOf, isAbort, UploadFailure } from './errors';
 import { changedFailure, isUnchanged } from './file-version';
@@ -45,7 +45,7 @@ export interface RunDeps {
   transfer: Transfer;
   /** Files hashed at once. */
   hashing: AdaptiveLimiter;
-  /** Files sent at once. */
+  /** Files sent at once, each weighing its share of a part (a multipart file: one). */
   files: AdaptiveLimiter;
   clientFor: (endpoint: Endpoint) => S3Client;
   now: () => number;
@@ -73,7 +73,9 @@ export async function runUpload(deps: RunDeps, job: Job): Promise<void> {
     signal.throwIfAborted();
     const hashed = await hashedRecord(deps, job);
     const client = deps.clientFor(hashed);
-    const release = await deps.files.acquire(signal);
+    // A small file weighs its share of a part (limiter.ts, "Note on what is in flight").
+    const share = sendsMultipart(hashed) ? 1 : hashed.size / hashed.partSize;
+    const release = await deps.files.acquire(signal, share);
     try {
       const record = deps.move(job.id, hashed.status, 'upload', {
         startedAt: hashed.startedAt ?? deps.now(),

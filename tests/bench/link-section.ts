@@ -28,6 +28,7 @@ import { check, timed, type Timed } from './processes';
 import { measurePutRate } from './put-client';
 import type { Section } from './report';
 import { startEndpointProcess, type EndpointProcess, type EndpointStats } from './s3-endpoint';
+import { SMALL_REQUESTS_PER_PART } from '../../shared/parts';
 import { GiB, MB, MiB, describe, format, median, sizeText, type Figure } from './stats';
 
 const SCALE = Number(process.env.BENCH_LINK_SCALE ?? 1);
@@ -416,6 +417,9 @@ async function sweep(
         },
       );
       out[k]?.seconds.push(run.seconds);
+      ctx.log(
+        `    ${link.profile.id} ${w.id} ${out[k]?.setting} run ${i + 1}: ${run.seconds.toFixed(2)} s`,
+      );
       await endpoint.clear();
     }
   }
@@ -532,11 +536,13 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
                     { concurrency: 8, partMiB: 16 },
                     { concurrency: 16, partMiB: 16 },
                   ]
-                : [
+                : // Small files go SMALL_REQUESTS_PER_PART to a part of --concurrency:
+                  // 16, 32, 64 (the defaults) and 128 small files in flight.
+                  [
+                    { concurrency: 2, partMiB: 8 },
+                    { concurrency: 4, partMiB: 8 },
                     { concurrency: 8, partMiB: 8 },
                     { concurrency: 16, partMiB: 8 },
-                    { concurrency: 32, partMiB: 8 },
-                    { concurrency: 64, partMiB: 8 },
                   ];
             const results = await sweep(ctx, endpoint, link, w, settings);
             const bestSeconds = Math.min(...results.map((r) => median(r.seconds)));
@@ -583,6 +589,6 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
 export function roundTripNotes(): string[] {
   return [
     'What each file costs in round trips (the requests tables count them at the endpoint, per file). Labdrop: the review looks up the keys first (a ListObjectsV2 per key for a drop of up to 20 files, 8 at once; one listing of their folder for more), then each file of up to 16 MiB is one PutObject: one round trip and its bytes’ time on the link. Each PutObject used to be followed by a HeadObject that read the object back, a second round trip for every file; now a single PUT is verified by its answer (`verification: put-answer` in the history): S3 stored the body only if it matched the Content-MD5 sent with it, the `content-md5` metadata and the grants were in that same request, and the ETag it answers must be the file’s MD5. Only where it is not (SSE-KMS, or a store whose ETags are not MD5s) is the object read back, and where that is denied too the upload fails rather than pass unverified. A multipart upload costs CreateMultipartUpload, its parts, CompleteMultipartUpload and one HeadObject, whatever its size. The documented workflow costs a Python process per file besides its requests; rclone lists the destination folder, then PUTs each file.',
-    'With the review done, the number of files in flight sets the small-file rate on a long link: at most that many files per round trip (Labdrop: `--concurrency`, default 8, so at 120 ms about 8 ÷ 0.12 s ≈ 67 files per second, below the 95 files of 256 KiB per second 200 Mbit/s carries; rclone tuned keeps 32 in flight). The sweep rows show what more files in flight give on each profile.',
+    `With the review done, the number of files in flight sets the small-file rate on a long link: at most that many files per round trip, until the link’s rate binds (rclone tuned keeps 32 in flight). Labdrop limits what is in flight, not how many: \`--concurrency\` (default 8) parts’ worth of bytes, where a small file’s PutObject weighs its bytes ÷ the part size, and up to ${SMALL_REQUESTS_PER_PART} small files per part of the setting (64 at the default, so at 120 ms up to 64 ÷ 0.12 s ≈ 530 files per second, above the 95 files of 256 KiB per second 200 Mbit/s carries). The small-file sweep rows try \`--concurrency\` 2, 4, 8 and 16: 16, 32, 64 and 128 small files in flight.`,
   ];
 }

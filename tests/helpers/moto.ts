@@ -100,6 +100,8 @@ export interface RecordingProxy {
     | null;
   /** UploadPart requests in flight now, and the most seen at once since last reset. */
   partsInFlight: { now: number; max: number };
+  /** PUT requests (objects and parts) in flight now and their bytes, and the most of each seen at once. */
+  putsInFlight: { now: number; max: number; bytes: number; maxBytes: number };
   /** Lets request bodies through at this many bytes a second (all together); null for full speed. */
   bytesPerSecond: number | null;
   /** Holds the server's answer to a request back this many milliseconds. */
@@ -116,11 +118,13 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
   const upstream = new URL(target);
   const requests: RecordedRequest[] = [];
   const partsInFlight = { now: 0, max: 0 };
+  const putsInFlight = { now: 0, max: 0, bytes: 0, maxBytes: 0 };
   const proxy: RecordingProxy = {
     endpoint: '',
     requests,
     intercept: null,
     partsInFlight,
+    putsInFlight,
     bytesPerSecond: null,
     delay: null,
     async stop() {
@@ -148,6 +152,15 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
     if (uploadPartRequests([recorded]).length === 1) {
       partsInFlight.max = Math.max(partsInFlight.max, ++partsInFlight.now);
       res.on('close', () => partsInFlight.now--);
+    }
+    if (recorded.method === 'PUT') {
+      const bytes = Number(req.headers['content-length'] ?? 0);
+      putsInFlight.max = Math.max(putsInFlight.max, ++putsInFlight.now);
+      putsInFlight.maxBytes = Math.max(putsInFlight.maxBytes, (putsInFlight.bytes += bytes));
+      res.on('close', () => {
+        putsInFlight.now--;
+        putsInFlight.bytes -= bytes;
+      });
     }
     const wait = proxy.delay?.(recorded) ?? 0;
     const forward = request(

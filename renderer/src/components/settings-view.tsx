@@ -1,6 +1,11 @@
 import { Fragment, useId, useState, type ChangeEvent } from 'react';
 import type { CredentialChoice, SettingsView as SettingsAnswer } from '../../../shared/ipc';
-import { MAX_PART_CONCURRENCY, MAX_PART_SIZE_MIB, MIN_PART_SIZE_MIB } from '../../../shared/parts';
+import {
+  MAX_PART_CONCURRENCY,
+  MAX_PART_SIZE_MIB,
+  MIN_PART_SIZE_MIB,
+  SMALL_REQUESTS_PER_PART,
+} from '../../../shared/parts';
 import { formatRate, parseRate } from '../../../shared/rate';
 import { keysInput, keysProblems, type KeysField, type KeysForm } from '../state/keys.logic';
 import { useApp, useAppStore } from '../state/store';
@@ -60,7 +65,8 @@ function UploadSettings({ view }: { view: SettingsAnswer | null }) {
             onChange={(event) => setConcurrency(event.target.value)}
           />
           <p id={`${id}-concurrency-hint`} className={concurrencyOk ? 'field-hint' : 'field-error'}>
-            1 to {MAX_PART_CONCURRENCY}, across all files. Applies at once.
+            1 to {MAX_PART_CONCURRENCY} parts at once across all files; small files go up to{' '}
+            {SMALL_REQUESTS_PER_PART} per part. Applies at once.
           </p>
         </div>
         <div className="field">
