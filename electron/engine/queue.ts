@@ -612,9 +612,12 @@ export class UploadQueue {
     this.pump();
   }
 
-  /** Jobs at once: those sending, those hashing, and as many again hashed ahead. */
+  /**
+   * Jobs at once: as many files as may be sent at once (small ones go many
+   * to a part, see limiter.ts), those hashing, and as many again hashed ahead.
+   */
   private room(): number {
-    return this.files.limit + 2 * this.hashing.limit;
+    return this.files.requestLimit + 2 * this.hashing.limit;
   }
 
   /**
