@@ -177,13 +177,12 @@ export class Store {
   getUploads(ids: readonly string[]): UploadRecord[] {
     const byId = new Map<string, UploadRecord>();
     this.guard(() => {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        const rows = this.sql(
-          `SELECT * FROM uploads WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-        ).all(...chunk) as Row[];
+      inChunks(ids, (chunk, marks) => {
+        const rows = this.sql(`SELECT * FROM uploads WHERE id IN (${marks})`).all(
+          ...chunk,
+        ) as Row[];
         for (const row of rows) byId.set(row.id as string, fromRow(row));
-      }
+      });
     });
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
@@ -287,12 +286,9 @@ export class Store {
   deleteUploads(ids: readonly string[]): void {
     this.guard(() =>
       this.db.transaction(() => {
-        for (let i = 0; i < ids.length; i += 500) {
-          const chunk = ids.slice(i, i + 500);
-          this.sql(`DELETE FROM uploads WHERE id IN (${chunk.map(() => '?').join(', ')})`).run(
-            ...chunk,
-          );
-        }
+        inChunks(ids, (chunk, marks) => {
+          this.sql(`DELETE FROM uploads WHERE id IN (${marks})`).run(...chunk);
+        });
       })(),
     );
   }
@@ -304,13 +300,12 @@ export class Store {
   markQueued(ids: readonly string[], by: QueuedBy): void {
     this.guard(() =>
       this.db.transaction(() => {
-        for (let i = 0; i < ids.length; i += 500) {
-          const chunk = ids.slice(i, i + 500);
+        inChunks(ids, (chunk, marks) => {
           this.sql(
             `UPDATE uploads SET queued_by = ?, queued_at = ?
-               WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+               WHERE id IN (${marks})`,
           ).run(by.pid, by.at, ...chunk);
-        }
+        });
       })(),
     );
   }
@@ -319,12 +314,11 @@ export class Store {
   queuedBy(ids: readonly string[]): Map<string, QueuedBy> {
     const found = new Map<string, QueuedBy>();
     this.guard(() => {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
+      inChunks(ids, (chunk, marks) => {
         // By id alone: a filter on the status would read every queued row for each chunk.
         const rows = this.sql(
           `SELECT id, status, queued_by, queued_at FROM uploads
-             WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+             WHERE id IN (${marks})`,
         ).all(...chunk) as Array<{
           id: string;
           status: UploadStatus;
@@ -335,7 +329,7 @@ export class Store {
           if (row.status !== 'queued' || row.queued_by === null) continue;
           found.set(row.id, { pid: row.queued_by, at: row.queued_at ?? 0 });
         }
-      }
+      });
     });
     return found;
   }
@@ -362,14 +356,13 @@ export class Store {
   requestsOf(ids: readonly string[]): Map<string, UploadRequest> {
     const requests = new Map<string, UploadRequest>();
     this.guard(() => {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
+      inChunks(ids, (chunk, marks) => {
         const rows = this.sql(
           `SELECT id, requested FROM uploads
-             WHERE requested IS NOT NULL AND id IN (${chunk.map(() => '?').join(', ')})`,
+             WHERE requested IS NOT NULL AND id IN (${marks})`,
         ).all(...chunk) as Array<{ id: string; requested: UploadRequest }>;
         for (const row of rows) requests.set(row.id, row.requested);
-      }
+      });
     });
     return requests;
   }
@@ -514,16 +507,15 @@ export class Store {
   ): Map<string, UploadRecord> {
     const found = new Map<string, UploadRecord>();
     this.guard(() => {
-      for (let i = 0; i < keys.length; i += 500) {
-        const chunk = keys.slice(i, i + 500);
+      inChunks(keys, (chunk, marks) => {
         // +status: looked up by key (uploads_key); by status, each chunk would read every unfinished row.
         const rows = this.sql(
           `SELECT * FROM uploads WHERE bucket = ? AND endpoint IS ?
              AND +status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')})
-             AND key IN (${chunk.map(() => '?').join(', ')}) ORDER BY created_at`,
+             AND key IN (${marks}) ORDER BY created_at`,
         ).all(place.bucket, place.endpoint, ...UNFINISHED_STATUSES, ...chunk) as Row[];
         for (const row of rows) found.set(String(row.key), fromRow(row));
-      }
+      });
     });
     return found;
   }
@@ -541,11 +533,10 @@ export class Store {
     const known = new Map<string, Md5>();
     this.guard(() => {
       const paths = [...new Set(files.map((f) => f.localPath))];
-      for (let i = 0; i < paths.length; i += 500) {
-        const chunk = paths.slice(i, i + 500);
+      inChunks(paths, (chunk, marks) => {
         const rows = this.sql(
           `SELECT local_path, size, mtime_ms, md5_hex, md5_base64 FROM uploads
-             WHERE local_path IN (${chunk.map(() => '?').join(', ')}) AND md5_base64 IS NOT NULL
+             WHERE local_path IN (${marks}) AND md5_base64 IS NOT NULL
              ORDER BY created_at DESC`,
         ).all(...chunk) as Array<{
           local_path: string;
@@ -559,7 +550,7 @@ export class Store {
           // Newest first: the first one seen is the latest recorded.
           if (!known.has(key)) known.set(key, { md5Hex: row.md5_hex, md5Base64: row.md5_base64 });
         }
-      }
+      });
     });
     return files.map((f) => known.get(version(f.localPath, f.size, f.mtimeMs)) ?? null);
   }
@@ -745,4 +736,15 @@ export class Store {
 /** The fields a patch sets: an undefined one leaves the field alone, as updateUpload does. */
 function definedFields(patch: UploadPatch): UploadPatch {
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+}
+
+/** Values in one statement's IN list: a few statements for 100,000 ids, each prepared once. */
+const IN_LIST = 500;
+
+/** Runs `work` on each run of up to IN_LIST values, with the list of placeholders for them. */
+function inChunks<T>(values: readonly T[], work: (chunk: T[], marks: string) => void): void {
+  for (let i = 0; i < values.length; i += IN_LIST) {
+    const chunk = values.slice(i, i + IN_LIST);
+    work(chunk, chunk.map(() => '?').join(', '));
+  }
 }

@@ -95,7 +95,10 @@ export function openActivityLog(options: ActivityLogOptions): ActivityLog {
   const write = (level: 'info' | 'warn' | 'error', text: string) => {
     // An ISO time in UTC: the center reads it next to S3's own logs.
     const line = `${new Date().toISOString()} [${level}] ${options.source}[${process.pid}] ${text}`;
-    if (pending.push(line) === 1) queueMicrotask(flush);
+    const waiting = pending.push(line);
+    if (waiting === 1) queueMicrotask(flush);
+    // A burst of 100,000 lines goes a thousand at a time, not as one string of megabytes.
+    else if (waiting >= 1_000) flush();
   };
   return {
     path,
