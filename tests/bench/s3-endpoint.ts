@@ -395,7 +395,9 @@ export class BenchEndpoint {
     const listed = [...body.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
       partNumber: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1] ?? '')?.[1]),
       etag: (/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1] ?? '')?.[1] ?? '')
+        // Quoted as S3 answers it; Go's XML (rclone) writes the quotes as &#34;.
         .replaceAll('&quot;', '')
+        .replaceAll('&#34;', '')
         .replaceAll('"', ''),
       crc32: /<ChecksumCRC32>([\s\S]*?)<\/ChecksumCRC32>/.exec(m[1] ?? '')?.[1],
     }));
