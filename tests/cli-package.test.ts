@@ -143,11 +143,16 @@ afterAll(async () => {
 
 describe('the npm package of the command line', () => {
   it('holds the command and the built main-process code, without source maps', async () => {
-    for (const file of ['bin/labdrop.js', 'out/main/cli.js', 'out/main/hash.worker.js']) {
+    for (const file of [
+      'bin/labdrop.js',
+      'out/main/cli.js',
+      'out/main/hash.worker.js',
+      'LICENSE',
+    ]) {
       expect(packed).toContain(file);
     }
     expect(
-      packed.filter((f) => !/^(bin|out\/main)\/|^(package\.json|README\.md)$/.test(f)),
+      packed.filter((f) => !/^(bin|out\/main)\/|^(package\.json|README\.md|LICENSE)$/.test(f)),
     ).toEqual([]);
     expect(packed.filter((f) => f.endsWith('.map'))).toEqual([]);
     // The worker is found next to the installed bundle (hash-pool.ts).
