@@ -29,7 +29,7 @@ import {
   bucketEncryption,
   bucketRegion,
 } from './preflight';
-import { liveCounts, projectProgress } from './progress';
+import { liveCounts, projectProgress, type LiveCounts } from './progress';
 import { NetworkWait } from './network-wait';
 import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
 import type { Endpoint } from './s3-client';
@@ -329,7 +329,7 @@ export class UploadQueue {
 
   /** Resumes these uploads (e.g. the window's); returns those that run or wait their turn here. */
   resumeMany(ids: readonly string[]): UploadRecord[] {
-    const records = ids.flatMap((id) => this.options.store.getUpload(id) ?? []);
+    const records = this.options.store.getUploads(ids);
     return this.runSoon(records.filter((record) => isUnfinished(record.status)));
   }
 
@@ -577,7 +577,9 @@ export class UploadQueue {
         fresh.push(this.move(record.id, record.status, 'recover', { lastError: null }));
         this.options.locks?.release(record.id);
       } else {
-        byStatus.set(record.status, [...(byStatus.get(record.status) ?? []), record.id]);
+        const ids = byStatus.get(record.status);
+        if (ids) ids.push(record.id);
+        else byStatus.set(record.status, [record.id]);
       }
     }
     const locks = this.options.locks;
@@ -588,9 +590,9 @@ export class UploadQueue {
     });
     for (const [status, all] of byStatus) {
       const event = startEvent(status);
+      if (event === null) continue;
       // Paused, failed or waiting: moved here unless another Labdrop is taking it up now.
       const ids = all.filter((id) => !locks?.heldElsewhere(id));
-      if (event === null) continue;
       for (const id of ids) this.network.forget(id);
       mine.push(...this.moveMany(ids, status, event, { lastError: null }));
     }
@@ -719,7 +721,6 @@ export class UploadQueue {
     shown: UploadStatus = from,
   ): UploadRecord {
     const record = this.options.store.transition(id, from, event, patch);
-    this.emit({ type: 'move', record, from, event });
     const job = this.jobs.get(id);
     if (job) {
       job.record = record;
@@ -729,11 +730,22 @@ export class UploadQueue {
         this.heed(job, 'pause');
       }
     }
-    if (record.status !== shown) {
-      const progress = projectProgress(record, job?.live, this.now());
-      for (const listener of this.listeners) listener(progress);
-    }
+    this.announce(record, from, event, shown, job?.live);
     return record;
+  }
+
+  /** Tells the observers of a move, and the listeners when the status shown changed. */
+  private announce(
+    record: UploadRecord,
+    from: UploadStatus,
+    event: UploadEvent,
+    shown: UploadStatus,
+    live?: LiveCounts,
+  ): void {
+    this.emit({ type: 'move', record, from, event });
+    if (record.status === shown) return;
+    const progress = projectProgress(record, live, this.now());
+    for (const listener of this.listeners) listener(progress);
   }
 
   /** Moves many uploads that run nowhere by one event, in one write, and announces each. */
@@ -744,12 +756,7 @@ export class UploadQueue {
     patch: UploadPatch = {},
   ): UploadRecord[] {
     const moved = this.options.store.transitionMany(ids, from, event, patch);
-    for (const record of moved) {
-      this.emit({ type: 'move', record, from, event });
-      if (record.status === from) continue;
-      const progress = projectProgress(record, undefined, this.now());
-      for (const listener of this.listeners) listener(progress);
-    }
+    for (const record of moved) this.announce(record, from, event, from);
     return moved;
   }
 

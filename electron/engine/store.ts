@@ -46,13 +46,13 @@ export interface StoreOptions {
   nativeBinding?: string;
 }
 
-/** What a writer may change of an upload besides its status, which moves only by transition(). */
 /** The process that queued an upload waiting its turn, and when (see Store.markQueued). */
 export interface QueuedBy {
   pid: number;
   at: number;
 }
 
+/** What a writer may change of an upload besides its status, which moves only by transition(). */
 export type UploadPatch = Partial<Omit<UploadRecord, 'id' | 'status' | 'requested'>>;
 
 const UNFINISHED_STATUSES = UPLOAD_STATUSES.filter(isUnfinished);

@@ -549,7 +549,7 @@ export function createHandlers(deps: HandlerDeps): IpcHandlers {
 
     // Only the window's uploads: the database may hold another process's.
     'uploads:resumeAll': async () => {
-      queue.resumeMany(session.records().map((record) => record.id));
+      queue.resumeMany(session.tracked());
       return null;
     },
 

@@ -35,10 +35,15 @@ export class UploadSession {
     return this.ids.has(id);
   }
 
+  /** The ids of the uploads the window shows, in its order, without reading them. */
+  tracked(): string[] {
+    return [...this.ids];
+  }
+
   records(): UploadRecord[] {
-    const records = this.store.getUploads([...this.ids]);
+    const records = this.store.getUploads(this.tracked());
     if (records.length < this.ids.size) {
-      // Gone from the database (another process cleared the history): gone from the view.
+      // Gone from the database: gone from the view.
       this.ids.clear();
       for (const record of records) this.ids.add(record.id);
     }

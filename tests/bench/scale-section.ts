@@ -26,7 +26,7 @@ import type { Section } from './report';
 import { startEndpointProcess } from './s3-endpoint';
 import type { ScaleMainFigures } from './scale-main';
 import { median, type Figure } from './stats';
-import { measurePage, serve, type PageGlobals } from './ui';
+import { ALL_ROWS_BOUND, measurePage, REPLACE_BOUND, serve, type PageGlobals } from './ui';
 
 export interface ScaleOptions {
   add: (figure: Figure) => Figure;
@@ -423,8 +423,7 @@ export async function scaleSection(options: ScaleOptions): Promise<Section> {
       unit: 'ms',
       samples: [queue.replaceMs],
       target: { op: '<=', value: 50, text: '≤ 50 ms a frame' },
-      bound:
-        'one pass over the rows for their order and totals (the index by id is learnt while the window is idle), the visible rows rendered, then the display’s next frame',
+      bound: REPLACE_BOUND,
     });
     add({
       section,
@@ -440,8 +439,7 @@ export async function scaleSection(options: ScaleOptions): Promise<Section> {
       unit: 'ms',
       samples: [queue.allRowsBatchMs],
       target: { op: '<=', value: 50, text: '≤ 50 ms a frame' },
-      bound:
-        'each update found after the one before (else by the index), its totals adjusted (old row out, new row in) and its chunk of 1,024 rows copied once; then the visible rows and the display’s next frame',
+      bound: ALL_ROWS_BOUND,
     });
     notes.push(
       `Window (ui.ts’s stand-in bridge, ${FILES.toLocaleString('en-US')} rows): loaded to rows painted in ${queue.firstRowsMs.toFixed(0)} ms; ${queue.domRows} row elements in the DOM; long tasks while updating: ${queue.longTasks.length ? queue.longTasks.map((d) => d.toFixed(0)).join(', ') + ' ms' : 'none'}.`,
