@@ -249,6 +249,63 @@ describe('the review', () => {
   });
 });
 
+describe('what the bucket says before anything is sent', () => {
+  const asked = () => {
+    const bucket = proxy.requests.filter(
+      (r) => new URL(r.url, 'http://x').pathname.replace(/\/$/, '') === `/${BUCKET}`,
+    );
+    return {
+      heads: bucket.filter((r) => r.method === 'HEAD').length,
+      encryption: bucket.filter((r) => r.method === 'GET' && r.url.includes('encryption')).length,
+    };
+  };
+
+  it('is asked once for a review and the add after it, and again a minute later', async () => {
+    const [path] = await folder('asked', [1000]);
+    let now = Date.parse('2026-12-01T09:00:00Z');
+    const q = testQueue(store, counting, { now: () => now });
+    const plan = await planUpload([path as string], 'asked');
+    const review = await q.review(plan, target());
+    const [record] = await q.add(plan, target(), undefined, { review });
+    await q.idle();
+    expect(asked()).toEqual({ heads: 1, encryption: 1 });
+    expect(store.getUpload(record?.id as string)).toMatchObject({ status: 'done' });
+
+    now += 59_000;
+    await q.review(await planUpload([path as string], 'asked-again'), target());
+    expect(asked()).toEqual({ heads: 1, encryption: 1 });
+    now += 2_000;
+    await q.review(await planUpload([path as string], 'asked-again'), target());
+    expect(asked()).toEqual({ heads: 2, encryption: 2 });
+  });
+
+  it('is asked again after it could not be reached, and the upload then goes', async () => {
+    const [path] = await folder('unreached', [1000]);
+    const q = queue();
+    const plan = await planUpload([path as string], 'unreached');
+    proxy.intercept = (r) => (r.method === 'HEAD' ? 'reset' : null);
+    await expect(q.review(plan, target())).rejects.toThrow();
+    proxy.intercept = null;
+    const [record] = await q.add(plan, target());
+    await q.idle();
+    expect(store.getUpload(record?.id as string)).toMatchObject({ status: 'done' });
+    await expectObjectMatches(moto.endpoint, BUCKET, 'unreached/f0.bin', path as string);
+  });
+
+  it('is asked again when the encryption could not be read for a lost connection', async () => {
+    const [path] = await folder('unread', [1000]);
+    const q = queue();
+    const plan = await planUpload([path as string], 'unread');
+    proxy.intercept = (r) => (r.url.includes('encryption') ? 'reset' : null);
+    await expect(q.add(plan, target())).rejects.toThrow();
+    expect(store.query()).toEqual([]);
+    proxy.intercept = null;
+    const [record] = await q.add(plan, target());
+    await q.idle();
+    expect(store.getUpload(record?.id as string)).toMatchObject({ status: 'done' });
+  });
+});
+
 describe('a bucket encrypted with SSE-KMS', () => {
   it('gets every file as a multipart upload, so its ETag is never taken for the MD5', async () => {
     await createBucket(moto.endpoint, 'aware-kms');

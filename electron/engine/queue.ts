@@ -14,8 +14,8 @@ import {
   SMALL_REQUESTS_PER_PART,
 } from '../../shared/parts';
 import type { SubmissionProfile } from '../../shared/profile';
-import { accelerationProblem } from '../../shared/targets';
 import type { UploadError, UploadProgress, UploadRecord } from '../../shared/types';
+import { BucketPlaces } from './bucket-place';
 import { removeFromBucket } from './cleanup';
 import { reviewBucket, type BucketReview } from './bucket-review';
 import { recordPlan, type Replace } from './enqueue';
@@ -23,12 +23,6 @@ import { EndpointChecks } from './endpoint-checks';
 import { contextOf, UploadFailure, type Classified } from './errors';
 import { PartBuffers } from './file-range';
 import { AdaptiveLimiter } from './limiter';
-import {
-  accelerationRefusal,
-  bucketAcceleration,
-  bucketEncryption,
-  bucketRegion,
-} from './preflight';
 import { liveCounts, projectProgress, type LiveCounts } from './progress';
 import { NetworkWait } from './network-wait';
 import { NETWORK_PROBE, PREFLIGHT_RETRY, UPLOAD_RETRY, type RetryPolicy } from './retry';
@@ -131,6 +125,7 @@ export class UploadQueue {
   private requestPoll: ReturnType<typeof setInterval> | null = null;
   private readonly runDeps: RunDeps;
   private readonly network: NetworkWait;
+  private readonly places: BucketPlaces;
 
   constructor(private readonly options: QueueOptions) {
     const partConcurrency = options.partConcurrency ?? 8;
@@ -147,6 +142,11 @@ export class UploadQueue {
     this.preflightRetry = options.preflightRetry ?? PREFLIGHT_RETRY;
     this.now = options.now ?? Date.now;
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    this.places = new BucketPlaces({
+      clientFor: options.clientFor,
+      policy: this.preflightRetry,
+      now: this.now,
+    });
     this.network = new NetworkWait({
       clientFor: options.clientFor,
       policy: options.networkProbe ?? NETWORK_PROBE,
@@ -223,7 +223,7 @@ export class UploadQueue {
     profile: SubmissionProfile = this.options.profile,
     signal?: AbortSignal,
   ): Promise<BucketReview> {
-    const { client } = await this.placeOf(target);
+    const { client } = await this.places.of(target);
     return this.reviewWith(client, plan, target, profile, signal);
   }
 
@@ -245,11 +245,9 @@ export class UploadQueue {
       throw new UploadFailure({ code: 'BadInput', message: plan.problems.join('\n') });
     }
     const pauses = this.pauses;
-    const { client, settings, region } = await this.placeOf(target);
+    const { client, region, encryption: asked } = await this.places.of(target);
     const found = review ?? (await this.reviewWith(client, plan, target, profile));
-    const encryption =
-      (await bucketEncryption(settings, target, this.preflightRetry)) ??
-      (target.kms ? 'aws:kms' : null);
+    const encryption = (await asked) ?? (target.kms ? 'aws:kms' : null);
     const { records, queued } = await recordPlan(
       this.options.store,
       plan,
@@ -289,34 +287,6 @@ export class UploadQueue {
       target,
       plan.files,
     );
-  }
-
-  /**
-   * The bucket's own region and a client for it: a request in another region
-   * would be answered with a redirect, which cannot send a part's bytes again.
-   * With Transfer Acceleration, objects go through the accelerated endpoint
-   * while the bucket's settings are asked of its regional one (`settings`),
-   * and a bucket that has acceleration off is refused before anything is
-   * recorded: every upload there would fail.
-   */
-  private async placeOf(
-    target: Target,
-  ): Promise<{ client: S3Client; settings: S3Client; region: string }> {
-    const problem = target.accelerate ? accelerationProblem(target) : null;
-    if (problem) throw new UploadFailure({ code: 'AccelerationUnavailable', message: problem });
-    const regional = { ...target, accelerate: false };
-    const region =
-      (await bucketRegion(this.options.clientFor(regional), target, this.preflightRetry)) ??
-      target.region;
-    const settings = this.options.clientFor({ ...regional, region });
-    if (target.accelerate) {
-      const refused = accelerationRefusal(
-        target.bucket,
-        await bucketAcceleration(settings, target, this.preflightRetry),
-      );
-      if (refused) throw new UploadFailure({ code: 'AccelerationOff', message: refused });
-    }
-    return { client: this.options.clientFor({ ...target, region }), settings, region };
   }
 
   /**
