@@ -11,6 +11,9 @@
 //   BENCH_LINK_DOC_FILES=N   time the documented workflow on at most N of the small files and
 //                            scale its time to all of them (default 200)
 //   BENCH_LINK_SWEEP=0       leave out the concurrency and part-size sweep
+//   BENCH_LINK_FULL_SECONDS=t when the sizes are scaled down: Labdrop alone also sends the
+//                            issue's 2 GiB file on each profile that carries it in at most
+//                            t seconds (default 120: campus and far lab; 0: none)
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,6 +40,8 @@ const RUNS = Number(process.env.BENCH_LINK_RUNS ?? 3);
 const PROFILE_IDS = process.env.BENCH_LINK_PROFILES?.split(',').map((s) => s.trim());
 const SWEEP = process.env.BENCH_LINK_SWEEP !== '0';
 const DOC_FILES = Number(process.env.BENCH_LINK_DOC_FILES ?? 200);
+const FULL_SECONDS = SCALE < 1 ? Number(process.env.BENCH_LINK_FULL_SECONDS ?? 120) : 0;
+const FULL_BIG = 2 * GiB;
 /** rclone's tuned setting: many files at once, and big parts, several at a time, for one big file. */
 const RCLONE_TUNED = [
   '--transfers',
@@ -78,6 +83,14 @@ const count = (n: number) => Math.max(1, Math.round(n * SCALE));
 const bytesOf = (n: number) => Math.max(MiB, Math.round((n * SCALE) / MiB) * MiB);
 const rateText = (bitsPerSecond: number) =>
   bitsPerSecond >= 1e9 ? `${bitsPerSecond / 1e9} Gbit/s` : `${bitsPerSecond / 1e6} Mbit/s`;
+
+async function fullSizeFile(dir: string): Promise<string> {
+  const path = join(dir, 'full', 'sample-1.bam');
+  await mkdir(dirname(path), { recursive: true });
+  await randomFile(path, FULL_BIG);
+  await warm([path]);
+  return path;
+}
 
 async function makeData(dir: string): Promise<Workload[]> {
   const big = join(dir, 'big', 'sample-1.bam');
@@ -454,6 +467,35 @@ async function sweep(
   return out;
 }
 
+/**
+ * Labdrop's transfer phase on the issue's 2 GiB file, where the sizes are
+ * scaled down: at 1/32 of it the fixed costs inside the phase (a round trip
+ * each for CreateMultipartUpload and CompleteMultipartUpload, the handshakes
+ * and slow start of new connections, the last parts' tail) are a quarter of
+ * it; at full size they weigh what they weigh for a user. Labdrop alone: the phase is measured against the link, not a peer.
+ */
+async function fullSizeTransfer(
+  ctx: LinkSectionContext,
+  endpoint: EndpointProcess,
+  link: Link,
+  file: string,
+): Promise<number[]> {
+  const phasesSeconds: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const run = await labdropUpload(ctx.home, link.url, file, `${link.profile.id}/full-${i}`);
+    const p = phases(run);
+    if (p.uploading === undefined || p.verifying === undefined) {
+      throw new Error(`labdrop upload of ${file} printed no uploading or verifying status`);
+    }
+    phasesSeconds.push(p.verifying - p.uploading);
+    ctx.log(
+      `    ${link.profile.id} full-size file run ${i + 1}: ${run.seconds.toFixed(2)} s, transfer phase ${(p.verifying - p.uploading).toFixed(2)} s`,
+    );
+    await endpoint.clear();
+  }
+  return phasesSeconds;
+}
+
 export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
   const { add, log } = ctx;
   log('\n## Across an emulated link');
@@ -473,6 +515,8 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
   const endpoint = await startEndpointProcess('on', [BUCKET]);
   const port = Number(new URL(endpoint.url).port);
   const all = peers(ctx.home, docLimit);
+  /** The issue's 2 GiB file, made when a profile needs it (fullSizeTransfer). */
+  let fullFile: string | undefined;
   const text: string[] = [];
   const tables: string[] = [];
   const sweeps: string[] = [];
@@ -482,6 +526,20 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
     for (const profile of profiles) {
       const link = await startLink(profile, '127.0.0.1', port);
       try {
+        const rate = profile.upBitsPerSecond / 8;
+        if (FULL_BIG / rate <= FULL_SECONDS) {
+          fullFile ??= await fullSizeFile(dir);
+          log(`  ${profile.id}, one ${sizeText(FULL_BIG)} file, Labdrop alone`);
+          const transfer = await fullSizeTransfer(ctx, endpoint, link, fullFile);
+          add({
+            section: `Link, ${profile.id}`,
+            name: `Labdrop’s transfer phase ÷ the link’s rate, one ${sizeText(FULL_BIG)} file (the issue’s size, Labdrop alone), ${profile.label}`,
+            unit: '×',
+            samples: transfer.map((t) => FULL_BIG / t / rate),
+            target: { op: '>=', value: 0.9, text: '≥ 0.9' },
+            bound: `the link (${rateText(profile.upBitsPerSecond)}: ${(FULL_BIG / rate).toFixed(1)} s for the file); inside the phase also CreateMultipartUpload and CompleteMultipartUpload (a round trip each), each new connection’s handshake and slow start, and the last parts’ tail`,
+          });
+        }
         for (const w of workloads) {
           log(`  ${profile.id}, ${w.label}`);
           const runs = await runWorkload(ctx, endpoint, link, w, all, docLimit);
@@ -515,7 +573,6 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
             bound:
               'the documented workflow: a Python AWS CLI started per file, one file after another',
           });
-          const rate = profile.upBitsPerSecond / 8;
           if (w.id === 'big' && labdrop.transfer.length > 0) {
             add({
               section,
@@ -615,7 +672,7 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
 /** What sets the round trips each file costs: the reading of the requests tables. */
 export function roundTripNotes(): string[] {
   return [
-    'What each file costs in round trips (the requests tables count them at the endpoint, per file). Labdrop: the review looks up the keys first (a ListObjectsV2 per key for a drop of up to 20 files, 8 at once; one listing of their folder for more), then each file of up to 16 MiB is one PutObject: one round trip and its bytes’ time on the link. Each PutObject used to be followed by a HeadObject that read the object back, a second round trip for every file; now a single PUT is verified by its answer (`verification: put-answer` in the history): S3 stored the body only if it matched the Content-MD5 sent with it, the `content-md5` metadata and the grants were in that same request, and the ETag it answers must be the file’s MD5. Only where it is not (SSE-KMS, or a store whose ETags are not MD5s) is the object read back, and where that is denied too the upload fails rather than pass unverified. A multipart upload costs CreateMultipartUpload, its parts, CompleteMultipartUpload and one HeadObject, whatever its size. The documented workflow costs a Python process per file besides its requests; rclone lists the destination folder, then PUTs each file.',
+    'What each file costs in round trips (the requests tables count them at the endpoint, per file). Labdrop: once per drop, a HeadBucket (the bucket is there, and its region), then the review looks up the keys (a ListObjectsV2 per key for a drop of up to 20 files, 8 at once; one listing of their folder for more) while the bucket’s encryption is read, the add using both; then each file of up to 16 MiB is one PutObject: one round trip and its bytes’ time on the link. Each PutObject used to be followed by a HeadObject that read the object back, a second round trip for every file; now a single PUT is verified by its answer (`verification: put-answer` in the history): S3 stored the body only if it matched the Content-MD5 sent with it, the `content-md5` metadata and the grants were in that same request, and the ETag it answers must be the file’s MD5. Only where it is not (SSE-KMS, or a store whose ETags are not MD5s) is the object read back, and where that is denied too the upload fails rather than pass unverified. A multipart upload costs CreateMultipartUpload, its parts, CompleteMultipartUpload and one HeadObject, whatever its size. The documented workflow costs a Python process per file besides its requests; rclone lists the destination folder, then PUTs each file.',
     `With the review done, the number of files in flight sets the small-file rate on a long link: at most that many files per round trip, until the link’s rate binds (rclone tuned keeps 32 in flight). Labdrop limits what is in flight, not how many: \`--concurrency\` (default 8) parts’ worth of bytes, where a small file’s PutObject weighs its bytes ÷ the part size, and up to ${SMALL_REQUESTS_PER_PART} small files per part of the setting (64 at the default, so at 120 ms up to 64 ÷ 0.12 s ≈ 530 files per second, above the 95 files of 256 KiB per second 200 Mbit/s carries). The small-file sweep rows try \`--concurrency\` 2, 4, 8 and 16: 16, 32, 64 and 128 small files in flight.`,
   ];
 }
