@@ -13,7 +13,13 @@ type Lack = 'crc32_ignored' | 'conditional_writes_ignored';
  *   implemented: there the review of the bucket is the only check.
  */
 export class EndpointChecks {
-  private readonly known = new Set<string>();
+  /**
+   * What was read or learnt, by lack and endpoint: asked of the database
+   * once per process, not for every file (another process that learns of a
+   * lack meanwhile records it; this one learns it itself at its next upload
+   * there, as that one did).
+   */
+  private readonly known = new Map<string, boolean>();
 
   constructor(private readonly store: Store) {}
 
@@ -35,18 +41,19 @@ export class EndpointChecks {
 
   private lacks(endpoint: string | null, lack: Lack): boolean {
     const key = `${lack} ${endpoint ?? ''}`;
-    if (this.known.has(key)) return true;
+    const known = this.known.get(key);
+    if (known !== undefined) return known;
     const row = this.store.withDatabase((db) =>
       db.prepare(`SELECT ${lack} AS lacks FROM endpoints WHERE endpoint = ?`).get(endpoint ?? ''),
     ) as { lacks: number } | undefined;
-    if (row?.lacks) this.known.add(key);
-    return this.known.has(key);
+    this.known.set(key, Boolean(row?.lacks));
+    return Boolean(row?.lacks);
   }
 
   private mark(endpoint: string | null, lack: Lack): void {
     const key = `${lack} ${endpoint ?? ''}`;
-    if (this.known.has(key)) return;
-    this.known.add(key);
+    if (this.known.get(key)) return;
+    this.known.set(key, true);
     this.store.withDatabase((db) =>
       db
         .prepare(

@@ -112,7 +112,7 @@ export function createRequestHandler(
     // slow link, but a connection silent for a minute is dead (smithy's
     // requestTimeout only warns unless told to throw).
     socketTimeout: idleTimeoutMs ?? 60_000,
-    httpAgent: createNetworkAgent(network),
-    httpsAgent: createNetworkAgent(network),
+    httpAgent: createNetworkAgent(network, 'http:'),
+    httpsAgent: createNetworkAgent(network, 'https:'),
   });
 }

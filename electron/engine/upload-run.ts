@@ -90,7 +90,8 @@ export async function runUpload(deps: RunDeps, job: Job): Promise<void> {
       const verifying = deps.record(job.id);
       const verified =
         verifiedFromPutAnswer(verifying) ?? (await readBack(deps, client, verifying, signal));
-      deps.store.clearParts(job.id);
+      // A multipart upload's parts were kept for the verification; a single PUT has none.
+      if (sendsMultipart(verifying)) deps.store.clearParts(job.id);
       deps.move(job.id, 'verifying', 'finish', { ...verified, finishedAt: deps.now() });
     } finally {
       release();
@@ -171,8 +172,8 @@ async function hashedRecord(deps: RunDeps, job: Job): Promise<UploadRecord> {
     deps.move(job.id, record.status, 'hash');
     const hash = await deps.hasher.hashFile(record.localPath, {
       signal,
-      // The pool hashes the parts ahead too, cut as they will be sent.
-      partSize: record.partSize,
+      // The pool hashes the parts ahead too, cut as they will be sent (none for a single PUT).
+      partSize: sendsMultipart(record) ? record.partSize : null,
       onProgress: (bytes) => {
         job.live.hashedBytes = bytes;
       },
