@@ -11,9 +11,10 @@
 //   BENCH_LINK_DOC_FILES=N   time the documented workflow on at most N of the small files and
 //                            scale its time to all of them (default 200)
 //   BENCH_LINK_SWEEP=0       leave out the concurrency and part-size sweep
-//   BENCH_LINK_FULL_SECONDS=t when the sizes are scaled down: Labdrop alone also sends the
-//                            issue's 2 GiB file on each profile that carries it in at most
-//                            t seconds (default 120: campus and far lab; 0: none)
+//   BENCH_LINK_FULL_SECONDS=t when the sizes are scaled down: on each profile that carries the
+//                            issue's 2 GiB file in at most t seconds (default 120: campus and
+//                            far lab; 0: none), Labdrop alone also sends that file, and
+//                            Labdrop and rclone tuned the issue's 2,000 small files
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +43,7 @@ const SWEEP = process.env.BENCH_LINK_SWEEP !== '0';
 const DOC_FILES = Number(process.env.BENCH_LINK_DOC_FILES ?? 200);
 const FULL_SECONDS = SCALE < 1 ? Number(process.env.BENCH_LINK_FULL_SECONDS ?? 120) : 0;
 const FULL_BIG = 2 * GiB;
+const FULL_SMALL_FILES = 2000;
 /** rclone's tuned setting: many files at once, and big parts, several at a time, for one big file. */
 const RCLONE_TUNED = [
   '--transfers',
@@ -92,17 +94,23 @@ async function fullSizeFile(dir: string): Promise<string> {
   return path;
 }
 
+/** A plate's images: `n` files of 256 KiB in one folder. */
+async function smallFiles(dir: string, n: number): Promise<Workload> {
+  const path = join(dir, 'plate-7');
+  await mkdir(path, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < n; i++) {
+    files.push(join(path, `well-${String(i).padStart(4, '0')}.tif`));
+    await randomFile(files.at(-1) as string, 256 * 1024);
+  }
+  return { id: 'many', label: `${n} files of 256 KiB`, path, files, bytes: n * 256 * 1024 };
+}
+
 async function makeData(dir: string): Promise<Workload[]> {
   const big = join(dir, 'big', 'sample-1.bam');
   await mkdir(dirname(big), { recursive: true });
   await randomFile(big, bytesOf(2 * GiB));
-  const manyDir = join(dir, 'many', 'plate-7');
-  await mkdir(manyDir, { recursive: true });
-  const many: string[] = [];
-  for (let i = 0; i < count(2000); i++) {
-    many.push(join(manyDir, `well-${String(i).padStart(4, '0')}.tif`));
-    await randomFile(many.at(-1) as string, 256 * 1024);
-  }
+  const many = await smallFiles(join(dir, 'many'), count(2000));
   // A sequencing run: the lanes' reads, and the small files around them.
   const seqDir = join(dir, 'seq', '261203_A01234_0042_BHXYZ');
   const seq: string[] = [];
@@ -118,7 +126,7 @@ async function makeData(dir: string): Promise<Workload[]> {
     seq.push(join(seqDir, 'InterOp', `metrics-${String(i).padStart(3, '0')}.bin`));
     await randomFile(seq.at(-1) as string, smallSizes[i % smallSizes.length] as number);
   }
-  await warm([big, ...many, ...seq]);
+  await warm([big, ...many.files, ...seq]);
   const { statSync } = await import('node:fs');
   const total = (files: string[]) => files.reduce((sum, f) => sum + statSync(f).size, 0);
   return [
@@ -129,13 +137,7 @@ async function makeData(dir: string): Promise<Workload[]> {
       files: [big],
       bytes: total([big]),
     },
-    {
-      id: 'many',
-      label: `${many.length} files of 256 KiB`,
-      path: manyDir,
-      files: many,
-      bytes: total(many),
-    },
+    many,
     {
       id: 'seq',
       label: `a sequencing run: 8 × ${sizeText(bytesOf(512 * MiB))} + ${count(300)} small files`,
@@ -254,6 +256,8 @@ async function checkObjects(
 
 interface PeerRuns {
   seconds: number[];
+  /** CPU seconds of the client's processes (GNU time), where known. */
+  cpu: number[];
   /** Seconds in Labdrop's "uploading" status (big file). */
   transfer: number[];
   /** Labdrop: seconds from its start until the first file was hashed, and until its first byte was sent. */
@@ -275,7 +279,15 @@ async function runWorkload(
   const byPeer = new Map<string, PeerRuns>(
     all.map((p) => [
       p.id,
-      { seconds: [], transfer: [], hashing: [], uploading: [], requests: null, wire: null },
+      {
+        seconds: [],
+        cpu: [],
+        transfer: [],
+        hashing: [],
+        uploading: [],
+        requests: null,
+        wire: null,
+      },
     ]),
   );
   for (let i = 0; i < RUNS; i++) {
@@ -293,6 +305,7 @@ async function runWorkload(
       await checkObjects(endpoint, w, peer, prefix, sent);
       const r = byPeer.get(peer.id) as PeerRuns;
       r.seconds.push(run.seconds);
+      if (run.cpuSeconds !== null) r.cpu.push(run.cpuSeconds);
       if (peer.id === 'labdrop') {
         const p = phases(run);
         if (p.uploading !== undefined && p.verifying !== undefined)
@@ -515,8 +528,9 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
   const endpoint = await startEndpointProcess('on', [BUCKET]);
   const port = Number(new URL(endpoint.url).port);
   const all = peers(ctx.home, docLimit);
-  /** The issue's 2 GiB file, made when a profile needs it (fullSizeTransfer). */
+  /** The issue's 2 GiB file and 2,000 small files, made when a profile needs them. */
   let fullFile: string | undefined;
+  let fullMany: Workload | undefined;
   const text: string[] = [];
   const tables: string[] = [];
   const sweeps: string[] = [];
@@ -538,6 +552,26 @@ export async function linkSection(ctx: LinkSectionContext): Promise<Section> {
             samples: transfer.map((t) => FULL_BIG / t / rate),
             target: { op: '>=', value: 0.9, text: '≥ 0.9' },
             bound: `the link (${rateText(profile.upBitsPerSecond)}: ${(FULL_BIG / rate).toFixed(1)} s for the file); inside the phase also CreateMultipartUpload and CompleteMultipartUpload (a round trip each), each new connection’s handshake and slow start, and the last parts’ tail`,
+          });
+          fullMany ??= await smallFiles(join(dir, 'full'), FULL_SMALL_FILES);
+          log(`  ${profile.id}, ${fullMany.label}, Labdrop and rclone tuned`);
+          const pair = all.filter((p) => p.id === 'labdrop' || p.id === 'rclone-tuned');
+          const runs = await runWorkload(ctx, endpoint, link, fullMany, pair, docLimit);
+          const [labdrop, tuned] = pair.map((p) => runs.get(p.id) as PeerRuns) as [
+            PeerRuns,
+            PeerRuns,
+          ];
+          const perFile = (r: PeerRuns) =>
+            r.cpu.length
+              ? `${format((median(r.cpu) / FULL_SMALL_FILES) * 1000, 'ms')} of CPU a file`
+              : 'CPU not known';
+          add({
+            section: `Link, ${profile.id}`,
+            name: `Labdrop’s files per second ÷ rclone tuned’s, ${fullMany.label} (the issue’s size), ${profile.label}`,
+            unit: '×',
+            samples: ratios(tuned.seconds, labdrop.seconds),
+            target: { op: '>=', value: 1, text: '≥ 1' },
+            bound: `Labdrop ${describe({ unit: 's', samples: labdrop.seconds })} (${perFile(labdrop)}: its process and hash threads), rclone tuned ${describe({ unit: 's', samples: tuned.seconds })} (${perFile(tuned)}), the link alone ${(fullMany.bytes / rate).toFixed(1)} s; both on two cores shared with the bench endpoint (which checks every body’s MD5 and CRC32) and the relay`,
           });
         }
         for (const w of workloads) {
